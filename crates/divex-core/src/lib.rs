@@ -1,0 +1,31 @@
+//! # divex-core
+//!
+//! The divex protocol: signed, encrypted, consent-scoped record envelopes for sharing a
+//! diversion participant's treatment status between courts, prosecutors, probation, police
+//! (LEAD) and treatment providers.
+//!
+//! ## Safety contract
+//!
+//! * No `unsafe` code (`#![forbid(unsafe_code)]`).
+//! * No I/O: time is a parameter, randomness comes from a caller-supplied or OS CSPRNG.
+//! * Untrusted bytes never panic; every decoder is strict ([`codec`]) and bounded before it
+//!   allocates.
+//! * Secret keys zeroize on drop, never implement `Clone` or a revealing `Debug`, and never
+//!   appear in errors. Functions that hand out secret bytes are named `expose_secret_*`.
+//!
+//! ## Layout (data flows one way, top to bottom)
+//!
+//! * [`codec`] — strict deterministic CBOR.
+//! * [`keys`] — agency keys, public bundles, key ids.
+//! * [`cose`] — COSE_Sign1 / COSE_Encrypt and the COSE-HPKE key-encryption layer.
+//! * [`envelope`] — the divex envelope profile: `seal` and `open`.
+//!
+//! The normative description is `spec/envelope.md` in the repository.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod codec;
+pub mod cose;
+pub mod envelope;
+pub mod keys;
+pub mod rng;
