@@ -131,7 +131,9 @@ impl EnvelopeLimits {
         DecodeLimits {
             max_input: self.max_envelope_bytes,
             max_depth: Self::MAX_DEPTH,
-            max_items: self.max_recipients.max(16).max(MAX_LABELS),
+            // The safe maximum, not the configured one, so that a count between the two is
+            // reported precisely as `TooManyRecipients` rather than as a codec limit.
+            max_items: Self::SAFE_MAX.max_recipients,
             max_string: self.max_envelope_bytes,
         }
     }

@@ -1,0 +1,762 @@
+//! divex conformance kit: deterministic agencies, a toolkit for assembling hostile envelopes
+//! from divex-core's public building blocks, and the envelope spec vectors.
+//!
+//! The vectors in `spec/vectors/envelope/` are produced by [`generate`] (run by the
+//! `gen-vectors` binary) from fixed seeds, one scenario per file. The `vectors` test
+//! regenerates them and fails on any difference, then runs each through `open` and checks its
+//! `expect` class.
+#![forbid(unsafe_code)]
+// Generator code: a failure is a bug in the generator itself, and fixed-layout test envelopes
+// are indexed directly.
+#![allow(clippy::expect_used, clippy::indexing_slicing)]
+
+use std::collections::BTreeSet;
+
+use divex_core::codec::{self, Map, Value};
+use divex_core::cose::{self, ProtectedHeader, label};
+use divex_core::envelope::{
+    self, ConsentRef, Disclosure, EnvelopeId, KEY_COMMITMENT_LEN, Metadata, SeenEnvelopes,
+    StaticResolver,
+};
+use divex_core::keys::{AgencyKeys, PublicBundle};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Time used by every vector: 2026-09-21T14:13:20Z.
+pub const NOW: u64 = 1_790_000_000;
+
+/// A reproducible CSPRNG for `purpose`.
+pub fn rng(purpose: &str) -> ChaCha20Rng {
+    let seed: [u8; 32] = Sha256::new()
+        .chain_update(b"divex spec vectors v1\0")
+        .chain_update(purpose.as_bytes())
+        .finalize()
+        .into();
+    ChaCha20Rng::from_seed(seed)
+}
+
+/// The deterministic keys of the named test agency.
+pub fn agency(name: &str) -> AgencyKeys {
+    AgencyKeys::generate_with_rng(&mut rng(&format!("agency {name}")))
+}
+
+/// A typical Part 2 disclosure statement for the vectors.
+pub fn disclosure(record_type: &str) -> Disclosure {
+    Disclosure {
+        purpose: "cj-monitor-conditional-release".into(),
+        consent: ConsentRef {
+            id: "consent-pc1000-0001".into(),
+            digest: Sha256::digest(b"signed consent placeholder").into(),
+        },
+        record_type: record_type.into(),
+        labels: vec!["42CFRPart2".into(), "no-criminal-use".into()],
+        notice: "part2-short".into(),
+    }
+}
+
+/// Everything a sender decides before the envelope is assembled, exposed so that scenarios
+/// can alter any part and re-assemble.
+#[allow(missing_debug_implementations)] // holds a test CEK; never printed
+pub struct Parts {
+    /// The content key.
+    pub cek: [u8; 32],
+    /// Its commitment.
+    pub commitment: [u8; KEY_COMMITMENT_LEN],
+    /// Signed metadata.
+    pub metadata: Metadata,
+    /// Encoded inner COSE_Sign1.
+    pub inner: Vec<u8>,
+    /// Recipients' bundles, sorted by encryption kid.
+    pub recipients: Vec<PublicBundle>,
+}
+
+/// Plans an envelope the way `seal` does.
+pub fn plan(
+    sender: &AgencyKeys,
+    recipients: &[&AgencyKeys],
+    payload: &[u8],
+    now: u64,
+    rng: &mut ChaCha20Rng,
+) -> Parts {
+    let mut cek = [0u8; 32];
+    rng.fill_bytes(&mut cek);
+    let commitment = envelope::key_commitment(&cek);
+    let mut bundles: Vec<PublicBundle> = recipients.iter().map(|a| a.public().clone()).collect();
+    bundles.sort_by_key(|b| b.encryption().kid());
+    let mut id = [0u8; 16];
+    rng.fill_bytes(&mut id);
+    let metadata = Metadata {
+        envelope_id: EnvelopeId(id),
+        issued_at: now,
+        audience: bundles.iter().map(|b| b.encryption().kid()).collect(),
+        disclosure: disclosure("drug_test"),
+    };
+    let inner = envelope::sign_inner(sender, &metadata, &commitment, payload);
+    Parts {
+        cek,
+        commitment,
+        metadata,
+        inner,
+        recipients: bundles,
+    }
+}
+
+impl Parts {
+    /// Re-signs the inner message after a metadata change.
+    pub fn resign(&mut self, sender: &AgencyKeys, payload: &[u8]) {
+        self.inner = envelope::sign_inner(sender, &self.metadata, &self.commitment, payload);
+    }
+
+    /// Assembles the envelope: every recipient gets `cek`, layer 0 is sealed under `cek`.
+    pub fn assemble(&self, rng: &mut ChaCha20Rng) -> Vec<u8> {
+        let stanzas = self
+            .recipients
+            .iter()
+            .map(|b| envelope::wrap_for(b, &self.cek, rng).expect("wrap"))
+            .collect();
+        envelope::encrypt_layer(&self.inner, &self.cek, &self.commitment, stanzas, rng)
+            .expect("encrypt")
+    }
+}
+
+/// Decodes an envelope, lets `f` change its COSE structure, and re-encodes it (a relay's
+/// tampering: no keys involved).
+pub fn rewrite(envelope: &[u8], f: impl FnOnce(&mut cose::Encrypt)) -> Vec<u8> {
+    let v = codec::decode(envelope).expect("valid envelope");
+    let mut msg =
+        cose::Encrypt::from_value(&v, true, &codec::DecodeLimits::DEFAULT).expect("COSE_Encrypt");
+    f(&mut msg);
+    msg.to_bytes()
+}
+
+/// A copy of `m` with `label` set to `value` (replacing any existing entry).
+pub fn with_label(m: &Map, label: i64, value: Value) -> Map {
+    let mut out = Map::new();
+    for (k, v) in m.iter() {
+        if k.as_i64() != Some(label) {
+            out.insert(k.clone(), v.clone()).expect("distinct keys");
+        }
+    }
+    out.insert(Value::from(label), value).expect("distinct keys");
+    out
+}
+
+/// A copy of `m` without `label`.
+pub fn without_label(m: &Map, label: i64) -> Map {
+    let mut out = Map::new();
+    for (k, v) in m.iter() {
+        if k.as_i64() != Some(label) {
+            out.insert(k.clone(), v.clone()).expect("distinct keys");
+        }
+    }
+    out
+}
+
+/// A replay hook over a fixed set of ids.
+#[derive(Debug, Default)]
+pub struct SeenSet(pub BTreeSet<EnvelopeId>);
+
+impl SeenEnvelopes for SeenSet {
+    fn seen(&self, id: &EnvelopeId) -> bool {
+        self.0.contains(id)
+    }
+}
+
+/// A trusted sender entry in a vector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VectorSender {
+    /// Agency id returned by the resolver.
+    pub agency_id: String,
+    /// Ed25519 public key, hex.
+    pub signing_key: String,
+}
+
+/// One envelope spec vector (one scenario per file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vector {
+    /// Short scenario name (the file name without number and extension).
+    pub scenario: String,
+    /// What the scenario shows.
+    pub description: String,
+    /// `ok`, or the `OpenError::class()` expected.
+    pub expect: String,
+    /// The `now` passed to `open`.
+    pub now: u64,
+    /// The opening agency's name.
+    pub recipient: String,
+    /// The opening agency's 64 secret bytes (Ed25519 seed ‖ X25519 scalar), hex. Test keys only.
+    pub recipient_secret: String,
+    /// Senders the resolver trusts.
+    pub senders: Vec<VectorSender>,
+    /// Envelope ids already seen (replay hook), hex.
+    pub seen: Vec<String>,
+    /// The envelope, hex.
+    pub envelope: String,
+    /// For `ok`: the expected payload, hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub payload: Option<String>,
+    /// For `ok`: the expected envelope id, hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub envelope_id: Option<String>,
+    /// For `ok`: the expected sender agency id.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sender: Option<String>,
+}
+
+/// The agencies of the vector world.
+pub const AGENCIES: [&str; 6] = [
+    "treatment-provider",
+    "superior-court",
+    "probation",
+    "district-attorney",
+    "lead-case-manager",
+    "outsider",
+];
+
+/// The resolver the vectors use by default: every agency but "outsider" is trusted.
+fn default_senders() -> Vec<VectorSender> {
+    AGENCIES
+        .iter()
+        .filter(|n| **n != "outsider")
+        .map(|n| VectorSender {
+            agency_id: (*n).to_owned(),
+            signing_key: hex::encode(agency(n).public().signing().as_bytes()),
+        })
+        .collect()
+}
+
+struct Builder {
+    name: &'static str,
+    description: &'static str,
+    expect: &'static str,
+    opener: &'static str,
+    senders: Vec<VectorSender>,
+    seen: Vec<String>,
+    now: u64,
+    payload: Option<Vec<u8>>,
+    envelope_id: Option<String>,
+    sender: Option<String>,
+}
+
+impl Builder {
+    fn new(name: &'static str, expect: &'static str, description: &'static str) -> Builder {
+        Builder {
+            name,
+            description,
+            expect,
+            opener: "superior-court",
+            senders: default_senders(),
+            seen: Vec::new(),
+            now: NOW,
+            payload: None,
+            envelope_id: None,
+            sender: None,
+        }
+    }
+
+    fn finish(self, envelope: Vec<u8>) -> Vector {
+        Vector {
+            scenario: self.name.to_owned(),
+            description: self.description.to_owned(),
+            expect: self.expect.to_owned(),
+            now: self.now,
+            recipient: self.opener.to_owned(),
+            recipient_secret: hex::encode(agency(self.opener).expose_secret_bytes().as_ref()),
+            senders: self.senders,
+            seen: self.seen,
+            envelope: hex::encode(envelope),
+            payload: self.payload.map(hex::encode),
+            envelope_id: self.envelope_id,
+            sender: self.sender,
+        }
+    }
+}
+
+const PAYLOAD: &[u8] = b"drug test 2026-09-20: all analytes negative; observed collection";
+
+/// Generates every envelope vector, in file order.
+pub fn generate() -> Vec<Vector> {
+    let provider = agency("treatment-provider");
+    let court = agency("superior-court");
+    let probation = agency("probation");
+    let da = agency("district-attorney");
+    let lead = agency("lead-case-manager");
+    let outsider = agency("outsider");
+    let three = [&court, &probation, &da];
+    let mut out = Vec::new();
+
+    // A genuine three-recipient envelope, opened by each recipient.
+    let genuine = |tag: &str| {
+        let mut r = rng(tag);
+        plan(&provider, &three, PAYLOAD, NOW, &mut r).assemble(&mut r)
+    };
+    let genuine_id = {
+        let mut r = rng("genuine");
+        hex::encode(plan(&provider, &three, PAYLOAD, NOW, &mut r).metadata.envelope_id.0)
+    };
+    for (name, opener, desc) in [
+        (
+            "ok-three-recipients-court",
+            "superior-court",
+            "A provider's drug-test report to court, probation and DA, opened by the court.",
+        ),
+        (
+            "ok-three-recipients-probation",
+            "probation",
+            "The same envelope opened by probation.",
+        ),
+        (
+            "ok-three-recipients-da",
+            "district-attorney",
+            "The same envelope opened by the district attorney.",
+        ),
+    ] {
+        let mut b = Builder::new(name, "ok", desc);
+        b.opener = opener;
+        b.payload = Some(PAYLOAD.to_vec());
+        b.envelope_id = Some(genuine_id.clone());
+        b.sender = Some("treatment-provider".into());
+        out.push(b.finish(genuine("genuine")));
+    }
+    {
+        let mut r = rng("one-recipient");
+        let env = envelope::seal_with_rng(
+            &lead,
+            &[court.public().clone()],
+            &disclosure("lead_status"),
+            b"",
+            NOW,
+            &mut r,
+        )
+        .expect("seal");
+        let mut b = Builder::new(
+            "ok-one-recipient-empty-payload",
+            "ok",
+            "A single recipient and an empty payload.",
+        );
+        b.payload = Some(Vec::new());
+        b.sender = Some("lead-case-manager".into());
+        b.envelope_id = Some(hex::encode(
+            envelope::open(&env, &court, &resolver(&b.senders), NOW)
+                .expect("own envelope opens")
+                .metadata
+                .envelope_id
+                .0,
+        ));
+        out.push(b.finish(env));
+    }
+
+    // --- Strict decoding and profile -----------------------------------------------------
+    let g = genuine("genuine");
+    let mut truncated = g.clone();
+    truncated.truncate(g.len() - 7);
+    out.push(
+        Builder::new("truncated", "malformed", "The envelope with its last 7 bytes cut off.")
+            .finish(truncated),
+    );
+    let mut trailing = g.clone();
+    trailing.push(0x00);
+    out.push(
+        Builder::new(
+            "trailing-byte",
+            "malformed",
+            "A zero byte appended after the envelope.",
+        )
+        .finish(trailing),
+    );
+    // Non-shortest length: the 12-byte IV's head 0x4c rewritten as 0x58 0x0c.
+    {
+        let pos = find(&g, &[0xa1, 0x05, 0x4c]).expect("IV header") + 2;
+        let mut nonshort = g[..pos].to_vec();
+        nonshort.extend_from_slice(&[0x58, 0x0c]);
+        nonshort.extend_from_slice(&g[pos + 1..]);
+        out.push(
+            Builder::new(
+                "non-shortest-length",
+                "malformed",
+                "The IV's length written in two bytes instead of one (not deterministic CBOR).",
+            )
+            .finish(nonshort),
+        );
+    }
+    {
+        // A 20-deep array in the unprotected header of layer 0.
+        let mut nested = Value::from(0u64);
+        for _ in 0..20 {
+            nested = Value::Array(vec![nested]);
+        }
+        let env = rewrite(&g, |m| {
+            m.unprotected = with_label(&m.unprotected, 99, nested);
+        });
+        out.push(
+            Builder::new(
+                "deeply-nested",
+                "malformed",
+                "Layer 0's unprotected header holds arrays nested 20 deep.",
+            )
+            .finish(env),
+        );
+    }
+    {
+        let v = codec::decode(&g).expect("decode");
+        let untagged = match v {
+            Value::Tag(_, inner) => codec::encode(&inner),
+            _ => unreachable!(),
+        };
+        out.push(
+            Builder::new(
+                "untagged",
+                "structure",
+                "The COSE_Encrypt array without its tag 96.",
+            )
+            .finish(untagged),
+        );
+    }
+    out.push(
+        Builder::new(
+            "content-alg-swapped",
+            "unsupported_algorithm",
+            "Layer 0's alg changed from ChaCha20/Poly1305 (24) to A256GCM (3).",
+        )
+        .finish(rewrite(&g, |m| {
+            m.protected = ProtectedHeader::new(with_label(m.protected.map(), label::ALG, Value::from(3u64)));
+        })),
+    );
+    out.push(
+        Builder::new(
+            "recipient-alg-swapped",
+            "unsupported_algorithm",
+            "A recipient's alg changed from HPKE-4-KE (50) to HPKE-3-KE (49).",
+        )
+        .finish(rewrite(&g, |m| {
+            let r = &mut m.recipients[1];
+            r.protected = ProtectedHeader::new(with_label(r.protected.map(), label::ALG, Value::from(49u64)));
+        })),
+    );
+    out.push(
+        Builder::new(
+            "crit-header",
+            "unexpected_header",
+            "Layer 0's protected header gains crit (2) naming a private label.",
+        )
+        .finish(rewrite(&g, |m| {
+            m.protected = ProtectedHeader::new(with_label(
+                m.protected.map(),
+                label::CRIT,
+                Value::Array(vec![Value::from(-70000i64)]),
+            ));
+        })),
+    );
+    out.push(
+        Builder::new(
+            "recipient-kid-missing",
+            "missing_header",
+            "A recipient without its kid.",
+        )
+        .finish(rewrite(&g, |m| {
+            let r = &mut m.recipients[0];
+            r.protected = ProtectedHeader::new(without_label(r.protected.map(), label::KID));
+        })),
+    );
+    out.push(
+        Builder::new(
+            "recipients-unsorted",
+            "structure",
+            "The recipients array in descending kid order.",
+        )
+        .finish(rewrite(&g, |m| m.recipients.reverse())),
+    );
+    {
+        let mut r = rng("too-many");
+        let many: Vec<AgencyKeys> = (0..65).map(|i| agency(&format!("extra-{i}"))).collect();
+        let mut refs: Vec<&AgencyKeys> = many.iter().collect();
+        refs.push(&court);
+        let env = plan(&provider, &refs, PAYLOAD, NOW, &mut r).assemble(&mut r);
+        out.push(
+            Builder::new(
+                "too-many-recipients",
+                "too_many_recipients",
+                "66 recipients, over the default limit of 64.",
+            )
+            .finish(env),
+        );
+    }
+
+    // --- Recipient and key layers --------------------------------------------------------
+    {
+        let mut b = Builder::new(
+            "not-for-me",
+            "not_for_me",
+            "Opened by the LEAD case manager, who is not a recipient.",
+        );
+        b.opener = "lead-case-manager";
+        out.push(b.finish(g.clone()));
+    }
+    {
+        let court_kid = court.public().encryption().kid();
+        let env = rewrite(&g, |m| {
+            for r in &mut m.recipients {
+                if r.kid() == Some(court_kid.as_bytes().as_slice()) {
+                    r.unprotected = with_label(&r.unprotected, label::EK, Value::bytes([0u8; 32]));
+                }
+            }
+        });
+        out.push(
+            Builder::new(
+                "low-order-ek",
+                "non_contributory_key",
+                "The court's ek replaced by the all-zero (low-order) X25519 point.",
+            )
+            .finish(env),
+        );
+    }
+    {
+        let court_kid = court.public().encryption().kid();
+        let env = rewrite(&g, |m| {
+            for r in &mut m.recipients {
+                if r.kid() == Some(court_kid.as_bytes().as_slice()) {
+                    r.ciphertext[0] ^= 1;
+                }
+            }
+        });
+        out.push(
+            Builder::new(
+                "wrapped-key-altered",
+                "key_unwrap",
+                "One bit of the court's encrypted content key flipped.",
+            )
+            .finish(env),
+        );
+    }
+    {
+        // A malicious sender gives the court a different content key from the others.
+        let mut r = rng("split-keys");
+        let p = plan(&provider, &three, PAYLOAD, NOW, &mut r);
+        let mut other = [0u8; 32];
+        r.fill_bytes(&mut other);
+        let court_kid = court.public().encryption().kid();
+        let stanzas = p
+            .recipients
+            .iter()
+            .map(|b| {
+                let k = if b.encryption().kid() == court_kid { &other } else { &p.cek };
+                envelope::wrap_for(b, k, &mut r).expect("wrap")
+            })
+            .collect();
+        let env = envelope::encrypt_layer(&p.inner, &p.cek, &p.commitment, stanzas, &mut r)
+            .expect("encrypt");
+        out.push(
+            Builder::new(
+                "split-content-keys",
+                "key_commitment",
+                "The sender wrapped a different content key for the court than for the others.",
+            )
+            .finish(env),
+        );
+    }
+    out.push(
+        Builder::new(
+            "ciphertext-altered",
+            "decrypt",
+            "One bit of layer 0's ciphertext flipped.",
+        )
+        .finish(rewrite(&g, |m| m.ciphertext[10] ^= 0x80)),
+    );
+    out.push(
+        Builder::new(
+            "recipient-removed",
+            "decrypt",
+            "A relay dropped the district attorney's recipient.",
+        )
+        .finish(rewrite(&g, |m| {
+            let da_kid = da.public().encryption().kid();
+            m.recipients.retain(|r| r.kid() != Some(da_kid.as_bytes().as_slice()));
+        })),
+    );
+    {
+        // A relay adds a stanza for an outsider; it cannot know the CEK, so it wraps a random one.
+        let mut r = rng("recipient-added");
+        let extra = envelope::wrap_for(outsider.public(), &[9u8; 32], &mut r).expect("wrap");
+        out.push(
+            Builder::new(
+                "recipient-added",
+                "decrypt",
+                "A relay added a recipient stanza for an outsider.",
+            )
+            .finish(rewrite(&g, |m| {
+                m.recipients.push(extra);
+                m.recipients.sort_by(|a, b| a.kid().cmp(&b.kid()));
+            })),
+        );
+    }
+
+    // --- Signed layer ----------------------------------------------------------------------
+    {
+        let mut r = rng("inner-not-cbor");
+        let mut p = plan(&provider, &three, PAYLOAD, NOW, &mut r);
+        p.inner = vec![0xd2, 0x84, 0x40, 0xa0, 0x40];
+        out.push(
+            Builder::new(
+                "inner-truncated",
+                "malformed",
+                "Correctly encrypted, but the plaintext is a truncated COSE_Sign1.",
+            )
+            .finish(p.assemble(&mut r)),
+        );
+    }
+    {
+        let mut r = rng("signature-alg");
+        let mut p = plan(&provider, &three, PAYLOAD, NOW, &mut r);
+        let sign1 = cose::Sign1::from_value(&codec::decode(&p.inner).expect("inner"), true, &codec::DecodeLimits::DEFAULT)
+            .expect("sign1");
+        let protected = ProtectedHeader::new(with_label(sign1.protected.map(), label::ALG, Value::from(-8i64)));
+        let signature = provider.sign(&cose::sig_structure(protected.as_bytes(), &[], PAYLOAD)).to_vec();
+        p.inner = cose::Sign1 { protected, signature, ..sign1 }.to_bytes();
+        out.push(
+            Builder::new(
+                "signature-alg-swapped",
+                "unsupported_algorithm",
+                "The inner COSE_Sign1 signed with alg EdDSA (-8) instead of Ed25519 (-19).",
+            )
+            .finish(p.assemble(&mut r)),
+        );
+    }
+    {
+        let mut r = rng("unknown-sender");
+        let env = plan(&outsider, &three, PAYLOAD, NOW, &mut r).assemble(&mut r);
+        out.push(
+            Builder::new(
+                "unknown-sender",
+                "unknown_sender",
+                "Signed by an agency the directory does not know.",
+            )
+            .finish(env),
+        );
+    }
+    {
+        let mut r = rng("signature-stripped");
+        let mut p = plan(&provider, &three, PAYLOAD, NOW, &mut r);
+        let mut s = cose::Sign1::from_value(&codec::decode(&p.inner).expect("inner"), true, &codec::DecodeLimits::DEFAULT)
+            .expect("sign1");
+        s.signature = Vec::new();
+        p.inner = s.to_bytes();
+        out.push(
+            Builder::new(
+                "signature-stripped",
+                "bad_signature",
+                "The inner signature replaced by an empty byte string.",
+            )
+            .finish(p.assemble(&mut r)),
+        );
+    }
+    {
+        let mut r = rng("signature-replaced");
+        let mut p = plan(&provider, &three, PAYLOAD, NOW, &mut r);
+        let mut s = cose::Sign1::from_value(&codec::decode(&p.inner).expect("inner"), true, &codec::DecodeLimits::DEFAULT)
+            .expect("sign1");
+        s.signature = probation.sign(&s.to_be_signed(&[])).to_vec();
+        p.inner = s.to_bytes();
+        out.push(
+            Builder::new(
+                "signature-replaced",
+                "bad_signature",
+                "The provider's kid kept, but the signature made by probation's key.",
+            )
+            .finish(p.assemble(&mut r)),
+        );
+    }
+    {
+        // Surreptitious forwarding: probation re-encrypts the provider's signed message to the
+        // LEAD case manager.
+        let mut r = rng("forwarded");
+        let original = plan(&provider, &three, PAYLOAD, NOW, &mut r);
+        let mut cek = [0u8; 32];
+        r.fill_bytes(&mut cek);
+        let commitment = envelope::key_commitment(&cek);
+        let stanza = envelope::wrap_for(lead.public(), &cek, &mut r).expect("wrap");
+        let env = envelope::encrypt_layer(&original.inner, &cek, &commitment, vec![stanza], &mut r)
+            .expect("encrypt");
+        let mut b = Builder::new(
+            "forwarded",
+            "audience_mismatch",
+            "Probation re-encrypted the provider's signed report to the LEAD case manager.",
+        );
+        b.opener = "lead-case-manager";
+        out.push(b.finish(env));
+    }
+    {
+        let mut r = rng("reencrypted");
+        let original = plan(&provider, &three, PAYLOAD, NOW, &mut r);
+        let mut cek = [0u8; 32];
+        r.fill_bytes(&mut cek);
+        let commitment = envelope::key_commitment(&cek);
+        let stanzas = original
+            .recipients
+            .iter()
+            .map(|b| envelope::wrap_for(b, &cek, &mut r).expect("wrap"))
+            .collect();
+        let env = envelope::encrypt_layer(&original.inner, &cek, &commitment, stanzas, &mut r)
+            .expect("encrypt");
+        out.push(
+            Builder::new(
+                "reencrypted",
+                "reencrypted",
+                "A recipient re-encrypted the signed report to the same audience under a new key.",
+            )
+            .finish(env),
+        );
+    }
+    {
+        let mut r = rng("future");
+        let env = plan(&provider, &three, PAYLOAD, NOW + 3_600, &mut r).assemble(&mut r);
+        out.push(
+            Builder::new(
+                "issued-in-future",
+                "issued_in_future",
+                "Issued an hour after the opener's clock (skew allowance is 5 minutes).",
+            )
+            .finish(env),
+        );
+    }
+    {
+        let mut b = Builder::new(
+            "replayed",
+            "replay",
+            "The genuine envelope received a second time.",
+        );
+        b.seen = vec![genuine_id.clone()];
+        out.push(b.finish(g.clone()));
+    }
+    out
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The resolver a vector describes.
+pub fn resolver(senders: &[VectorSender]) -> StaticResolver {
+    let mut r = StaticResolver::new();
+    for s in senders {
+        let key = divex_core::keys::SigningPublicKey::from_bytes(
+            &hex::decode(&s.signing_key).expect("hex"),
+        )
+        .expect("vector sender key");
+        r.insert(s.agency_id.clone(), key);
+    }
+    r
+}
+
+/// The file name of vector number `i`.
+pub fn file_name(i: usize, v: &Vector) -> String {
+    format!("{:03}-{}.json", i + 1, v.scenario)
+}
+
+/// The file contents of a vector (pretty JSON, trailing newline).
+pub fn to_file(v: &Vector) -> String {
+    let mut s = serde_json::to_string_pretty(v).expect("serialize");
+    s.push('\n');
+    s
+}
