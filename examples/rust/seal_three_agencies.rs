@@ -24,7 +24,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The recipients trust the provider's signing key (issue 3 replaces this with the
     // certified agency directory).
     let mut directory = StaticResolver::new();
-    directory.insert("county-treatment-program", provider.public().signing().clone());
+    directory.insert(
+        "county-treatment-program",
+        provider.public().signing().clone(),
+    );
 
     let disclosure = Disclosure {
         purpose: "cj-monitor-conditional-release".into(),
@@ -36,18 +39,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         labels: vec!["42CFRPart2".into(), "no-criminal-use".into()],
         notice: "part2-short".into(),
     };
-    let record = br#"{"collected":"2026-11-20","specimen":"urine","observed":true,"result":"negative"}"#;
+    let record =
+        br#"{"collected":"2026-11-20","specimen":"urine","observed":true,"result":"negative"}"#;
 
     let sealed = envelope::seal(
         &provider,
-        &[court.public().clone(), probation.public().clone(), da.public().clone()],
+        &[
+            court.public().clone(),
+            probation.public().clone(),
+            da.public().clone(),
+        ],
         &disclosure,
         record,
         now,
     )?;
-    println!("sealed {} bytes of record into a {}-byte envelope for 3 agencies", record.len(), sealed.len());
+    println!(
+        "sealed {} bytes of record into a {}-byte envelope for 3 agencies",
+        record.len(),
+        sealed.len()
+    );
 
-    for (name, keys) in [("superior court", &court), ("probation", &probation), ("district attorney", &da)] {
+    for (name, keys) in [
+        ("superior court", &court),
+        ("probation", &probation),
+        ("district attorney", &da),
+    ] {
         let opened = envelope::open(&sealed, keys, &directory, now)?;
         assert_eq!(opened.payload, record);
         println!(

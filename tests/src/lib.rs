@@ -139,7 +139,8 @@ pub fn with_label(m: &Map, label: i64, value: Value) -> Map {
             out.insert(k.clone(), v.clone()).expect("distinct keys");
         }
     }
-    out.insert(Value::from(label), value).expect("distinct keys");
+    out.insert(Value::from(label), value)
+        .expect("distinct keys");
     out
 }
 
@@ -294,7 +295,12 @@ pub fn generate() -> Vec<Vector> {
     };
     let genuine_id = {
         let mut r = rng("genuine");
-        hex::encode(plan(&provider, &three, PAYLOAD, NOW, &mut r).metadata.envelope_id.0)
+        hex::encode(
+            plan(&provider, &three, PAYLOAD, NOW, &mut r)
+                .metadata
+                .envelope_id
+                .0,
+        )
     };
     for (name, opener, desc) in [
         (
@@ -353,8 +359,12 @@ pub fn generate() -> Vec<Vector> {
     let mut truncated = g.clone();
     truncated.truncate(g.len() - 7);
     out.push(
-        Builder::new("truncated", "malformed", "The envelope with its last 7 bytes cut off.")
-            .finish(truncated),
+        Builder::new(
+            "truncated",
+            "malformed",
+            "The envelope with its last 7 bytes cut off.",
+        )
+        .finish(truncated),
     );
     let mut trailing = g.clone();
     trailing.push(0x00);
@@ -421,7 +431,8 @@ pub fn generate() -> Vec<Vector> {
             "Layer 0's alg changed from ChaCha20/Poly1305 (24) to A256GCM (3).",
         )
         .finish(rewrite(&g, |m| {
-            m.protected = ProtectedHeader::new(with_label(m.protected.map(), label::ALG, Value::from(3u64)));
+            m.protected =
+                ProtectedHeader::new(with_label(m.protected.map(), label::ALG, Value::from(3u64)));
         })),
     );
     out.push(
@@ -432,7 +443,11 @@ pub fn generate() -> Vec<Vector> {
         )
         .finish(rewrite(&g, |m| {
             let r = &mut m.recipients[1];
-            r.protected = ProtectedHeader::new(with_label(r.protected.map(), label::ALG, Value::from(49u64)));
+            r.protected = ProtectedHeader::new(with_label(
+                r.protected.map(),
+                label::ALG,
+                Value::from(49u64),
+            ));
         })),
     );
     out.push(
@@ -541,7 +556,11 @@ pub fn generate() -> Vec<Vector> {
             .recipients
             .iter()
             .map(|b| {
-                let k = if b.encryption().kid() == court_kid { &other } else { &p.cek };
+                let k = if b.encryption().kid() == court_kid {
+                    &other
+                } else {
+                    &p.cek
+                };
                 envelope::wrap_for(b, k, &mut r).expect("wrap")
             })
             .collect();
@@ -572,7 +591,8 @@ pub fn generate() -> Vec<Vector> {
         )
         .finish(rewrite(&g, |m| {
             let da_kid = da.public().encryption().kid();
-            m.recipients.retain(|r| r.kid() != Some(da_kid.as_bytes().as_slice()));
+            m.recipients
+                .retain(|r| r.kid() != Some(da_kid.as_bytes().as_slice()));
         })),
     );
     {
@@ -609,11 +629,26 @@ pub fn generate() -> Vec<Vector> {
     {
         let mut r = rng("signature-alg");
         let mut p = plan(&provider, &three, PAYLOAD, NOW, &mut r);
-        let sign1 = cose::Sign1::from_value(&codec::decode(&p.inner).expect("inner"), true, &codec::DecodeLimits::DEFAULT)
-            .expect("sign1");
-        let protected = ProtectedHeader::new(with_label(sign1.protected.map(), label::ALG, Value::from(-8i64)));
-        let signature = provider.sign(&cose::sig_structure(protected.as_bytes(), &[], PAYLOAD)).to_vec();
-        p.inner = cose::Sign1 { protected, signature, ..sign1 }.to_bytes();
+        let sign1 = cose::Sign1::from_value(
+            &codec::decode(&p.inner).expect("inner"),
+            true,
+            &codec::DecodeLimits::DEFAULT,
+        )
+        .expect("sign1");
+        let protected = ProtectedHeader::new(with_label(
+            sign1.protected.map(),
+            label::ALG,
+            Value::from(-8i64),
+        ));
+        let signature = provider
+            .sign(&cose::sig_structure(protected.as_bytes(), &[], PAYLOAD))
+            .to_vec();
+        p.inner = cose::Sign1 {
+            protected,
+            signature,
+            ..sign1
+        }
+        .to_bytes();
         out.push(
             Builder::new(
                 "signature-alg-swapped",
@@ -638,8 +673,12 @@ pub fn generate() -> Vec<Vector> {
     {
         let mut r = rng("signature-stripped");
         let mut p = plan(&provider, &three, PAYLOAD, NOW, &mut r);
-        let mut s = cose::Sign1::from_value(&codec::decode(&p.inner).expect("inner"), true, &codec::DecodeLimits::DEFAULT)
-            .expect("sign1");
+        let mut s = cose::Sign1::from_value(
+            &codec::decode(&p.inner).expect("inner"),
+            true,
+            &codec::DecodeLimits::DEFAULT,
+        )
+        .expect("sign1");
         s.signature = Vec::new();
         p.inner = s.to_bytes();
         out.push(
@@ -654,8 +693,12 @@ pub fn generate() -> Vec<Vector> {
     {
         let mut r = rng("signature-replaced");
         let mut p = plan(&provider, &three, PAYLOAD, NOW, &mut r);
-        let mut s = cose::Sign1::from_value(&codec::decode(&p.inner).expect("inner"), true, &codec::DecodeLimits::DEFAULT)
-            .expect("sign1");
+        let mut s = cose::Sign1::from_value(
+            &codec::decode(&p.inner).expect("inner"),
+            true,
+            &codec::DecodeLimits::DEFAULT,
+        )
+        .expect("sign1");
         s.signature = probation.sign(&s.to_be_signed(&[])).to_vec();
         p.inner = s.to_bytes();
         out.push(

@@ -1,15 +1,19 @@
 //! The attack matrix of spec/envelope.md §9: each hostile change to an envelope fails `open`
 //! with its own typed error — never success, never a panic.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::collections::BTreeMap;
 
-use divex_conformance::{SeenSet, agency, disclosure, plan, rewrite, rng, with_label, NOW};
+use divex_conformance::{NOW, SeenSet, agency, disclosure, plan, rewrite, rng, with_label};
 use divex_core::codec::{CodecError, Value};
 use divex_core::cose::{self, ProtectedHeader, label};
-use divex_core::envelope::{
-    self, EnvelopeLimits, Layer, OpenError, OpenOptions, StaticResolver,
-};
+use divex_core::envelope::{self, EnvelopeLimits, Layer, OpenError, OpenOptions, StaticResolver};
 use divex_core::keys::AgencyKeys;
 
 struct World {
@@ -48,7 +52,11 @@ const RECORD: &[u8] = b"attendance 2026-11-18: present, 2.0 hours group";
 fn sealed(w: &World) -> Vec<u8> {
     envelope::seal(
         &w.provider,
-        &[w.court.public().clone(), w.probation.public().clone(), w.da.public().clone()],
+        &[
+            w.court.public().clone(),
+            w.probation.public().clone(),
+            w.da.public().clone(),
+        ],
         &disclosure("attendance"),
         RECORD,
         NOW,
@@ -70,7 +78,10 @@ fn genuine_envelope_opens_for_each_recipient_only() {
         assert_eq!(o.sender.agency_id, "provider");
         assert_eq!(o.metadata.audience.len(), 3);
     }
-    assert!(matches!(open(&w, &env, &w.lead), Err(OpenError::NotForMe { .. })));
+    assert!(matches!(
+        open(&w, &env, &w.lead),
+        Err(OpenError::NotForMe { .. })
+    ));
 }
 
 #[test]
@@ -94,7 +105,10 @@ fn every_single_bit_flip_is_refused_with_a_typed_error() {
     assert_eq!(total, env.len() * 8 * 3);
     // The flips land in every layer: codec, structure, key unwrap and content decryption.
     for class in ["malformed", "key_unwrap", "decrypt"] {
-        assert!(classes.contains_key(class), "no flip produced {class}: {classes:?}");
+        assert!(
+            classes.contains_key(class),
+            "no flip produced {class}: {classes:?}"
+        );
     }
     println!("{} bit flips x 3 recipients: {classes:?}", env.len() * 8);
 }
@@ -105,7 +119,8 @@ fn recipient_added_or_removed_fails_for_everyone() {
     let env = sealed(&w);
     let da_kid = w.da.public().encryption().kid();
     let removed = rewrite(&env, |m| {
-        m.recipients.retain(|r| r.kid() != Some(da_kid.as_bytes().as_slice()))
+        m.recipients
+            .retain(|r| r.kid() != Some(da_kid.as_bytes().as_slice()))
     });
     for me in [&w.court, &w.probation] {
         assert_eq!(open(&w, &removed, me).unwrap_err(), OpenError::Decrypt);
@@ -145,7 +160,10 @@ fn surreptitious_forwarding_is_detected() {
             .map(|b| envelope::wrap_for(b, &cek, &mut r).unwrap())
             .collect();
         let fwd = envelope::encrypt_layer(&signed, &cek, &kc, stanzas, &mut r).unwrap();
-        assert_eq!(open(&w, &fwd, &w.lead).unwrap_err(), OpenError::AudienceMismatch);
+        assert_eq!(
+            open(&w, &fwd, &w.lead).unwrap_err(),
+            OpenError::AudienceMismatch
+        );
     }
 }
 
@@ -164,7 +182,10 @@ fn signature_stripped_or_replaced_is_refused() {
         };
         p.inner = s.to_bytes();
         let env = p.assemble(&mut r);
-        assert_eq!(open(&w, &env, &w.court).unwrap_err(), OpenError::BadSignature);
+        assert_eq!(
+            open(&w, &env, &w.court).unwrap_err(),
+            OpenError::BadSignature
+        );
     }
     // A recipient that re-signs under its own kid is identified as the sender, never as the
     // provider.
@@ -178,18 +199,31 @@ fn signature_stripped_or_replaced_is_refused() {
 fn different_content_keys_per_recipient_are_caught_by_the_commitment() {
     let w = world();
     let mut r = rng("attack-split");
-    let p = plan(&w.provider, &[&w.court, &w.probation, &w.da], RECORD, NOW, &mut r);
+    let p = plan(
+        &w.provider,
+        &[&w.court, &w.probation, &w.da],
+        RECORD,
+        NOW,
+        &mut r,
+    );
     let court_kid = w.court.public().encryption().kid();
     let stanzas = p
         .recipients
         .iter()
         .map(|b| {
-            let k = if b.encryption().kid() == court_kid { [3u8; 32] } else { p.cek };
+            let k = if b.encryption().kid() == court_kid {
+                [3u8; 32]
+            } else {
+                p.cek
+            };
             envelope::wrap_for(b, &k, &mut r).unwrap()
         })
         .collect();
     let env = envelope::encrypt_layer(&p.inner, &p.cek, &p.commitment, stanzas, &mut r).unwrap();
-    assert_eq!(open(&w, &env, &w.court).unwrap_err(), OpenError::KeyCommitment);
+    assert_eq!(
+        open(&w, &env, &w.court).unwrap_err(),
+        OpenError::KeyCommitment
+    );
     assert_eq!(open(&w, &env, &w.da).unwrap().payload, RECORD);
 }
 
@@ -198,31 +232,57 @@ fn algorithm_ids_swapped_are_refused_in_every_layer() {
     let w = world();
     let env = sealed(&w);
     let content = rewrite(&env, |m| {
-        m.protected = ProtectedHeader::new(with_label(m.protected.map(), label::ALG, Value::from(1u64)));
+        m.protected =
+            ProtectedHeader::new(with_label(m.protected.map(), label::ALG, Value::from(1u64)));
     });
     assert_eq!(
         open(&w, &content, &w.court).unwrap_err(),
-        OpenError::UnsupportedAlgorithm { layer: Layer::Content, alg: 1 }
+        OpenError::UnsupportedAlgorithm {
+            layer: Layer::Content,
+            alg: 1
+        }
     );
     let recipient = rewrite(&env, |m| {
         for r in &mut m.recipients {
-            r.protected = ProtectedHeader::new(with_label(r.protected.map(), label::ALG, Value::from(-29i64)));
+            r.protected = ProtectedHeader::new(with_label(
+                r.protected.map(),
+                label::ALG,
+                Value::from(-29i64),
+            ));
         }
     });
     assert_eq!(
         open(&w, &recipient, &w.court).unwrap_err(),
-        OpenError::UnsupportedAlgorithm { layer: Layer::Recipient, alg: -29 }
+        OpenError::UnsupportedAlgorithm {
+            layer: Layer::Recipient,
+            alg: -29
+        }
     );
     let mut r = rng("attack-alg-inner");
     let mut p = plan(&w.provider, &[&w.court], RECORD, NOW, &mut r);
     let v = divex_core::codec::decode(&p.inner).unwrap();
     let s = cose::Sign1::from_value(&v, true, &Default::default()).unwrap();
-    let protected = ProtectedHeader::new(with_label(s.protected.map(), label::ALG, Value::from(-8i64)));
-    let signature = w.provider.sign(&cose::sig_structure(protected.as_bytes(), &[], RECORD)).to_vec();
-    p.inner = cose::Sign1 { protected, signature, ..s }.to_bytes();
+    let protected = ProtectedHeader::new(with_label(
+        s.protected.map(),
+        label::ALG,
+        Value::from(-8i64),
+    ));
+    let signature = w
+        .provider
+        .sign(&cose::sig_structure(protected.as_bytes(), &[], RECORD))
+        .to_vec();
+    p.inner = cose::Sign1 {
+        protected,
+        signature,
+        ..s
+    }
+    .to_bytes();
     assert_eq!(
         open(&w, &p.assemble(&mut r), &w.court).unwrap_err(),
-        OpenError::UnsupportedAlgorithm { layer: Layer::Signed, alg: -8 }
+        OpenError::UnsupportedAlgorithm {
+            layer: Layer::Signed,
+            alg: -8
+        }
     );
 }
 
@@ -232,14 +292,22 @@ fn replayed_envelope_id_is_refused() {
     let env = sealed(&w);
     let first = open(&w, &env, &w.court).unwrap();
     let seen = SeenSet([first.metadata.envelope_id].into_iter().collect());
-    let options = OpenOptions { seen: Some(&seen), ..OpenOptions::default() };
+    let options = OpenOptions {
+        seen: Some(&seen),
+        ..OpenOptions::default()
+    };
     assert_eq!(
         envelope::open_with(&env, &w.court, &w.directory, NOW, &options).unwrap_err(),
-        OpenError::Replay { envelope_id: first.metadata.envelope_id }
+        OpenError::Replay {
+            envelope_id: first.metadata.envelope_id
+        }
     );
     // Another recipient that has not seen it still opens it.
     let empty = SeenSet::default();
-    let options = OpenOptions { seen: Some(&empty), ..OpenOptions::default() };
+    let options = OpenOptions {
+        seen: Some(&empty),
+        ..OpenOptions::default()
+    };
     assert!(envelope::open_with(&env, &w.probation, &w.directory, NOW, &options).is_ok());
 }
 
@@ -248,17 +316,29 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
     let w = world();
     let env = sealed(&w);
     for len in 0..env.len() {
-        assert!(open(&w, &env[..len], &w.court).is_err(), "prefix of {len} bytes opened");
+        assert!(
+            open(&w, &env[..len], &w.court).is_err(),
+            "prefix of {len} bytes opened"
+        );
     }
     assert!(matches!(
         open(&w, &env[..env.len() - 1], &w.court).unwrap_err(),
-        OpenError::Malformed { source: CodecError::Truncated { .. }, .. }
+        OpenError::Malformed {
+            source: CodecError::Truncated { .. },
+            ..
+        }
     ));
 
     let big = vec![0u8; EnvelopeLimits::DEFAULT.max_envelope_bytes + 1];
-    assert!(matches!(open(&w, &big, &w.court).unwrap_err(), OpenError::TooLarge { .. }));
+    assert!(matches!(
+        open(&w, &big, &w.court).unwrap_err(),
+        OpenError::TooLarge { .. }
+    ));
     let tight = OpenOptions {
-        limits: EnvelopeLimits { max_envelope_bytes: env.len() - 1, ..EnvelopeLimits::DEFAULT },
+        limits: EnvelopeLimits {
+            max_envelope_bytes: env.len() - 1,
+            ..EnvelopeLimits::DEFAULT
+        },
         ..OpenOptions::default()
     };
     assert!(matches!(
@@ -267,7 +347,10 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
     ));
     // A recipient limit below the envelope's count.
     let two = OpenOptions {
-        limits: EnvelopeLimits { max_recipients: 2, ..EnvelopeLimits::DEFAULT },
+        limits: EnvelopeLimits {
+            max_recipients: 2,
+            ..EnvelopeLimits::DEFAULT
+        },
         ..OpenOptions::default()
     };
     assert_eq!(
@@ -287,7 +370,10 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
         deep.push(0x00);
         assert!(matches!(
             open(&w, &deep, &w.court).unwrap_err(),
-            OpenError::Malformed { source: CodecError::DepthExceeded { .. }, .. }
+            OpenError::Malformed {
+                source: CodecError::DepthExceeded { .. },
+                ..
+            }
         ));
     }
 }

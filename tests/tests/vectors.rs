@@ -22,7 +22,11 @@ fn committed_vectors_match_the_generator() {
         let on_disk = std::fs::read_to_string(dir().join(&name)).unwrap_or_else(|e| {
             panic!("{name}: {e}; run `cargo run -p divex-conformance --bin gen-vectors`")
         });
-        assert_eq!(on_disk, to_file(v), "{name} differs from the generator's output");
+        assert_eq!(
+            on_disk,
+            to_file(v),
+            "{name} differs from the generator's output"
+        );
         expected_names.insert(name);
     }
     let on_disk: BTreeSet<String> = std::fs::read_dir(dir())
@@ -34,7 +38,10 @@ fn committed_vectors_match_the_generator() {
 }
 
 fn run(v: &Vector) -> Result<envelope::Opened, envelope::OpenError> {
-    let secret: [u8; 64] = hex::decode(&v.recipient_secret).unwrap().try_into().unwrap();
+    let secret: [u8; 64] = hex::decode(&v.recipient_secret)
+        .unwrap()
+        .try_into()
+        .unwrap();
     let me = AgencyKeys::from_secret_bytes(&secret);
     let senders = resolver(&v.senders);
     let seen = SeenSet(
@@ -47,7 +54,13 @@ fn run(v: &Vector) -> Result<envelope::Opened, envelope::OpenError> {
         seen: Some(&seen),
         ..OpenOptions::default()
     };
-    envelope::open_with(&hex::decode(&v.envelope).unwrap(), &me, &senders, v.now, &options)
+    envelope::open_with(
+        &hex::decode(&v.envelope).unwrap(),
+        &me,
+        &senders,
+        v.now,
+        &options,
+    )
 }
 
 #[test]
@@ -64,7 +77,12 @@ fn every_vector_gives_its_expected_outcome() {
         let v: Vector = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         match (run(&v), v.expect.as_str()) {
             (Ok(opened), "ok") => {
-                assert_eq!(Some(hex::encode(&opened.payload)), v.payload, "{}", v.scenario);
+                assert_eq!(
+                    Some(hex::encode(&opened.payload)),
+                    v.payload,
+                    "{}",
+                    v.scenario
+                );
                 assert_eq!(
                     Some(opened.metadata.envelope_id.to_hex()),
                     v.envelope_id,

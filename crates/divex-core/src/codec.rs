@@ -758,6 +758,12 @@ fn diag(v: &Value, s: &mut String) {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::type_complexity
+)]
 mod tests {
     use super::*;
 

@@ -779,12 +779,12 @@ pub fn seal_with_rng<R: CryptoRng>(
     let mut sorted: Vec<&PublicBundle> = recipients.iter().collect();
     sorted.sort_by_key(|b| b.encryption().kid());
     for w in sorted.windows(2) {
-        if let [a, b] = w {
-            if a.encryption().kid() == b.encryption().kid() {
-                return Err(SealError::DuplicateRecipient {
-                    kid: a.encryption().kid(),
-                });
-            }
+        if let [a, b] = w
+            && a.encryption().kid() == b.encryption().kid()
+        {
+            return Err(SealError::DuplicateRecipient {
+                kid: a.encryption().kid(),
+            });
         }
     }
     // Rough size bound before doing any work: payload, fixed headers, ~150 bytes a recipient.
@@ -951,12 +951,12 @@ pub fn open_with(
     // 10. Consent is evaluated by the consent engine (spec/consent.md) once it is attached.
 
     // 11. Replay.
-    if let Some(seen) = options.seen {
-        if seen.seen(&inner.metadata.envelope_id) {
-            return Err(OpenError::Replay {
-                envelope_id: inner.metadata.envelope_id,
-            });
-        }
+    if let Some(seen) = options.seen
+        && seen.seen(&inner.metadata.envelope_id)
+    {
+        return Err(OpenError::Replay {
+            envelope_id: inner.metadata.envelope_id,
+        });
     }
 
     Ok(Opened {
@@ -1043,20 +1043,18 @@ fn parse_outer(
         source,
     })?;
     // Count recipients before parsing them.
-    if let Value::Tag(_, body) = &v {
-        if let Some(n) = body
+    if let Value::Tag(_, body) = &v
+        && let Some(n) = body
             .as_array()
             .and_then(|a| a.get(3))
             .and_then(Value::as_array)
             .map(<[Value]>::len)
-        {
-            if n > limits.max_recipients {
-                return Err(OpenError::TooManyRecipients {
-                    count: n,
-                    limit: limits.max_recipients,
-                });
-            }
-        }
+        && n > limits.max_recipients
+    {
+        return Err(OpenError::TooManyRecipients {
+            count: n,
+            limit: limits.max_recipients,
+        });
     }
     let msg = cose::Encrypt::from_value(&v, true, climits).map_err(structure(Layer::Content))?;
 
@@ -1108,13 +1106,13 @@ fn parse_outer(
             layer: Layer::Recipient,
             reason: "kid must be a 16-byte bstr",
         })?;
-        if let Some(prev) = recipient_kids.last() {
-            if *prev >= kid {
-                return Err(OpenError::Structure {
-                    layer: Layer::Recipient,
-                    reason: "recipients must be sorted by kid without duplicates",
-                });
-            }
+        if let Some(prev) = recipient_kids.last()
+            && *prev >= kid
+        {
+            return Err(OpenError::Structure {
+                layer: Layer::Recipient,
+                reason: "recipients must be sorted by kid without duplicates",
+            });
         }
         recipient_kids.push(kid);
         eks.push(ek.to_vec());
@@ -1252,13 +1250,13 @@ fn parse_inner(bytes: &[u8], climits: &DecodeLimits) -> Result<Inner, OpenError>
     let mut sec_labels: Vec<String> = Vec::with_capacity(labels_v.len());
     for l in labels_v {
         let t = token(Some(l), MAX_TOKEN_LEN, "security labels must be tokens")?;
-        if let Some(prev) = sec_labels.last() {
-            if prev.as_bytes() >= t.as_bytes() {
-                return Err(OpenError::Structure {
-                    layer,
-                    reason: "security labels must be sorted without duplicates",
-                });
-            }
+        if let Some(prev) = sec_labels.last()
+            && prev.as_bytes() >= t.as_bytes()
+        {
+            return Err(OpenError::Structure {
+                layer,
+                reason: "security labels must be sorted without duplicates",
+            });
         }
         sec_labels.push(t);
     }

@@ -86,7 +86,8 @@ impl KeyId {
             .chain_update(public)
             .finalize();
         let mut id = [0u8; KEY_ID_LEN];
-        id.copy_from_slice(&digest[..KEY_ID_LEN]);
+        // The first 16 of SHA-256's 32 bytes.
+        id.iter_mut().zip(digest.iter()).for_each(|(d, s)| *d = *s);
         KeyId(id)
     }
 
@@ -414,8 +415,9 @@ impl AgencyKeys {
     /// purpose: grep for it when auditing where secrets leave memory.
     pub fn expose_secret_bytes(&self) -> Zeroizing<[u8; 64]> {
         let mut out = Zeroizing::new([0u8; 64]);
-        out[..32].copy_from_slice(self.signing.as_bytes());
-        out[32..].copy_from_slice(self.encryption.expose_secret_bytes().as_ref());
+        let (ed, x) = out.split_at_mut(32);
+        ed.copy_from_slice(self.signing.as_bytes());
+        x.copy_from_slice(self.encryption.expose_secret_bytes().as_ref());
         out
     }
 
@@ -445,6 +447,7 @@ impl fmt::Debug for AgencyKeys {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -31,8 +31,15 @@ fn write(dir: &std::path::Path) -> std::io::Result<()> {
     }
     let vectors = divex_conformance::generate();
     for (i, v) in vectors.iter().enumerate() {
-        std::fs::write(dir.join(divex_conformance::file_name(i, v)), divex_conformance::to_file(v))?;
+        std::fs::write(
+            dir.join(divex_conformance::file_name(i, v)),
+            divex_conformance::to_file(v),
+        )?;
     }
-    println!("gen-vectors: wrote {} vectors to {}", vectors.len(), dir.display());
+    println!(
+        "gen-vectors: wrote {} vectors to {}",
+        vectors.len(),
+        dir.display()
+    );
     Ok(())
 }
