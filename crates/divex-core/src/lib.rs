@@ -29,3 +29,8 @@ pub mod cose;
 pub mod envelope;
 pub mod keys;
 pub mod rng;
+
+/// The repository README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
