@@ -104,6 +104,15 @@ pub enum CodecError {
     /// Building a map with the same key twice (encoder side).
     #[error("map has the same key twice")]
     DuplicateKeyInBuilder,
+    /// The CBOR is well-formed but does not match the expected schema (a typed record,
+    /// consent or certificate). The message names fields, never their values.
+    #[error("does not match the schema: {0}")]
+    Schema(String),
+    /// A typed value re-encodes to different bytes than were received (an explicit `null`
+    /// for an absent optional field, for example): refused so that accepted bytes are
+    /// always exactly what divex would produce.
+    #[error("does not re-encode identically (non-canonical field encoding)")]
+    NotCanonical,
 }
 
 /// A CBOR integer in the range CBOR can express, -2^64 ..= 2^64-1.
@@ -698,6 +707,157 @@ impl Decoder<'_> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// serde bridge: typed divex structures <-> Value, always through the strict codec.
+
+fn sanitize_serde_message(msg: &str) -> String {
+    // serde messages such as "invalid type: string \"...\"" can quote the data itself; keep
+    // only the messages that name a field.
+    for prefix in [
+        "missing field",
+        "unknown field",
+        "duplicate field",
+        "unknown variant",
+    ] {
+        if let Some(pos) = msg.find(prefix) {
+            let rest = msg.get(pos..).unwrap_or(prefix);
+            let end = rest.find(", expected").unwrap_or(rest.len());
+            return rest.get(..end).unwrap_or(prefix).to_owned();
+        }
+    }
+    "a field has the wrong type or an invalid value".to_owned()
+}
+
+fn from_ciborium(v: ciborium::Value) -> Result<Value, CodecError> {
+    Ok(match v {
+        ciborium::Value::Integer(i) => Value::Integer(Integer::try_from(i128::from(i))?),
+        ciborium::Value::Bytes(b) => Value::Bytes(b),
+        ciborium::Value::Text(t) => Value::Text(t),
+        ciborium::Value::Bool(b) => Value::Bool(b),
+        ciborium::Value::Null => Value::Null,
+        ciborium::Value::Tag(t, inner) => Value::Tag(t, Box::new(from_ciborium(*inner)?)),
+        ciborium::Value::Array(a) => {
+            Value::Array(a.into_iter().map(from_ciborium).collect::<Result<_, _>>()?)
+        }
+        ciborium::Value::Map(entries) => {
+            let mut m = Map::new();
+            for (k, v) in entries {
+                m.insert(from_ciborium(k)?, from_ciborium(v)?)?;
+            }
+            Value::Map(m)
+        }
+        ciborium::Value::Float(_) => {
+            return Err(CodecError::Schema(
+                "floating-point numbers are not used by divex".into(),
+            ));
+        }
+        _ => return Err(CodecError::Schema("unsupported CBOR item".into())),
+    })
+}
+
+fn to_ciborium(v: &Value) -> ciborium::Value {
+    match v {
+        Value::Integer(i) => match ciborium::value::Integer::try_from(i.get()) {
+            Ok(i) => ciborium::Value::Integer(i),
+            // Integer's range is exactly CBOR's, which ciborium's covers.
+            Err(_) => ciborium::Value::Null,
+        },
+        Value::Bytes(b) => ciborium::Value::Bytes(b.clone()),
+        Value::Text(t) => ciborium::Value::Text(t.clone()),
+        Value::Array(a) => ciborium::Value::Array(a.iter().map(to_ciborium).collect()),
+        Value::Map(m) => ciborium::Value::Map(
+            m.iter()
+                .map(|(k, v)| (to_ciborium(k), to_ciborium(v)))
+                .collect(),
+        ),
+        Value::Tag(t, inner) => ciborium::Value::Tag(*t, Box::new(to_ciborium(inner))),
+        Value::Bool(b) => ciborium::Value::Bool(*b),
+        Value::Null => ciborium::Value::Null,
+    }
+}
+
+/// A typed value as a [`Value`] (map keys then sort deterministically).
+pub fn to_value<T: serde::Serialize + ?Sized>(t: &T) -> Result<Value, CodecError> {
+    let v = ciborium::Value::serialized(t)
+        .map_err(|e| CodecError::Schema(sanitize_serde_message(&e.to_string())))?;
+    from_ciborium(v)
+}
+
+/// A typed value from a [`Value`].
+pub fn from_value<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, CodecError> {
+    to_ciborium(v)
+        .deserialized()
+        .map_err(|e| CodecError::Schema(sanitize_serde_message(&e.to_string())))
+}
+
+/// The strict deterministic encoding of a typed value.
+pub fn to_vec<T: serde::Serialize + ?Sized>(t: &T) -> Result<Vec<u8>, CodecError> {
+    Ok(encode(&to_value(t)?))
+}
+
+/// Decodes a typed value strictly: the bytes must be strict CBOR, match the schema, and be
+/// exactly the bytes [`to_vec`] produces for the result.
+pub fn from_slice_with<T>(bytes: &[u8], limits: &DecodeLimits) -> Result<T, CodecError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let v = decode_with(bytes, limits)?;
+    let t: T = from_value(&v)?;
+    if to_value(&t)? != v {
+        return Err(CodecError::NotCanonical);
+    }
+    Ok(t)
+}
+
+/// [`from_slice_with`] under [`DecodeLimits::DEFAULT`].
+pub fn from_slice<T>(bytes: &[u8]) -> Result<T, CodecError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    from_slice_with(bytes, &DecodeLimits::DEFAULT)
+}
+
+/// serde helpers for fixed-size byte arrays as CBOR byte strings (`#[serde(with = ...)]`).
+pub mod bytes_array {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serialises `[u8; N]` as a byte string.
+    pub fn serialize<S: Serializer, const N: usize>(b: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(b)
+    }
+
+    /// Deserialises a byte string of exactly `N` bytes.
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<[u8; N], D::Error> {
+        let v = ciborium::Value::deserialize(d)?;
+        match v {
+            ciborium::Value::Bytes(b) => b
+                .try_into()
+                .map_err(|_| serde::de::Error::custom("byte string has the wrong length")),
+            _ => Err(serde::de::Error::custom("expected a byte string")),
+        }
+    }
+}
+
+/// serde helpers for `Vec<u8>` as a CBOR byte string.
+pub mod bytes_vec {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serialises bytes as a byte string.
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(b)
+    }
+
+    /// Deserialises a byte string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        match ciborium::Value::deserialize(d)? {
+            ciborium::Value::Bytes(b) => Ok(b),
+            _ => Err(serde::de::Error::custom("expected a byte string")),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Diagnostic notation (RFC 8949 §8), for `inspect` output and Debug.
 
 /// Renders `v` in CBOR diagnostic notation.
@@ -869,5 +1029,59 @@ mod tests {
             b
         };
         assert!(decode(&ok).is_ok());
+    }
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Rec {
+        name: String,
+        #[serde(with = "super::bytes_array")]
+        digest: [u8; 4],
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hours: Option<u32>,
+    }
+
+    #[test]
+    fn serde_bridge_is_strict() {
+        let r = Rec {
+            name: "x".into(),
+            digest: [1, 2, 3, 4],
+            hours: None,
+        };
+        let b = to_vec(&r).unwrap();
+        // Keys in bytewise order: "name" (0x64...) after "digest" (0x66...)? 0x64 < 0x66.
+        assert_eq!(from_slice::<Rec>(&b).unwrap(), r);
+        // An explicit null for the absent optional field is not canonical.
+        let with_null = encode(
+            &Value::map([
+                (Value::from("name"), Value::from("x")),
+                (Value::from("digest"), Value::bytes([1, 2, 3, 4])),
+                (Value::from("hours"), Value::Null),
+            ])
+            .unwrap(),
+        );
+        assert_eq!(from_slice::<Rec>(&with_null), Err(CodecError::NotCanonical));
+        let unknown = encode(
+            &Value::map([
+                (Value::from("name"), Value::from("secret-name")),
+                (Value::from("digest"), Value::bytes([1, 2, 3, 4])),
+                (Value::from("zzz"), Value::from(1u64)),
+            ])
+            .unwrap(),
+        );
+        let e = from_slice::<Rec>(&unknown).unwrap_err();
+        assert!(
+            matches!(&e, CodecError::Schema(m) if m.starts_with("unknown field")),
+            "{e}"
+        );
+        let wrong_type = encode(
+            &Value::map([
+                (Value::from("name"), Value::from(5u64)),
+                (Value::from("digest"), Value::bytes([1, 2, 3, 4])),
+            ])
+            .unwrap(),
+        );
+        let e = from_slice::<Rec>(&wrong_type).unwrap_err().to_string();
+        assert!(!e.contains('5'), "{e}");
     }
 }
