@@ -635,7 +635,9 @@ impl Decoder<'_> {
                         offset: self.buf.len(),
                     });
                 }
-                let mut items = Vec::with_capacity(n);
+                // Reserve for at most 256 items up front: nested containers each declaring
+                // a large count must not reserve more than the input can fill.
+                let mut items = Vec::with_capacity(n.min(256));
                 for _ in 0..n {
                     items.push(self.item(depth + 1)?);
                 }
@@ -649,7 +651,7 @@ impl Decoder<'_> {
                         offset: self.buf.len(),
                     });
                 }
-                let mut entries: Vec<(Vec<u8>, Value, Value)> = Vec::with_capacity(n);
+                let mut entries: Vec<(Vec<u8>, Value, Value)> = Vec::with_capacity(n.min(256));
                 for _ in 0..n {
                     let key_start = self.pos;
                     let key = self.item(depth + 1)?;
