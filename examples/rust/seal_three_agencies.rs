@@ -38,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         record_type: "drug_test".into(),
         labels: vec!["42CFRPart2".into(), "no-criminal-use".into()],
         notice: "part2-short".into(),
+        redacted: vec![],
     };
     let record =
         br#"{"collected":"2026-11-20","specimen":"urine","observed":true,"result":"negative"}"#;

@@ -53,6 +53,7 @@ pub fn disclosure(record_type: &str) -> Disclosure {
         record_type: record_type.into(),
         labels: vec!["42CFRPart2".into(), "no-criminal-use".into()],
         notice: "part2-short".into(),
+        redacted: vec![],
     }
 }
 

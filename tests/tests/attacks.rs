@@ -1,4 +1,4 @@
-//! The attack matrix of spec/envelope.md §9: each hostile change to an envelope fails `open`
+//! The attack matrix of spec/envelope.md §11: each hostile change to an envelope fails `open`
 //! with its own typed error — never success, never a panic.
 #![allow(
     clippy::unwrap_used,

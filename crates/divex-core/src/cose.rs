@@ -41,6 +41,9 @@ pub mod label {
     pub const CRIT: i64 = 2;
     /// Content type.
     pub const CONTENT_TYPE: i64 = 3;
+    /// Type of the whole message (`typ`, RFC 9596): keeps signed divex artifacts of different
+    /// kinds from being confused with one another.
+    pub const TYP: i64 = 16;
     /// Key id.
     pub const KID: i64 = 4;
     /// Initialisation vector.
@@ -53,6 +56,8 @@ pub mod label {
 pub const TAG_ENCRYPT: u64 = 96;
 /// CBOR tag of `COSE_Sign1`.
 pub const TAG_SIGN1: u64 = 18;
+/// CBOR tag of `COSE_Sign`.
+pub const TAG_SIGN: u64 = 98;
 
 /// Length of a ChaCha20/Poly1305 key (the CEK).
 pub const CEK_LEN: usize = 32;
@@ -376,6 +381,125 @@ impl Sign1 {
     }
 }
 
+/// One `COSE_Signature` of a [`Sign`] message.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Signature {
+    /// The signer's protected bucket.
+    pub protected: ProtectedHeader,
+    /// The signer's unprotected bucket.
+    pub unprotected: Map,
+    /// The signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// A `COSE_Sign` message (tag 98): one payload, one signature per signer.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Sign {
+    /// Body protected bucket.
+    pub protected: ProtectedHeader,
+    /// Body unprotected bucket.
+    pub unprotected: Map,
+    /// The payload.
+    pub payload: Vec<u8>,
+    /// The signatures.
+    pub signatures: Vec<Signature>,
+}
+
+impl Sign {
+    /// Parses a `COSE_Sign`; the tag is required when `tagged`.
+    pub fn from_value(
+        v: &Value,
+        tagged: bool,
+        limits: &codec::DecodeLimits,
+    ) -> Result<Sign, CoseError> {
+        let body = match (v, tagged) {
+            (Value::Tag(TAG_SIGN, inner), true) => inner.as_ref(),
+            (_, true) => return Err(CoseError::Structure("not a tagged COSE_Sign (tag 98)")),
+            (v, false) => v,
+        };
+        let a = expect_array(body, 4, "COSE_Sign must be an array of 4")?;
+        let mut it = a.iter();
+        let protected = ProtectedHeader::from_bytes(
+            bstr(it.next(), "protected header must be a bstr")?,
+            limits,
+        )?;
+        let unprotected = map_of(it.next(), "unprotected header must be a map")?.clone();
+        let payload = bstr(it.next(), "payload must be a bstr")?.to_vec();
+        let signatures = it
+            .next()
+            .and_then(Value::as_array)
+            .ok_or(CoseError::Structure("signatures must be an array"))?
+            .iter()
+            .map(|s| {
+                let a = expect_array(s, 3, "a COSE_Signature must be an array of 3")?;
+                let mut it = a.iter();
+                Ok(Signature {
+                    protected: ProtectedHeader::from_bytes(
+                        bstr(it.next(), "signature protected header must be a bstr")?,
+                        limits,
+                    )?,
+                    unprotected: map_of(it.next(), "signature unprotected header must be a map")?
+                        .clone(),
+                    signature: bstr(it.next(), "signature must be a bstr")?.to_vec(),
+                })
+            })
+            .collect::<Result<Vec<_>, CoseError>>()?;
+        if signatures.is_empty() {
+            return Err(CoseError::Structure(
+                "COSE_Sign must have at least one signature",
+            ));
+        }
+        Ok(Sign {
+            protected,
+            unprotected,
+            payload,
+            signatures,
+        })
+    }
+
+    /// The message as a tagged CBOR value.
+    pub fn to_value(&self) -> Value {
+        Value::Tag(
+            TAG_SIGN,
+            Box::new(Value::Array(vec![
+                Value::bytes(self.protected.as_bytes()),
+                Value::Map(self.unprotected.clone()),
+                Value::bytes(&self.payload),
+                Value::Array(
+                    self.signatures
+                        .iter()
+                        .map(|s| {
+                            Value::Array(vec![
+                                Value::bytes(s.protected.as_bytes()),
+                                Value::Map(s.unprotected.clone()),
+                                Value::bytes(&s.signature),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ])),
+        )
+    }
+
+    /// The message's deterministic encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        codec::encode(&self.to_value())
+    }
+
+    /// The `Sig_structure` a signer with protected bucket `sign_protected` signs
+    /// (RFC 9052 §4.4, context "Signature").
+    pub fn to_be_signed(&self, sign_protected: &[u8], external_aad: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.payload.len() + 64);
+        codec::write_array_head(&mut out, 5);
+        codec::encode_into(&Value::from("Signature"), &mut out);
+        codec::write_bytes(&mut out, self.protected.as_bytes());
+        codec::write_bytes(&mut out, sign_protected);
+        codec::write_bytes(&mut out, external_aad);
+        codec::write_bytes(&mut out, &self.payload);
+        out
+    }
+}
+
 /// `Sig_structure = ["Signature1", body_protected, external_aad, payload]`.
 pub fn sig_structure(protected: &[u8], external_aad: &[u8], payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(protected.len() + external_aad.len() + payload.len() + 24);
@@ -453,7 +577,7 @@ pub fn hpke_wrap<R: CryptoRng>(
 
 /// Decrypts a content key wrapped with HPKE-4-KE in base mode.
 ///
-/// A low-order `ek` is refused as [`CoseError::NonContributoryKey`] before any key agreement;
+/// A low-order `ek` is refused as [`CoseError::NonContributoryKey`] (its X25519 result is all zero) before any key is derived;
 /// every other failure is [`CoseError::KeyUnwrap`].
 pub fn hpke_unwrap(
     key: &EncryptionKeyPair,
@@ -468,9 +592,10 @@ pub fn hpke_unwrap(
         expected: EK_LEN,
         actual: ek.len(),
     })?;
-    if crate::keys::is_low_order_x25519(&ek_arr) {
-        return Err(CoseError::NonContributoryKey);
-    }
+    // No separate low-order check: in base mode the HPKE crate's only decapsulation error
+    // is an all-zero X25519 result, which happens exactly for low-order `ek` (the recipient
+    // scalar is clamped), and it is raised before any key is derived. A second check would
+    // cost a whole extra X25519 per open.
     let enc =
         <Kem as hpke::Kem>::EncappedKey::from_bytes(&ek_arr).map_err(|_| CoseError::KeyUnwrap)?;
     let info = recipient_structure(next_layer_alg, recipient_protected, params.extra_info);

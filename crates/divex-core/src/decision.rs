@@ -23,7 +23,7 @@ use crate::consent::{
     UseRestriction, VerifiedConsent, VerifiedEvent, VerifiedRevocation,
 };
 use crate::directory::Role;
-use crate::records::{FieldSpec, RecordType, Tier};
+use crate::records::{Date, FieldSpec, RecordType, Tier};
 
 /// Security label: the data is protected by 42 CFR Part 2.
 pub const LABEL_PART2: &str = "42CFRPart2";
@@ -71,6 +71,8 @@ pub struct Request<'a> {
     pub record_type: RecordType,
     /// The record's present fields with their tiers.
     pub fields: &'a [&'static FieldSpec],
+    /// The dates the record's information comes from (`Record::period`), if it has any.
+    pub period: Option<(Date, Date)>,
     /// When the disclosure happens (seal time; at open, the envelope's issue time).
     pub time: u64,
     /// The consent the sender relies on, if named: only it can permit.
@@ -223,12 +225,44 @@ pub enum DenyReason {
         /// The type.
         record_type: &'static str,
     },
+    /// The record's information is from outside the consent's data period.
+    #[error("the record's dates fall outside the period consent {consent_id} covers")]
+    OutsideDataPeriod {
+        /// The consent.
+        consent_id: String,
+    },
     /// The consent the sender named is unknown.
     #[error("consent {consent_id} is not known")]
     UnknownConsent {
         /// The consent.
         consent_id: String,
     },
+}
+
+impl DenyReason {
+    /// A stable code for the reason (used by bindings, the CLI and the scenario table).
+    pub fn code(&self) -> &'static str {
+        match self {
+            DenyReason::NoConsent => "no_consent",
+            DenyReason::OtherParticipant => "other_participant",
+            DenyReason::NotYetEffective { .. } => "not_yet_effective",
+            DenyReason::Expired { .. } => "expired",
+            DenyReason::Revoked { .. } => "revoked",
+            DenyReason::Superseded { .. } => "superseded",
+            DenyReason::SenderNotNamed { .. } => "sender_not_named",
+            DenyReason::RecipientNotNamed { .. } => "recipient_not_named",
+            DenyReason::RecipientNotJustice { .. } => "recipient_not_justice",
+            DenyReason::PurposeNotPermitted { .. } => "purpose_not_permitted",
+            DenyReason::RecordTypeNotPermitted { .. } => "record_type_not_permitted",
+            DenyReason::CounselingNotesNeedOwnConsent => "counseling_notes_need_own_consent",
+            DenyReason::Part2ConsentRequired { .. } => "part2_consent_required",
+            DenyReason::FieldNotPermitted { .. } => "field_not_permitted",
+            DenyReason::RequiredFieldNotPermitted { .. } => "required_field_not_permitted",
+            DenyReason::Excluded { .. } => "excluded",
+            DenyReason::OutsideDataPeriod { .. } => "outside_data_period",
+            DenyReason::UnknownConsent { .. } => "unknown_consent",
+        }
+    }
 }
 
 /// The engine's answer.
@@ -458,6 +492,17 @@ fn evaluate(c: &VerifiedConsent, facts: &Facts<'_>, req: &Request<'_>) -> Verdic
                 },
             },
         );
+    }
+    if let (Some(p), Some((start, end))) = (d.information.data_period, req.period) {
+        let from = Date::from_unix_seconds(p.from);
+        let to = Date::from_unix_seconds(p.to);
+        let inside = from.is_some_and(|f| f <= start) && to.is_some_and(|t| end <= t);
+        if !inside {
+            return Verdict::Skip(
+                Stage::Content,
+                DenyReason::OutsideDataPeriod { consent_id: id() },
+            );
+        }
     }
     // Minimum necessary, field by field.
     let allow = d.information.fields.get(&req.record_type);

@@ -10,7 +10,8 @@
 //!   recipients  [[{1: 50, 4: kid}, {-4: ek}, HPKE(CEK)], ...]   sorted by kid
 //!     plaintext = COSE_Sign1 (tag 18)                     what only recipients see
 //!       protected {1: -19, 4: sender kid, envelope id, issued-at, audience, purpose,
-//!                  consent reference, record type, labels, notice, kc}
+//!                  consent reference, record type, labels, notice, redacted fields,
+//!                  profile version, kc}
 //!       payload   the disclosure
 //! ```
 //!
@@ -30,6 +31,7 @@
 //!     record_type: "drug_test".into(),
 //!     labels: vec!["42CFRPart2".into()],
 //!     notice: "part2-short".into(),
+//!     redacted: vec![],
 //! };
 //! let sealed = envelope::seal(&provider, &[court.public().clone()], &disclosure, b"result: negative", now)?;
 //!
@@ -77,6 +79,9 @@ pub mod labels {
     pub const NOTICE: i64 = -65545;
     /// Envelope profile version, uint (1).
     pub const PROFILE: i64 = -65546;
+    /// Fields removed from the record under the minimum-necessary rule (42 CFR §2.13(a)):
+    /// tokens, ascending, unique; empty when nothing was redacted.
+    pub const REDACTED: i64 = -65547;
 }
 
 /// The envelope profile version this crate writes and reads.
@@ -94,7 +99,7 @@ pub const MAX_CONSENT_ID_LEN: usize = 128;
 /// Most security labels on one envelope.
 pub const MAX_LABELS: usize = 32;
 
-/// Size bounds applied by [`open_with`] and [`seal`] (spec/envelope.md §8).
+/// Size bounds applied by [`open_with`] and [`seal`] (spec/envelope.md §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnvelopeLimits {
     /// Largest envelope accepted, in bytes.
@@ -191,6 +196,8 @@ pub struct Disclosure {
     pub labels: Vec<String>,
     /// §2.32 notice code.
     pub notice: String,
+    /// Record fields removed for minimum necessary (sorted and de-duplicated when sealed).
+    pub redacted: Vec<String>,
 }
 
 /// The complete signed metadata of an envelope.
@@ -592,6 +599,18 @@ impl Disclosure {
         for l in &self.labels {
             check(is_token(l, MAX_TOKEN_LEN), "security label", MAX_TOKEN_LEN)?;
         }
+        check(
+            self.redacted.len() <= MAX_LABELS,
+            "redacted field list",
+            MAX_LABELS,
+        )?;
+        for l in &self.redacted {
+            check(
+                is_token(l, MAX_TOKEN_LEN),
+                "redacted field name",
+                MAX_TOKEN_LEN,
+            )?;
+        }
         Ok(())
     }
 }
@@ -604,9 +623,9 @@ impl Metadata {
         sender_kid: &KeyId,
         commitment: &[u8; KEY_COMMITMENT_LEN],
     ) -> Map {
-        let mut labels_sorted = self.disclosure.labels.clone();
-        labels_sorted.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-        labels_sorted.dedup();
+        let tokens = |list: &[String]| {
+            Value::Array(sorted_tokens(list).into_iter().map(Value::from).collect())
+        };
         let entries = [
             (label::ALG, Value::from(alg::ED25519)),
             (label::KID, Value::bytes(sender_kid.as_bytes())),
@@ -637,10 +656,8 @@ impl Metadata {
                 labels::RECORD_TYPE,
                 Value::from(self.disclosure.record_type.as_str()),
             ),
-            (
-                labels::SECURITY_LABELS,
-                Value::Array(labels_sorted.into_iter().map(Value::from).collect()),
-            ),
+            (labels::SECURITY_LABELS, tokens(&self.disclosure.labels)),
+            (labels::REDACTED, tokens(&self.disclosure.redacted)),
             (labels::NOTICE, Value::from(self.disclosure.notice.as_str())),
             (labels::PROFILE, Value::from(PROFILE_VERSION)),
         ];
@@ -765,6 +782,19 @@ pub fn seal_with_rng<R: CryptoRng>(
     now: u64,
     rng: &mut R,
 ) -> Result<Vec<u8>, SealError> {
+    seal_detailed_with_rng(sender, recipients, disclosure, payload, now, rng).map(|(b, _)| b)
+}
+
+/// [`seal_with_rng`], also returning the signed metadata (envelope id, audience...) so that
+/// the sender can record the disclosure.
+pub fn seal_detailed_with_rng<R: CryptoRng>(
+    sender: &AgencyKeys,
+    recipients: &[PublicBundle],
+    disclosure: &Disclosure,
+    payload: &[u8],
+    now: u64,
+    rng: &mut R,
+) -> Result<(Vec<u8>, Metadata), SealError> {
     let limits = EnvelopeLimits::DEFAULT;
     disclosure.validate()?;
     if recipients.is_empty() {
@@ -802,15 +832,13 @@ pub fn seal_with_rng<R: CryptoRng>(
     let mut id = [0u8; ENVELOPE_ID_LEN];
     rng.fill_bytes(&mut id);
 
-    let mut labels = disclosure.labels.clone();
-    labels.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-    labels.dedup();
     let metadata = Metadata {
         envelope_id: EnvelopeId(id),
         issued_at: now,
         audience: sorted.iter().map(|b| b.encryption().kid()).collect(),
         disclosure: Disclosure {
-            labels,
+            labels: sorted_tokens(&disclosure.labels),
+            redacted: sorted_tokens(&disclosure.redacted),
             ..disclosure.clone()
         },
     };
@@ -819,7 +847,15 @@ pub fn seal_with_rng<R: CryptoRng>(
         .iter()
         .map(|b| wrap_for(b, cek.as_ref(), rng))
         .collect::<Result<Vec<_>, _>>()?;
-    encrypt_layer(&inner, cek.as_ref(), &commitment, stanzas, rng)
+    let bytes = encrypt_layer(&inner, cek.as_ref(), &commitment, stanzas, rng)?;
+    // Never hand out an envelope that `open` would refuse as too large.
+    if bytes.len() > limits.max_envelope_bytes {
+        return Err(SealError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_envelope_bytes,
+        });
+    }
+    Ok((bytes, metadata))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1143,6 +1179,38 @@ fn token(v: Option<&Value>, max: usize, reason: &'static str) -> Result<String, 
     }
 }
 
+/// A sorted, duplicate-free array of at most [`MAX_LABELS`] tokens.
+fn token_list(v: Option<&Value>, reason: &'static str) -> Result<Vec<String>, OpenError> {
+    let err = OpenError::Structure {
+        layer: Layer::Signed,
+        reason,
+    };
+    let items = v
+        .and_then(Value::as_array)
+        .filter(|a| a.len() <= MAX_LABELS)
+        .ok_or(err.clone())?;
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let t = token(Some(item), MAX_TOKEN_LEN, reason)?;
+        if out
+            .last()
+            .is_some_and(|prev| prev.as_bytes() >= t.as_bytes())
+        {
+            return Err(err);
+        }
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// Tokens sorted bytewise without duplicates, as the metadata carries them.
+fn sorted_tokens(list: &[String]) -> Vec<String> {
+    let mut v = list.to_vec();
+    v.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    v.dedup();
+    v
+}
+
 fn parse_inner(bytes: &[u8], climits: &DecodeLimits) -> Result<Inner, OpenError> {
     let layer = Layer::Signed;
     let v = codec::decode_with(bytes, climits)
@@ -1166,6 +1234,7 @@ fn parse_inner(bytes: &[u8], climits: &DecodeLimits) -> Result<Inner, OpenError>
             labels::SECURITY_LABELS,
             labels::NOTICE,
             labels::PROFILE,
+            labels::REDACTED,
         ],
     )?;
     exact_labels(&sign1.unprotected, layer, &[])?;
@@ -1239,27 +1308,14 @@ fn parse_inner(bytes: &[u8], climits: &DecodeLimits) -> Result<Inner, OpenError>
             "consent digest must be a 32-byte bstr",
         )?,
     };
-    let labels_v = p
-        .get_label(labels::SECURITY_LABELS)
-        .and_then(Value::as_array)
-        .filter(|a| a.len() <= MAX_LABELS)
-        .ok_or(OpenError::Structure {
-            layer,
-            reason: "security labels must be an array of at most 32 tokens",
-        })?;
-    let mut sec_labels: Vec<String> = Vec::with_capacity(labels_v.len());
-    for l in labels_v {
-        let t = token(Some(l), MAX_TOKEN_LEN, "security labels must be tokens")?;
-        if let Some(prev) = sec_labels.last()
-            && prev.as_bytes() >= t.as_bytes()
-        {
-            return Err(OpenError::Structure {
-                layer,
-                reason: "security labels must be sorted without duplicates",
-            });
-        }
-        sec_labels.push(t);
-    }
+    let sec_labels = token_list(
+        p.get_label(labels::SECURITY_LABELS),
+        "security labels must be a sorted, duplicate-free array of at most 32 tokens",
+    )?;
+    let redacted = token_list(
+        p.get_label(labels::REDACTED),
+        "redacted fields must be a sorted, duplicate-free array of at most 32 tokens",
+    )?;
     let metadata = Metadata {
         envelope_id,
         issued_at,
@@ -1277,6 +1333,7 @@ fn parse_inner(bytes: &[u8], climits: &DecodeLimits) -> Result<Inner, OpenError>
                 "record type must be a token",
             )?,
             labels: sec_labels,
+            redacted,
             notice: token(
                 p.get_label(labels::NOTICE),
                 MAX_TOKEN_LEN,

@@ -370,6 +370,59 @@ impl fmt::Debug for EncryptionKeyPair {
     }
 }
 
+/// A person's Ed25519 signing key (a participant or representative signing a consent or a
+/// revocation, for example on a program's signing tablet).
+///
+/// No `Clone`, redacted `Debug`, zeroized on drop.
+pub struct PersonalKey {
+    signing: SigningKey,
+    public: SigningPublicKey,
+}
+
+impl PersonalKey {
+    /// A fresh key from the OS CSPRNG.
+    pub fn generate() -> PersonalKey {
+        Self::generate_with_rng(&mut crate::rng::os())
+    }
+
+    /// A fresh key from the given CSPRNG.
+    pub fn generate_with_rng<R: CryptoRng + ?Sized>(rng: &mut R) -> PersonalKey {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(seed.as_mut());
+        Self::from_secret_bytes(&seed)
+    }
+
+    /// **Secret material.** Rebuilds the key from its 32-byte Ed25519 seed.
+    pub fn from_secret_bytes(seed: &[u8; 32]) -> PersonalKey {
+        let signing = SigningKey::from_bytes(seed);
+        let public = SigningPublicKey::from_verified(signing.verifying_key());
+        PersonalKey { signing, public }
+    }
+
+    /// **Secret material.** The 32-byte seed, for encrypted export only.
+    pub fn expose_secret_bytes(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(*self.signing.as_bytes())
+    }
+
+    /// The public key.
+    pub fn public(&self) -> &SigningPublicKey {
+        &self.public
+    }
+
+    /// Signs `message`.
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.signing.sign(message).to_bytes()
+    }
+}
+
+impl fmt::Debug for PersonalKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PersonalKey")
+            .field("kid", &self.public.kid)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An agency's secret keys together with its public bundle (kept so that no operation has to
 /// recompute a public key from a secret one).
 ///

@@ -25,9 +25,14 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod consent;
 pub mod cose;
+pub mod decision;
+pub mod directory;
+pub mod disclosure;
 pub mod envelope;
 pub mod keys;
+pub mod records;
 pub mod rng;
 
 /// The repository README's examples, compiled and run as doctests.

@@ -376,6 +376,7 @@ fn test_disclosure() -> Disclosure {
         record_type: "drug_test".into(),
         labels: vec!["42CFRPart2".into()],
         notice: "part2-short".into(),
+        redacted: vec![],
     }
 }
 
