@@ -12,6 +12,8 @@
 
 use std::collections::BTreeSet;
 
+pub mod world;
+
 use divex_core::codec::{self, Map, Value};
 use divex_core::cose::{self, ProtectedHeader, label};
 use divex_core::envelope::{

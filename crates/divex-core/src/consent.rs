@@ -486,7 +486,9 @@ pub enum ConsentError {
         citation: &'static str,
     },
     /// A listed signer did not sign, or a signature does not verify.
-    #[error("the consent signature of the {capacity:?} does not verify; the consent is forged or altered")]
+    #[error(
+        "the consent signature of the {capacity:?} does not verify; the consent is forged or altered"
+    )]
     BadSignature {
         /// Whose signature.
         capacity: Capacity,
@@ -495,7 +497,9 @@ pub enum ConsentError {
     #[error("the consent carries a signature by a key it does not list as a signer")]
     UnexpectedSigner,
     /// The witnessing agency is not certified with that key.
-    #[error("the witnessing agency {agency_id} is not certified with the key that signed: {reason}")]
+    #[error(
+        "the witnessing agency {agency_id} is not certified with the key that signed: {reason}"
+    )]
     UncertifiedWitness {
         /// Agency id.
         agency_id: String,
@@ -539,7 +543,10 @@ fn is_date(s: &str) -> bool {
             }
         })
         && matches!(s.get(5..7).and_then(|m| m.parse::<u8>().ok()), Some(1..=12))
-        && matches!(s.get(8..10).and_then(|d| d.parse::<u8>().ok()), Some(1..=31))
+        && matches!(
+            s.get(8..10).and_then(|d| d.parse::<u8>().ok()),
+            Some(1..=31)
+        )
 }
 
 impl ConsentDirective {
@@ -566,7 +573,11 @@ impl ConsentDirective {
             _ => {}
         }
         if self.subject.name.trim().is_empty() || self.subject.name.len() > 256 {
-            return Err(deficient("patient name", "is missing", "42 CFR §2.31(a)(1)"));
+            return Err(deficient(
+                "patient name",
+                "is missing",
+                "42 CFR §2.31(a)(1)",
+            ));
         }
         if !is_date(&self.subject.date_of_birth) {
             return Err(deficient(
@@ -649,7 +660,11 @@ impl ConsentDirective {
                 }
             }
         }
-        if info.excluded_record_types.iter().any(|t| info.record_types.contains(t)) {
+        if info
+            .excluded_record_types
+            .iter()
+            .any(|t| info.record_types.contains(t))
+        {
             return Err(deficient(
                 "information",
                 "both permits and excludes a record type",
@@ -659,7 +674,11 @@ impl ConsentDirective {
         if let Some(p) = info.data_period
             && p.from >= p.to
         {
-            return Err(deficient("information", "data period ends before it starts", A));
+            return Err(deficient(
+                "information",
+                "data period ends before it starts",
+                A,
+            ));
         }
         if self.expiry.date.is_none() && self.expiry.event.is_none() {
             return Err(deficient(
@@ -690,7 +709,11 @@ impl ConsentDirective {
         }
         for s in &self.signers {
             if s.name.trim().is_empty() || s.name.len() > 256 {
-                return Err(deficient("signature", "a signer has no name", "42 CFR §2.31(a)(8)"));
+                return Err(deficient(
+                    "signature",
+                    "a signer has no name",
+                    "42 CFR §2.31(a)(8)",
+                ));
             }
             match (s.capacity, s.method) {
                 (Capacity::WitnessingAgency, _) => {
@@ -753,7 +776,11 @@ impl ConsentDirective {
             ));
         }
         if wet_ink && witnesses == 0 {
-            return Err(deficient("signature", "a wet-ink signature needs a witness", A));
+            return Err(deficient(
+                "signature",
+                "a wet-ink signature needs a witness",
+                A,
+            ));
         }
         if self.signed_at > self.effective.saturating_add(86_400) {
             return Err(deficient(
@@ -907,7 +934,9 @@ fn signer_kid(h: &ProtectedHeader) -> Result<KeyId, ConsentError> {
     m.get_label(label::KID)
         .and_then(Value::as_bytes)
         .and_then(|b| KeyId::from_bytes(b).ok())
-        .ok_or(ConsentError::Structure("signature kid must be a 16-byte key id"))
+        .ok_or(ConsentError::Structure(
+            "signature kid must be a 16-byte key id",
+        ))
 }
 
 /// A signed consent: the exact `COSE_Sign` bytes, and the directive they carry.
@@ -986,7 +1015,11 @@ impl SignedConsent {
             _ => ConsentError::Structure("invalid COSE_Sign"),
         })?;
         if msg.protected.map().len() != 1
-            || msg.protected.map().get_label(label::TYP).and_then(Value::as_text)
+            || msg
+                .protected
+                .map()
+                .get_label(label::TYP)
+                .and_then(Value::as_text)
                 != Some(CONSENT_TYP)
             || !msg.unprotected.is_empty()
         {
@@ -998,7 +1031,11 @@ impl SignedConsent {
         directive.validate()?;
 
         // One signature per keyed signer, in signer order, and nothing else.
-        let keyed: Vec<&Signer> = directive.signers.iter().filter(|s| s.key.is_some()).collect();
+        let keyed: Vec<&Signer> = directive
+            .signers
+            .iter()
+            .filter(|s| s.key.is_some())
+            .collect();
         if msg.signatures.len() != keyed.len() {
             return Err(if msg.signatures.len() > keyed.len() {
                 ConsentError::UnexpectedSigner
@@ -1084,7 +1121,13 @@ impl VerifiedConsent {
 impl fmt::Display for VerifiedConsent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.directive();
-        write!(f, "consent {} v{} ({})", d.id, d.version, d.regime.citation())
+        write!(
+            f,
+            "consent {} v{} ({})",
+            d.id,
+            d.version,
+            d.regime.citation()
+        )
     }
 }
 
@@ -1294,7 +1337,11 @@ impl CaseEvent {
 
     /// Verifies an event's signature against the directory. Whether the signer is the
     /// authority for a given consent's case is decided per consent by the decision engine.
-    pub fn verify(bytes: &[u8], directory: &Directory, now: u64) -> Result<VerifiedEvent, ConsentError> {
+    pub fn verify(
+        bytes: &[u8],
+        directory: &Directory,
+        now: u64,
+    ) -> Result<VerifiedEvent, ConsentError> {
         let (kid, body, msg): (KeyId, CaseEvent, _) = parse_statement(bytes, CASE_EVENT_TYP)?;
         let cert = directory
             .certificate_by_signing_kid(&kid, now)
@@ -1387,7 +1434,9 @@ impl ConsentSet {
             ))?;
         let r = RevocationStatement::verify(bytes, consent, directory, now)?;
         self.revocations.push(r);
-        self.revocations.last().ok_or(ConsentError::Structure("revocation"))
+        self.revocations
+            .last()
+            .ok_or(ConsentError::Structure("revocation"))
     }
 
     /// Verifies and adds a case event.

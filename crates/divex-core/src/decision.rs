@@ -196,7 +196,9 @@ pub enum DenyReason {
         regime: &'static str,
     },
     /// A field is not permitted (minimum necessary, §2.13(a)).
-    #[error("field {field} ({tier}) of the {record_type} is not permitted by consent {consent_id}; remove it or use redact mode")]
+    #[error(
+        "field {field} ({tier}) of the {record_type} is not permitted by consent {consent_id}; remove it or use redact mode"
+    )]
     FieldNotPermitted {
         /// The consent.
         consent_id: String,
@@ -462,7 +464,10 @@ fn evaluate(c: &VerifiedConsent, facts: &Facts<'_>, req: &Request<'_>) -> Verdic
         );
     }
     // From here the consent covers this participant, these parties and this purpose.
-    if d.information.excluded_record_types.contains(&req.record_type) {
+    if d.information
+        .excluded_record_types
+        .contains(&req.record_type)
+    {
         return Verdict::Deny(DenyReason::Excluded {
             consent_id: id(),
             record_type: rt,
@@ -625,7 +630,10 @@ pub fn decide(facts: &Facts<'_>, req: &Request<'_>) -> Decision {
                 // Prefer the reason from the consent the sender relies on, then the one that
                 // got furthest.
                 let key = (stage, relied_on);
-                if best.as_ref().is_none_or(|(s, r, _)| (relied_on, key.0) > (*r, *s)) {
+                if best
+                    .as_ref()
+                    .is_none_or(|(s, r, _)| (relied_on, key.0) > (*r, *s))
+                {
                     best = Some((stage, relied_on, reason));
                 }
             }

@@ -132,7 +132,9 @@ pub enum DisclosureError {
     #[error("the attached consent does not match the consent reference the sender signed")]
     ConsentMismatch,
     /// The disclosure references a consent this agency does not hold.
-    #[error("the disclosure references consent {consent_id}, which this agency does not hold; ask the sender to attach it")]
+    #[error(
+        "the disclosure references consent {consent_id}, which this agency does not hold; ask the sender to attach it"
+    )]
     ConsentUnavailable {
         /// The consent referenced.
         consent_id: String,
@@ -161,7 +163,12 @@ const PAYLOAD_LIMITS: DecodeLimits = DecodeLimits {
     max_string: 16 * 1024 * 1024,
 };
 
-fn payload_value(subject: &Subject, record: &Record, notice: &str, copy: Option<&[u8]>) -> Result<Vec<u8>, CodecError> {
+fn payload_value(
+    subject: &Subject,
+    record: &Record,
+    notice: &str,
+    copy: Option<&[u8]>,
+) -> Result<Vec<u8>, CodecError> {
     let mut m = Map::new();
     if let Some(c) = copy {
         m.insert(Value::from("consent"), Value::bytes(c))?;
@@ -243,7 +250,10 @@ pub fn seal(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let first = permits.first().map(|(_, p)| p.clone()).ok_or(SealError::NoRecipients)?;
+    let first = permits
+        .first()
+        .map(|(_, p)| p.clone())
+        .ok_or(SealError::NoRecipients)?;
     let must_attach = permits.iter().any(|(_, p)| p.obligations.attach_consent);
     let copy = match (req.consent_copy, must_attach) {
         (ConsentCopy::Attach, _) => Some(consent.as_bytes()),
@@ -303,7 +313,10 @@ fn parse_payload(bytes: &[u8]) -> Result<Payload, DisclosureError> {
         .map_err(|_| DisclosureError::Payload("not strict CBOR"))?;
     let m = v.as_map().ok_or(DisclosureError::Payload("not a map"))?;
     for k in m.keys() {
-        if !matches!(k.as_text(), Some("consent" | "notice" | "record" | "subject")) {
+        if !matches!(
+            k.as_text(),
+            Some("consent" | "notice" | "record" | "subject")
+        ) {
             return Err(DisclosureError::Payload("unknown payload field"));
         }
     }
@@ -326,7 +339,9 @@ fn parse_payload(bytes: &[u8]) -> Result<Payload, DisclosureError> {
         None => None,
         Some(v) => Some(
             v.as_bytes()
-                .ok_or(DisclosureError::Payload("consent copy must be a byte string"))?
+                .ok_or(DisclosureError::Payload(
+                    "consent copy must be a byte string",
+                ))?
                 .to_vec(),
         ),
     };
@@ -366,12 +381,11 @@ pub fn open(
     let reference = &md.disclosure.consent;
     let consent = match &payload.consent {
         Some(copy) => SignedConsent::verify(copy, directory, now)?,
-        None => consents
-            .get(&reference.id)
-            .cloned()
-            .ok_or_else(|| DisclosureError::ConsentUnavailable {
+        None => consents.get(&reference.id).cloned().ok_or_else(|| {
+            DisclosureError::ConsentUnavailable {
                 consent_id: reference.id.clone(),
-            })?,
+            }
+        })?,
     };
     if consent.id() != reference.id || consent.digest() != &reference.digest {
         return Err(DisclosureError::ConsentMismatch);
@@ -409,7 +423,9 @@ pub fn open(
         .iter()
         .all(|l| md.disclosure.labels.contains(l))
     {
-        return Err(DisclosureError::ObligationsNotMet("a required security label"));
+        return Err(DisclosureError::ObligationsNotMet(
+            "a required security label",
+        ));
     }
     if md.disclosure.notice != permit.obligations.notice.code()
         || payload.notice != permit.obligations.notice.text()

@@ -1074,6 +1074,56 @@ fn bundle_anchors_are_configuration_not_signed_data() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The spec's example (spec/directory.md Appendix A) is what this implementation produces.
+
+#[test]
+fn spec_appendix_example_is_reproduced() {
+    let spec = include_str!("../../../spec/directory.md");
+    let now = 1_790_000_000;
+    let a = AnchorKeys::generate_with_rng(
+        "Example County Justice IT",
+        &mut ChaCha20Rng::from_seed([1; 32]),
+    )
+    .unwrap();
+    let k = AgencyKeys::generate_with_rng(&mut ChaCha20Rng::from_seed([2; 32]));
+    let cert = a
+        .issue_with_rng(
+            &CertificateRequest {
+                agency_id: "county-drug-court".into(),
+                name: "Example County Drug Court".into(),
+                roles: vec![Role::Court],
+                part2_program: false,
+                keys: k.public().clone(),
+                not_before: now,
+                not_after: now + YEAR,
+            },
+            &mut ChaCha20Rng::from_seed([3; 32]),
+        )
+        .unwrap();
+    let rev = a
+        .revoke(cert.serial(), now + 100 * DAY, "key_compromise")
+        .unwrap();
+    let mut d = directory(&a);
+    d.add_certificate(cert.as_bytes()).unwrap();
+    d.add_revocation(rev.as_bytes()).unwrap();
+    let signature = |b: &[u8]| hex::encode(&b[b.len() - 64..]);
+    for needle in [
+        a.kid().to_hex(),
+        hex::encode(a.public().key().as_bytes()),
+        cert.serial().to_hex(),
+        hex::encode(k.public().signing().as_bytes()),
+        hex::encode(k.public().encryption().as_bytes()),
+        signature(cert.as_bytes()),
+        signature(rev.as_bytes()),
+        format!("certificate ({} bytes)", cert.as_bytes().len()),
+        format!("({} bytes):", rev.as_bytes().len()),
+        format!("revocation ({} bytes)", d.to_bytes().len()),
+    ] {
+        assert!(spec.contains(&needle), "spec/directory.md lacks {needle}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Size limits and hostile input
 
 #[test]

@@ -1,0 +1,257 @@
+//! A world of certified agencies, a participant and the two consents of the diversion story
+//! (PC 1000 §2.35 and LEAD §2.31), shared by the scenario table and end-to-end tests.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::collections::BTreeMap;
+
+use divex_core::consent::{
+    AgencyFacts, Capacity, Case, ConsentDirective, EventTrigger, Expiry, Information, Notice,
+    NoticeForm, Party, Redisclosure, Regime, Revocability, SignMethod, SignedConsent, Signer,
+    StatementSigner, Subject, UseRestriction,
+};
+use divex_core::directory::{AnchorKeys, CertificateRequest, Directory, Role};
+use divex_core::keys::{AgencyKeys, PersonalKey};
+use divex_core::records::{
+    Attendance, AttendanceStatus, Confirmation, Date, DrugTest, LeadEngagement, LeadStatus, Record,
+    RecordType, ServiceType, Specimen, TestResult, Tier,
+};
+
+pub const DAY: u64 = 86_400;
+/// 2026-09-21.
+pub const T0: u64 = 1_790_000_000;
+pub const CASE: &str = "CR-2026-001234";
+pub const CJ_PURPOSE: &str = "cj-monitor-conditional-release";
+pub const LEAD_PURPOSE: &str = "lead-care-coordination";
+
+pub const AGENCIES: [(&str, Role, bool); 9] = [
+    ("superior-court", Role::Court, false),
+    ("other-court", Role::Court, false),
+    ("district-attorney", Role::Prosecutor, false),
+    ("probation", Role::Probation, false),
+    ("treatment-provider", Role::TreatmentProvider, true),
+    ("other-provider", Role::TreatmentProvider, true),
+    ("police-lead-unit", Role::Police, false),
+    ("lead-case-manager", Role::LeadCaseManager, false),
+    ("rotated-provider", Role::TreatmentProvider, true),
+];
+
+/// The agencies, the directory and the people who sign.
+#[allow(missing_debug_implementations)]
+pub struct World {
+    pub anchor: AnchorKeys,
+    pub directory: Directory,
+    pub keys: BTreeMap<&'static str, AgencyKeys>,
+    pub patient: PersonalKey,
+    pub parent: PersonalKey,
+    pub stranger: PersonalKey,
+}
+
+impl World {
+    pub fn new() -> World {
+        let anchor = AnchorKeys::generate("county-justice-it").unwrap();
+        let mut directory = Directory::new();
+        directory.add_anchor(anchor.public()).unwrap();
+        let mut keys = BTreeMap::new();
+        for (id, role, part2) in AGENCIES {
+            let k = AgencyKeys::generate();
+            let cert = anchor
+                .issue(&CertificateRequest {
+                    agency_id: id.into(),
+                    name: id.replace('-', " "),
+                    roles: vec![role],
+                    part2_program: part2,
+                    keys: k.public().clone(),
+                    not_before: T0 - 365 * DAY,
+                    not_after: T0 + 3 * 365 * DAY,
+                })
+                .unwrap();
+            directory.add_certificate(cert.as_bytes()).unwrap();
+            keys.insert(id, k);
+        }
+        World {
+            anchor,
+            directory,
+            keys,
+            patient: PersonalKey::generate(),
+            parent: PersonalKey::generate(),
+            stranger: PersonalKey::generate(),
+        }
+    }
+
+    pub fn key(&self, id: &str) -> &AgencyKeys {
+        &self.keys[id]
+    }
+
+    pub fn facts(&self, id: &str, t: u64) -> AgencyFacts {
+        AgencyFacts::from_certificate(self.directory.current_certificate(id, t).unwrap())
+    }
+
+    pub fn witness(&self, id: &str) -> Signer {
+        Signer {
+            capacity: Capacity::WitnessingAgency,
+            name: id.replace('-', " "),
+            method: SignMethod::Electronic,
+            key: Some(*self.key(id).public().signing().as_bytes()),
+            agency_id: Some(id.into()),
+            authority: None,
+        }
+    }
+
+    pub fn patient_signer(&self) -> Signer {
+        Signer {
+            capacity: Capacity::Patient,
+            name: "Jordan Avery Reyes".into(),
+            method: SignMethod::Electronic,
+            key: Some(*self.patient.public().as_bytes()),
+            agency_id: None,
+            authority: None,
+        }
+    }
+
+    /// Signs with the patient, the parent and every agency (each signer picks its key).
+    pub fn sign(&self, d: &ConsentDirective) -> Result<Vec<u8>, String> {
+        let mut signers: Vec<&dyn StatementSigner> = vec![&self.patient, &self.parent];
+        for k in self.keys.values() {
+            signers.push(k);
+        }
+        SignedConsent::sign(d, &signers)
+            .map(|s| s.as_bytes().to_vec())
+            .map_err(|e| format!("{e}"))
+    }
+}
+
+pub fn subject() -> Subject {
+    Subject {
+        name: "Jordan Avery Reyes".into(),
+        date_of_birth: "1994-03-14".into(),
+    }
+}
+
+/// The PC 1000 §2.35 consent: provider → court, DA, probation; irrevocable until the final
+/// disposition of the case.
+pub fn pc1000(w: &World) -> ConsentDirective {
+    ConsentDirective {
+        id: "c-pc1000-0001".into(),
+        version: 1,
+        supersedes: None,
+        regime: Regime::Part2CriminalJustice,
+        regulatory_basis: vec!["42CFRPart2".into(), "CA-PC-1000".into()],
+        subject: subject(),
+        disclosers: vec![Party::Agency("treatment-provider".into())],
+        recipients: vec![
+            Party::Agency("superior-court".into()),
+            Party::Agency("district-attorney".into()),
+            Party::Role(Role::Probation),
+        ],
+        purposes: vec![CJ_PURPOSE.into()],
+        information: Information {
+            record_types: vec![
+                RecordType::IntakeStatus,
+                RecordType::Enrollment,
+                RecordType::Attendance,
+                RecordType::DrugTest,
+                RecordType::ProgressReport,
+                RecordType::Discharge,
+            ],
+            fields: BTreeMap::new(),
+            tiers: vec![Tier::T1, Tier::T2],
+            excluded_record_types: vec![],
+            data_period: None,
+            description: "Attendance, drug test results and progress in the PC 1000 program".into(),
+        },
+        effective: T0 - 30 * DAY,
+        expiry: Expiry {
+            date: Some(T0 + 540 * DAY),
+            event: Some(EventTrigger {
+                case_ref: CASE.into(),
+            }),
+        },
+        revocation: Revocability::RevocableAfter(Expiry {
+            date: None,
+            event: Some(EventTrigger {
+                case_ref: CASE.into(),
+            }),
+        }),
+        redisclosure: Redisclosure::CjOfficialDutiesOnly,
+        use_restrictions: vec![],
+        notice: Notice {
+            form: NoticeForm::Short,
+            attach_consent: true,
+        },
+        case: Some(Case {
+            case_ref: CASE.into(),
+            authority: "superior-court".into(),
+        }),
+        signers: vec![w.patient_signer(), w.witness("treatment-provider")],
+        source_document: None,
+        signed_at: T0 - 30 * DAY,
+    }
+}
+
+/// The LEAD social-contact §2.31 consent: case manager → police LEAD unit, revocable at will.
+pub fn lead(w: &World) -> ConsentDirective {
+    ConsentDirective {
+        id: "c-lead-0007".into(),
+        version: 1,
+        supersedes: None,
+        regime: Regime::Part2General,
+        regulatory_basis: vec!["42CFRPart2".into()],
+        subject: subject(),
+        disclosers: vec![Party::Agency("lead-case-manager".into())],
+        recipients: vec![Party::Agency("police-lead-unit".into())],
+        purposes: vec![LEAD_PURPOSE.into()],
+        information: Information {
+            record_types: vec![RecordType::LeadStatus],
+            fields: BTreeMap::new(),
+            tiers: vec![Tier::T1, Tier::Lead],
+            excluded_record_types: vec![],
+            data_period: None,
+            description: "Engagement with the LEAD case manager and barriers".into(),
+        },
+        effective: T0 - 10 * DAY,
+        expiry: Expiry {
+            date: Some(T0 + 365 * DAY),
+            event: None,
+        },
+        revocation: Revocability::AtWill,
+        redisclosure: Redisclosure::Prohibited,
+        use_restrictions: vec![UseRestriction::NoAdverseAction],
+        notice: Notice {
+            form: NoticeForm::Short,
+            attach_consent: true,
+        },
+        case: None,
+        signers: vec![w.patient_signer(), w.witness("lead-case-manager")],
+        source_document: None,
+        signed_at: T0 - 10 * DAY,
+    }
+}
+
+pub fn date(t: u64) -> Date {
+    Date::from_unix_seconds(t).unwrap()
+}
+
+pub fn drug_test() -> Record {
+    Record::from(
+        DrugTest::new(T0 - DAY, Specimen::Urine, true, "10-panel")
+            .with_result("fentanyl", TestResult::Negative)
+            .with_confirmation(Confirmation::NotRequired),
+    )
+}
+
+pub fn attendance() -> Record {
+    Record::from(Attendance::new(
+        date(T0 - DAY),
+        ServiceType::Group,
+        AttendanceStatus::Present,
+    ))
+}
+
+pub fn lead_status() -> Record {
+    Record::from(LeadStatus::new(LeadEngagement::Engaged).with_contacts(3))
+}

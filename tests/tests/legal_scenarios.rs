@@ -1,0 +1,1082 @@
+//! The consent engine against a table of legal scenarios (spec/consent.md §9). Each row names
+//! the situation, the section of law it encodes, and the expected outcome. Consents,
+//! revocations and case events are really signed and verified against a real directory; the
+//! rows then ask the pure decision engine.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use divex_core::consent::{
+    Capacity, CaseEvent, ConsentDirective, ConsentSet, DispositionOutcome, Expiry, NoticeForm,
+    Party, Period, Redisclosure, Regime, Revocability, RevocationStatement, SignMethod, Signer,
+    SourceDocument, StatementSigner, Subject, UseRestriction,
+};
+use divex_core::decision::{self, Decision, MinimumNecessary, Request};
+use divex_core::directory::{CertificateRequest, Role};
+use divex_core::keys::AgencyKeys;
+use divex_core::records::{
+    ClinicalDetail, CounselingNote, Record, RecordType, Referral, ReferralSource, Tier,
+};
+
+use divex_conformance::world::*;
+
+/// What happened.
+#[derive(Debug)]
+enum Outcome {
+    Permit(decision::Permit),
+    Deny(&'static str),
+    /// Refused before the engine: a consent, statement or certificate did not verify.
+    Refused(String),
+}
+
+#[derive(Debug)]
+enum Expect {
+    Permit,
+    Deny(&'static str),
+    Refused(&'static str),
+}
+
+/// A disclosure question.
+struct Ask<'a> {
+    from: &'a str,
+    to: &'a str,
+    purpose: &'a str,
+    record: Record,
+    time: u64,
+    consent: Option<&'a str>,
+    mode: MinimumNecessary,
+    subject: Subject,
+}
+
+impl<'a> Ask<'a> {
+    fn new(from: &'a str, to: &'a str, purpose: &'a str, record: Record) -> Ask<'a> {
+        Ask {
+            from,
+            to,
+            purpose,
+            record,
+            time: T0,
+            consent: None,
+            mode: MinimumNecessary::Refuse,
+            subject: subject(),
+        }
+    }
+
+    fn pc1000(to: &'a str) -> Ask<'a> {
+        Ask::new("treatment-provider", to, CJ_PURPOSE, drug_test())
+    }
+
+    fn lead() -> Ask<'a> {
+        Ask::new(
+            "lead-case-manager",
+            "police-lead-unit",
+            LEAD_PURPOSE,
+            lead_status(),
+        )
+    }
+
+    fn at(mut self, t: u64) -> Self {
+        self.time = t;
+        self
+    }
+
+    fn relying_on(mut self, id: &'a str) -> Self {
+        self.consent = Some(id);
+        self
+    }
+}
+
+struct Setup<'w> {
+    w: &'w World,
+    set: ConsentSet,
+}
+
+impl<'w> Setup<'w> {
+    fn new(w: &'w World) -> Setup<'w> {
+        Setup {
+            w,
+            set: ConsentSet::new(),
+        }
+    }
+
+    fn consent(mut self, d: &ConsentDirective) -> Result<Self, String> {
+        let bytes = self.w.sign(d)?;
+        self.set
+            .import_consent(&bytes, &self.w.directory, T0)
+            .map_err(|e| format!("{e}"))?;
+        Ok(self)
+    }
+
+    fn revocation(mut self, id: &str, at: u64, by: &dyn StatementSigner) -> Result<Self, String> {
+        let bytes = RevocationStatement {
+            consent_id: id.into(),
+            revoked_at: at,
+            method: "written".into(),
+        }
+        .sign(by)
+        .map_err(|e| format!("{e}"))?;
+        self.set
+            .import_revocation(&bytes, &self.w.directory, T0)
+            .map_err(|e| format!("{e}"))?;
+        Ok(self)
+    }
+
+    fn disposition(mut self, by: &str, case_ref: &str, at: u64) -> Result<Self, String> {
+        let bytes = CaseEvent {
+            case_ref: case_ref.into(),
+            outcome: DispositionOutcome::Dismissed,
+            effective_at: at,
+        }
+        .sign(self.w.key(by))
+        .map_err(|e| format!("{e}"))?;
+        self.set
+            .import_event(&bytes, &self.w.directory, T0)
+            .map_err(|e| format!("{e}"))?;
+        Ok(self)
+    }
+
+    fn ask(&self, a: Ask<'_>) -> Result<Outcome, String> {
+        let sender = self.w.facts(a.from, a.time);
+        let recipient = self.w.facts(a.to, a.time);
+        let fields = a.record.present_fields();
+        let req = Request {
+            sender: &sender,
+            recipient: &recipient,
+            subject: &a.subject,
+            purpose: a.purpose,
+            record_type: a.record.record_type(),
+            fields: &fields,
+            period: a.record.period(),
+            time: a.time,
+            consent_id: a.consent,
+            minimum_necessary: a.mode,
+        };
+        Ok(match decision::decide(&self.set.facts(), &req) {
+            Decision::Permit(p) => Outcome::Permit(p),
+            Decision::Deny(r) => Outcome::Deny(r.code()),
+        })
+    }
+}
+
+type Row = (
+    &'static str,
+    &'static str,
+    Expect,
+    fn(&World) -> Result<Outcome, String>,
+);
+
+fn run(w: &World, f: fn(&World) -> Result<Outcome, String>) -> Outcome {
+    f(w).unwrap_or_else(Outcome::Refused)
+}
+
+fn rows() -> Vec<Row> {
+    use Expect::*;
+    vec![
+        // --- §2.35 criminal-justice consent (PC 1000) ---------------------------------------
+        (
+            "provider reports a drug test to the court under the PC 1000 consent",
+            "42 CFR §2.35(a)",
+            Permit,
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "provider reports a drug test to the district attorney",
+            "42 CFR §2.35(a)",
+            Permit,
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .ask(Ask::pc1000("district-attorney"))
+            },
+        ),
+        (
+            "probation, designated by role, receives attendance",
+            "42 CFR §2.35(a)",
+            Permit,
+            |w| {
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
+                    "treatment-provider",
+                    "probation",
+                    CJ_PURPOSE,
+                    attendance(),
+                ))
+            },
+        ),
+        (
+            "§2.35 revocation before the disposition is refused: disclosure continues",
+            "42 CFR §2.35(c)",
+            Permit,
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "§2.35 revocation after the court's signed dismissal takes effect",
+            "42 CFR §2.35(c)",
+            Deny("revoked"),
+            // A consent that expires by date only, so that the dismissal ends the
+            // irrevocable period without also expiring the consent.
+            |w| {
+                let mut d = pc1000(w);
+                d.expiry.event = None;
+                Setup::new(w)
+                    .consent(&d)?
+                    .disposition("superior-court", CASE, T0 - 10 * DAY)?
+                    .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "a refused revocation leaves no trace after the dismissal",
+            "DOMAIN §5; 42 CFR §2.35(c)",
+            Deny("expired"),
+            // Revoked while irrevocable, then dismissed: the dismissal also expires this consent
+            // (its expiry event), so the answer is expired, not revoked.
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .revocation("c-pc1000-0001", T0 - 20 * DAY, &w.patient)?
+                    .disposition("superior-court", CASE, T0 - 10 * DAY)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "a refused revocation does not revive when the period ends (no expiry event)",
+            "DOMAIN §5",
+            Permit,
+            |w| {
+                let mut d = pc1000(w);
+                d.expiry.event = None;
+                Setup::new(w)
+                    .consent(&d)?
+                    .revocation("c-pc1000-0001", T0 - 20 * DAY, &w.patient)?
+                    .disposition("superior-court", CASE, T0 - 10 * DAY)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "a disposition signed by another court does not end the irrevocable period",
+            "DOMAIN §5 (who may sign an event)",
+            Permit,
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .disposition("other-court", CASE, T0 - 10 * DAY)?
+                    .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "police cannot sign a case disposition",
+            "DOMAIN §5 (who may sign an event)",
+            Refused("court or prosecutor"),
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .disposition("police-lead-unit", CASE, T0 - 10 * DAY)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "§2.35 cap: a later stated date yields to the final disposition",
+            "42 CFR §2.35(c)",
+            Deny("revoked"),
+            |w| {
+                let mut d = pc1000(w);
+                d.expiry.event = None;
+                d.revocation = Revocability::RevocableAfter(Expiry {
+                    date: Some(T0 + 400 * DAY),
+                    event: None,
+                });
+                Setup::new(w)
+                    .consent(&d)?
+                    .disposition("superior-court", CASE, T0 - 10 * DAY)?
+                    .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "§2.35 consent becomes revocable on its stated date",
+            "42 CFR §2.35(c)",
+            Deny("revoked"),
+            |w| {
+                let mut d = pc1000(w);
+                d.revocation = Revocability::RevocableAfter(Expiry {
+                    date: Some(T0 - 8 * DAY),
+                    event: None,
+                });
+                Setup::new(w)
+                    .consent(&d)?
+                    .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "the consent expires by date",
+            "42 CFR §2.31(a)(7)",
+            Deny("expired"),
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .ask(Ask::pc1000("superior-court").at(T0 + 541 * DAY))
+            },
+        ),
+        (
+            "the consent expires with the final disposition (expiry event)",
+            "42 CFR §2.31(a)(7), §2.35(c)",
+            Deny("expired"),
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .disposition("superior-court", CASE, T0 - DAY)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "a consent not yet in effect",
+            "42 CFR §2.31(a)(7)",
+            Deny("not_yet_effective"),
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .ask(Ask::pc1000("superior-court").at(T0 - 31 * DAY))
+            },
+        ),
+        (
+            "wrong purpose",
+            "42 CFR §2.31(a)(5)",
+            Deny("purpose_not_permitted"),
+            |w| {
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
+                    "treatment-provider",
+                    "superior-court",
+                    "research",
+                    drug_test(),
+                ))
+            },
+        ),
+        (
+            "recipient not named (police)",
+            "42 CFR §2.31(a)(4)",
+            Deny("recipient_not_named"),
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .ask(Ask::pc1000("police-lead-unit"))
+            },
+        ),
+        (
+            "§2.35 recipient without a justice role (a LEAD case manager named by id)",
+            "42 CFR §2.35(a)",
+            Deny("recipient_not_justice"),
+            |w| {
+                let mut d = pc1000(w);
+                d.recipients.push(Party::Agency("lead-case-manager".into()));
+                Setup::new(w)
+                    .consent(&d)?
+                    .ask(Ask::pc1000("lead-case-manager"))
+            },
+        ),
+        (
+            "§2.35 consent naming a non-justice role as recipient is deficient",
+            "42 CFR §2.35(a)",
+            Refused("monitoring duty"),
+            |w| {
+                let mut d = pc1000(w);
+                d.recipients.push(Party::Role(Role::Police));
+                Setup::new(w)
+                    .consent(&d)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "sender not a named discloser",
+            "DOMAIN §5; 42 CFR §2.31(a)(2)",
+            Deny("sender_not_named"),
+            |w| {
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
+                    "other-provider",
+                    "superior-court",
+                    CJ_PURPOSE,
+                    drug_test(),
+                ))
+            },
+        ),
+        (
+            "clinical detail (T3) to a court under the §2.35 consent",
+            "42 CFR §2.13(a), §2.35",
+            Deny("record_type_not_permitted"),
+            |w| {
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
+                    "treatment-provider",
+                    "superior-court",
+                    CJ_PURPOSE,
+                    Record::from(ClinicalDetail::new(["F11.20"])),
+                ))
+            },
+        ),
+        (
+            "a §2.35 consent that permits T3 clinical detail is deficient",
+            "42 CFR §2.13(a), §2.35",
+            Refused("clinical detail"),
+            |w| {
+                let mut d = pc1000(w);
+                d.information.tiers.push(Tier::T3);
+                Setup::new(w)
+                    .consent(&d)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "clinical detail under a §2.31 consent permitting the type but not tier T3",
+            "42 CFR §2.13(a)",
+            Deny("required_field_not_permitted"),
+            |w| {
+                let mut d = lead(w);
+                d.recipients = vec![Party::Agency("superior-court".into())];
+                d.disclosers = vec![Party::Agency("treatment-provider".into())];
+                d.signers[1] = w.witness("treatment-provider");
+                d.information.record_types.push(RecordType::ClinicalDetail);
+                Setup::new(w).consent(&d)?.ask(Ask::new(
+                    "treatment-provider",
+                    "superior-court",
+                    LEAD_PURPOSE,
+                    Record::from(ClinicalDetail::new(["F11.20"])),
+                ))
+            },
+        ),
+        (
+            "minimum necessary: an optional field outside the allow-list is refused",
+            "42 CFR §2.13(a)",
+            Deny("field_not_permitted"),
+            |w| {
+                let mut d = pc1000(w);
+                d.information.fields.insert(
+                    RecordType::DrugTest,
+                    vec![
+                        "collected_at".into(),
+                        "specimen".into(),
+                        "observed".into(),
+                        "panel".into(),
+                        "results".into(),
+                    ],
+                );
+                Setup::new(w)
+                    .consent(&d)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "minimum necessary: in redact mode the field is removed and recorded",
+            "42 CFR §2.13(a)",
+            Permit,
+            |w| {
+                let mut d = pc1000(w);
+                d.information.fields.insert(
+                    RecordType::DrugTest,
+                    vec![
+                        "collected_at".into(),
+                        "specimen".into(),
+                        "observed".into(),
+                        "panel".into(),
+                        "results".into(),
+                    ],
+                );
+                let out = Setup::new(w).consent(&d)?.ask(Ask {
+                    mode: MinimumNecessary::Redact,
+                    ..Ask::pc1000("superior-court")
+                })?;
+                match &out {
+                    Outcome::Permit(p) => assert_eq!(p.obligations.redactions, ["confirmation"]),
+                    other => panic!("{other:?}"),
+                }
+                Ok(out)
+            },
+        ),
+        (
+            "minimum necessary: a required field outside the allow-list cannot be redacted",
+            "42 CFR §2.13(a)",
+            Deny("required_field_not_permitted"),
+            |w| {
+                let mut d = pc1000(w);
+                d.information.fields.insert(
+                    RecordType::DrugTest,
+                    vec!["collected_at".into(), "specimen".into()],
+                );
+                Setup::new(w).consent(&d)?.ask(Ask {
+                    mode: MinimumNecessary::Redact,
+                    ..Ask::pc1000("superior-court")
+                })
+            },
+        ),
+        (
+            "record dates outside the consent's data period",
+            "42 CFR §2.31(a)(3)",
+            Deny("outside_data_period"),
+            |w| {
+                let mut d = pc1000(w);
+                d.information.data_period = Some(Period {
+                    from: T0 - 400 * DAY,
+                    to: T0 - 100 * DAY,
+                });
+                Setup::new(w)
+                    .consent(&d)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        // --- Counseling notes -------------------------------------------------------------
+        (
+            "counseling notes under a general consent",
+            "42 CFR §2.31(b)",
+            Deny("counseling_notes_need_own_consent"),
+            |w| {
+                let mut d = lead(w);
+                d.recipients = vec![Party::Agency("other-provider".into())];
+                d.disclosers = vec![Party::Agency("treatment-provider".into())];
+                d.signers[1] = w.witness("treatment-provider");
+                d.information.tiers = vec![Tier::T1, Tier::T2, Tier::T3];
+                Setup::new(w).consent(&d)?.ask(Ask::new(
+                    "treatment-provider",
+                    "other-provider",
+                    LEAD_PURPOSE,
+                    Record::from(CounselingNote::new(date(T0 - DAY), "session note")),
+                ))
+            },
+        ),
+        (
+            "counseling notes under their own consent",
+            "42 CFR §2.31(b)",
+            Permit,
+            |w| {
+                let mut d = lead(w);
+                d.regime = Regime::Part2CounselingNotes;
+                d.recipients = vec![Party::Agency("other-provider".into())];
+                d.disclosers = vec![Party::Agency("treatment-provider".into())];
+                d.signers[1] = w.witness("treatment-provider");
+                d.information.record_types = vec![RecordType::CounselingNote];
+                d.information.tiers = vec![Tier::T3];
+                Setup::new(w).consent(&d)?.ask(Ask::new(
+                    "treatment-provider",
+                    "other-provider",
+                    LEAD_PURPOSE,
+                    Record::from(CounselingNote::new(date(T0 - DAY), "session note")),
+                ))
+            },
+        ),
+        (
+            "a consent combining counseling notes with other records is deficient",
+            "42 CFR §2.31(b)",
+            Refused("counseling notes"),
+            |w| {
+                let mut d = pc1000(w);
+                d.regime = Regime::Part2General;
+                d.revocation = Revocability::AtWill;
+                d.information.record_types.push(RecordType::CounselingNote);
+                Setup::new(w)
+                    .consent(&d)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        // --- LEAD (§2.31, revocable at will) -----------------------------------------------
+        (
+            "LEAD engagement update to the police LEAD unit carries no-adverse-action",
+            "LEAD; 42 CFR §2.31",
+            Permit,
+            |w| {
+                let out = Setup::new(w).consent(&lead(w))?.ask(Ask::lead())?;
+                if let Outcome::Permit(p) = &out {
+                    assert!(
+                        p.obligations
+                            .labels
+                            .contains(&"no-adverse-action".to_string())
+                    );
+                    assert!(
+                        p.obligations
+                            .labels
+                            .contains(&"no-criminal-use".to_string())
+                    );
+                    assert!(p.obligations.labels.contains(&"42CFRPart2".to_string()));
+                }
+                Ok(out)
+            },
+        ),
+        (
+            "LEAD social-contact consent revoked at will",
+            "42 CFR §2.31(a)(6)",
+            Deny("revoked"),
+            |w| {
+                Setup::new(w)
+                    .consent(&lead(w))?
+                    .revocation("c-lead-0007", T0 - DAY, &w.patient)?
+                    .ask(Ask::lead())
+            },
+        ),
+        (
+            "an envelope issued before a revocation and opened after it stays lawful",
+            "DOMAIN §5 (reliance)",
+            Permit,
+            |w| {
+                Setup::new(w)
+                    .consent(&lead(w))?
+                    .revocation("c-lead-0007", T0 + DAY, &w.patient)?
+                    .ask(Ask::lead())
+            },
+        ),
+        (
+            "a new disclosure after the revocation is refused",
+            "DOMAIN §5 (reliance)",
+            Deny("revoked"),
+            |w| {
+                Setup::new(w)
+                    .consent(&lead(w))?
+                    .revocation("c-lead-0007", T0 + DAY, &w.patient)?
+                    .ask(Ask::lead().at(T0 + 2 * DAY))
+            },
+        ),
+        (
+            "a revocation recorded by the witnessing agency",
+            "42 CFR §2.31(a)(6)",
+            Deny("revoked"),
+            |w| {
+                Setup::new(w)
+                    .consent(&lead(w))?
+                    .revocation("c-lead-0007", T0 - DAY, w.key("lead-case-manager"))?
+                    .ask(Ask::lead())
+            },
+        ),
+        (
+            "a revocation signed by a stranger is refused",
+            "DOMAIN §5 (signed statements)",
+            Refused("does not list"),
+            |w| {
+                Setup::new(w)
+                    .consent(&lead(w))?
+                    .revocation("c-lead-0007", T0 - DAY, &w.stranger)?
+                    .ask(Ask::lead())
+            },
+        ),
+        (
+            "only an irrevocable regime may restrict revocation",
+            "42 CFR §2.31(a)(6)",
+            Refused("only a §2.35 consent"),
+            |w| {
+                let mut d = lead(w);
+                d.revocation = Revocability::RevocableAfter(Expiry {
+                    date: Some(T0 + DAY),
+                    event: None,
+                });
+                Setup::new(w).consent(&d)?.ask(Ask::lead())
+            },
+        ),
+        // --- Combining consents -----------------------------------------------------------
+        (
+            "two applicable consents where one denies (deny-overrides)",
+            "spec/consent.md §7 (deny-overrides)",
+            Deny("excluded"),
+            |w| {
+                let mut narrow = pc1000(w);
+                narrow.id = "c-pc1000-da-limits".into();
+                narrow.recipients = vec![Party::Agency("district-attorney".into())];
+                narrow.information.record_types = vec![RecordType::Attendance];
+                narrow.information.excluded_record_types = vec![RecordType::DrugTest];
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .consent(&narrow)?
+                    .ask(Ask::pc1000("district-attorney"))
+            },
+        ),
+        (
+            "an expired consent does not vote against a valid one",
+            "DOMAIN §5 (deny-overrides counts only consents in force)",
+            Permit,
+            |w| {
+                let mut old = pc1000(w);
+                old.id = "c-pc1000-old".into();
+                old.effective = T0 - 300 * DAY;
+                old.signed_at = T0 - 300 * DAY;
+                old.expiry = Expiry {
+                    date: Some(T0 - 100 * DAY),
+                    event: None,
+                };
+                old.information.record_types = vec![RecordType::Attendance];
+                old.information.excluded_record_types = vec![RecordType::DrugTest];
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .consent(&old)?
+                    .ask(Ask::pc1000("district-attorney"))
+            },
+        ),
+        (
+            "a superseded version no longer applies",
+            "DOMAIN §3 (versions)",
+            Deny("superseded"),
+            |w| {
+                let mut v2 = pc1000(w);
+                v2.id = "c-pc1000-0001-v2".into();
+                v2.version = 2;
+                v2.supersedes = Some("c-pc1000-0001".into());
+                v2.effective = T0 - 2 * DAY;
+                v2.signed_at = T0 - 2 * DAY;
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .consent(&v2)?
+                    .ask(Ask::pc1000("superior-court").relying_on("c-pc1000-0001"))
+            },
+        ),
+        (
+            "the superseding version applies",
+            "DOMAIN §3 (versions)",
+            Permit,
+            |w| {
+                let mut v2 = pc1000(w);
+                v2.id = "c-pc1000-0001-v2".into();
+                v2.version = 2;
+                v2.supersedes = Some("c-pc1000-0001".into());
+                v2.effective = T0 - 2 * DAY;
+                v2.signed_at = T0 - 2 * DAY;
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .consent(&v2)?
+                    .ask(Ask::pc1000("superior-court").relying_on("c-pc1000-0001-v2"))
+            },
+        ),
+        (
+            "a revocation of version 1 revokes its successor",
+            "DOMAIN §3; 42 CFR §2.31(a)(6)",
+            Deny("revoked"),
+            |w| {
+                let mut v2 = lead(w);
+                v2.id = "c-lead-0007-v2".into();
+                v2.version = 2;
+                v2.supersedes = Some("c-lead-0007".into());
+                Setup::new(w)
+                    .consent(&lead(w))?
+                    .consent(&v2)?
+                    .revocation("c-lead-0007", T0 - DAY, &w.patient)?
+                    .ask(Ask::lead().relying_on("c-lead-0007-v2"))
+            },
+        ),
+        (
+            "no consent at all: default deny",
+            "42 CFR §2.33; spec/consent.md §7",
+            Deny("no_consent"),
+            |w| Setup::new(w).ask(Ask::pc1000("superior-court")),
+        ),
+        (
+            "the relied-on consent is unknown",
+            "spec/consent.md §7",
+            Deny("unknown_consent"),
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .ask(Ask::pc1000("superior-court").relying_on("c-missing"))
+            },
+        ),
+        // --- Signatures and identity ------------------------------------------------------
+        (
+            "a parent signs for a minor (representative's signature)",
+            "42 CFR §2.14, §2.31(a)(8)",
+            Permit,
+            |w| {
+                let mut d = lead(w);
+                d.signers[0] = Signer {
+                    capacity: Capacity::Parent,
+                    name: "Maria Reyes".into(),
+                    method: SignMethod::Electronic,
+                    key: Some(*w.parent.public().as_bytes()),
+                    agency_id: None,
+                    authority: Some("parent of a minor patient".into()),
+                };
+                Setup::new(w).consent(&d)?.ask(Ask::lead())
+            },
+        ),
+        (
+            "a representative who states no authority makes the consent deficient",
+            "42 CFR §2.14-2.15",
+            Refused("authority"),
+            |w| {
+                let mut d = lead(w);
+                d.signers[0].capacity = Capacity::Representative;
+                Setup::new(w).consent(&d)?.ask(Ask::lead())
+            },
+        ),
+        (
+            "a wet-ink signature witnessed by the program",
+            "42 CFR §2.31(a)(8)",
+            Permit,
+            |w| {
+                let mut d = lead(w);
+                d.signers[0].method = SignMethod::WetInkWitnessed;
+                d.signers[0].key = None;
+                d.source_document = Some(SourceDocument {
+                    sha256: [0x5a; 32],
+                    media_type: "application/pdf".into(),
+                });
+                Setup::new(w).consent(&d)?.ask(Ask::lead())
+            },
+        ),
+        (
+            "a forged consent signature (scope widened after signing)",
+            "DOMAIN §5 (altered consents)",
+            Refused("does not verify"),
+            |w| {
+                let d = lead(w);
+                let bytes = w.sign(&d)?;
+                // Swap the signed payload for a wider one, keeping the signatures.
+                let v = divex_core::codec::decode(&bytes).unwrap();
+                let mut msg =
+                    divex_core::cose::Sign::from_value(&v, true, &Default::default()).unwrap();
+                let mut wider = d.clone();
+                wider.recipients.push(Party::Role(Role::Prosecutor));
+                msg.payload = divex_core::codec::to_vec(&wider).unwrap();
+                let mut set = ConsentSet::new();
+                set.import_consent(&msg.to_bytes(), &w.directory, T0)
+                    .map_err(|e| format!("{e}"))?;
+                Setup { w, set }.ask(Ask::lead())
+            },
+        ),
+        (
+            "a consent missing its expiration is deficient when created",
+            "42 CFR §2.31(a)(7)",
+            Refused("expiration"),
+            |w| {
+                let mut d = lead(w);
+                d.expiry = Expiry {
+                    date: None,
+                    event: None,
+                };
+                Setup::new(w).consent(&d)?.ask(Ask::lead())
+            },
+        ),
+        (
+            "a consent missing the patient's signature is deficient",
+            "42 CFR §2.31(a)(8)",
+            Refused("patient or an authorised representative"),
+            |w| {
+                let mut d = lead(w);
+                d.signers.remove(0);
+                Setup::new(w).consent(&d)?.ask(Ask::lead())
+            },
+        ),
+        (
+            "a consent for another participant",
+            "42 CFR §2.31(a)(1)",
+            Deny("other_participant"),
+            |w| {
+                Setup::new(w).consent(&lead(w))?.ask(Ask {
+                    subject: Subject {
+                        name: "Sam Other".into(),
+                        date_of_birth: "1990-01-01".into(),
+                    },
+                    ..Ask::lead()
+                })
+            },
+        ),
+        (
+            "the same participant named with different spacing and case",
+            "42 CFR §2.31(a)(1)",
+            Permit,
+            |w| {
+                Setup::new(w).consent(&lead(w))?.ask(Ask {
+                    subject: Subject {
+                        name: " jordan  avery REYES".into(),
+                        date_of_birth: "1994-03-14".into(),
+                    },
+                    ..Ask::lead()
+                })
+            },
+        ),
+        // --- Part 2 scope -----------------------------------------------------------------
+        (
+            "a Part 2 program's records under a HIPAA authorisation",
+            "42 CFR §2.2, §2.31",
+            Deny("part2_consent_required"),
+            |w| {
+                let mut d = lead(w);
+                d.regime = Regime::Hipaa;
+                d.disclosers = vec![Party::Agency("treatment-provider".into())];
+                d.recipients = vec![Party::Agency("other-provider".into())];
+                d.signers[1] = w.witness("treatment-provider");
+                d.information.record_types = vec![RecordType::Attendance];
+                Setup::new(w).consent(&d)?.ask(Ask::new(
+                    "treatment-provider",
+                    "other-provider",
+                    LEAD_PURPOSE,
+                    attendance(),
+                ))
+            },
+        ),
+        (
+            "justice data (a referral) from the court under a state-law release",
+            "DOMAIN §4 (CJ tier)",
+            Permit,
+            |w| {
+                let mut d = lead(w);
+                d.regime = Regime::StateOnly;
+                d.disclosers = vec![Party::Role(Role::Court)];
+                d.recipients = vec![Party::Role(Role::TreatmentProvider)];
+                d.signers[1] = w.witness("superior-court");
+                d.information.record_types = vec![RecordType::Referral];
+                d.information.tiers = vec![Tier::Cj];
+                d.use_restrictions = vec![];
+                Setup::new(w).consent(&d)?.ask(Ask::new(
+                    "superior-court",
+                    "treatment-provider",
+                    LEAD_PURPOSE,
+                    Record::from(
+                        Referral::new(
+                            "R-1",
+                            ReferralSource::Pc1000Order,
+                            "superior-court",
+                            date(T0 - 3 * DAY),
+                        )
+                        .with_case_ref(CASE),
+                    ),
+                ))
+            },
+        ),
+        // --- Certificates -----------------------------------------------------------------
+        (
+            "the witnessing agency's certificate is revoked",
+            "spec/directory.md; DOMAIN §5",
+            Refused("revoked"),
+            |w| {
+                let mut dir = w.directory.clone();
+                let serial = dir
+                    .current_certificate("lead-case-manager", T0)
+                    .unwrap()
+                    .serial();
+                dir.add_revocation(
+                    w.anchor
+                        .revoke(serial, T0 - DAY, "key_compromise")
+                        .unwrap()
+                        .as_bytes(),
+                )
+                .unwrap();
+                let mut set = ConsentSet::new();
+                set.import_consent(&w.sign(&lead(w))?, &dir, T0)
+                    .map_err(|e| format!("{e}"))?;
+                Setup { w, set }.ask(Ask::lead())
+            },
+        ),
+        (
+            "the witnessing agency's certificate has expired",
+            "spec/directory.md",
+            Refused("expired"),
+            |w| {
+                let mut set = ConsentSet::new();
+                set.import_consent(&w.sign(&lead(w))?, &w.directory, T0 + 4 * 365 * DAY)
+                    .map_err(|e| format!("{e}"))?;
+                Setup { w, set }.ask(Ask::lead())
+            },
+        ),
+        (
+            "a rotated key: a consent witnessed with the old key still verifies",
+            "spec/directory.md (rotation)",
+            Permit,
+            |w| {
+                let mut dir = w.directory.clone();
+                let new_keys = AgencyKeys::generate();
+                let cert = w
+                    .anchor
+                    .issue(&CertificateRequest {
+                        agency_id: "lead-case-manager".into(),
+                        name: "lead case manager".into(),
+                        roles: vec![Role::LeadCaseManager],
+                        part2_program: false,
+                        keys: new_keys.public().clone(),
+                        not_before: T0 - DAY,
+                        not_after: T0 + 3 * 365 * DAY,
+                    })
+                    .unwrap();
+                dir.add_certificate(cert.as_bytes()).unwrap();
+                assert_eq!(
+                    dir.current_certificate("lead-case-manager", T0)
+                        .unwrap()
+                        .keys(),
+                    new_keys.public()
+                );
+                let mut set = ConsentSet::new();
+                set.import_consent(&w.sign(&lead(w))?, &dir, T0)
+                    .map_err(|e| format!("{e}"))?;
+                Setup { w, set }.ask(Ask::lead())
+            },
+        ),
+    ]
+}
+
+#[test]
+fn legal_scenario_table() {
+    let w = World::new();
+    let rows = rows();
+    assert!(rows.len() >= 40, "{} rows", rows.len());
+    let mut failures = Vec::new();
+    for (situation, section, expect, f) in &rows {
+        let got = run(&w, *f);
+        let ok = match (expect, &got) {
+            (Expect::Permit, Outcome::Permit(_)) => true,
+            (Expect::Deny(code), Outcome::Deny(c)) => code == c,
+            (Expect::Refused(needle), Outcome::Refused(msg)) => msg.contains(needle),
+            _ => false,
+        };
+        let verdict = match &got {
+            Outcome::Permit(_) => "permit".to_string(),
+            Outcome::Deny(c) => format!("deny ({c})"),
+            Outcome::Refused(m) => format!("refused ({m})"),
+        };
+        println!(
+            "{:<4} {situation} [{section}] -> {verdict}",
+            if ok { "ok" } else { "FAIL" }
+        );
+        if !ok {
+            failures.push(format!("{situation}: expected {expect:?}, got {got:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn part2_obligations_come_from_the_law() {
+    // The PC 1000 consent lists no use restrictions; the permit still carries §2.12(d) and
+    // the Part 2 label, the §2.35(d) redisclosure rule and the §2.32 notice.
+    let w = World::new();
+    let s = Setup::new(&w).consent(&pc1000(&w)).unwrap();
+    let Outcome::Permit(p) = s.ask(Ask::pc1000("superior-court")).unwrap() else {
+        panic!("expected a permit")
+    };
+    assert_eq!(
+        p.obligations.labels,
+        [
+            "42CFRPart2",
+            "no-criminal-use",
+            "redisclosure-cj-official-duties"
+        ]
+    );
+    assert_eq!(
+        p.obligations.use_restrictions,
+        [UseRestriction::NoCriminalUseAgainstPatient]
+    );
+    assert_eq!(
+        p.obligations.redisclosure,
+        Redisclosure::CjOfficialDutiesOnly
+    );
+    assert_eq!(p.obligations.notice, NoticeForm::Short);
+    assert!(p.obligations.attach_consent);
+}
