@@ -255,3 +255,9 @@ pub fn attendance() -> Record {
 pub fn lead_status() -> Record {
     Record::from(LeadStatus::new(LeadEngagement::Engaged).with_contacts(3))
 }
+
+impl Default for World {
+    fn default() -> Self {
+        World::new()
+    }
+}
