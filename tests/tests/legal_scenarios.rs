@@ -11,12 +11,12 @@
 )]
 
 use divex_core::consent::{
-    Capacity, CaseEvent, ConsentDirective, ConsentSet, DispositionOutcome, Expiry, NoticeForm,
-    Party, Period, Redisclosure, Regime, Revocability, RevocationStatement, SignMethod, Signer,
-    SourceDocument, StatementSigner, Subject, UseRestriction,
+    AgencyFacts, Capacity, CaseEvent, ConsentDirective, ConsentSet, DispositionOutcome, Expiry,
+    NoticeForm, Party, Period, Redisclosure, Regime, Revocability, RevocationStatement, SignMethod,
+    Signer, SourceDocument, StatementSigner, Subject, UseRestriction,
 };
 use divex_core::decision::{self, Decision, MinimumNecessary, Request};
-use divex_core::directory::{CertificateRequest, Role};
+use divex_core::directory::{CertificateRequest, Directory, Role};
 use divex_core::keys::AgencyKeys;
 use divex_core::records::{
     ClinicalDetail, CounselingNote, Record, RecordType, Referral, ReferralSource, Tier,
@@ -93,6 +93,8 @@ impl<'a> Ask<'a> {
 struct Setup<'w> {
     w: &'w World,
     set: ConsentSet,
+    /// A directory other than the world's (for revocations made in a row).
+    dir: Option<&'w Directory>,
 }
 
 impl<'w> Setup<'w> {
@@ -100,6 +102,7 @@ impl<'w> Setup<'w> {
         Setup {
             w,
             set: ConsentSet::new(),
+            dir: None,
         }
     }
 
@@ -140,8 +143,15 @@ impl<'w> Setup<'w> {
     }
 
     fn ask(&self, a: Ask<'_>) -> Result<Outcome, String> {
-        let sender = self.w.facts(a.from, a.time);
-        let recipient = self.w.facts(a.to, a.time);
+        let facts = |id: &str| {
+            self.dir
+                .unwrap_or(&self.w.directory)
+                .current_certificate(id, a.time)
+                .map(AgencyFacts::from_certificate)
+                .map_err(|e| format!("{e}"))
+        };
+        let sender = facts(a.from)?;
+        let recipient = facts(a.to)?;
         let fields = a.record.present_fields();
         let req = Request {
             sender: &sender,
@@ -843,7 +853,7 @@ fn rows() -> Vec<Row> {
                 let mut set = ConsentSet::new();
                 set.import_consent(&msg.to_bytes(), &w.directory, T0)
                     .map_err(|e| format!("{e}"))?;
-                Setup { w, set }.ask(Ask::lead())
+                Setup { w, set, dir: None }.ask(Ask::lead())
             },
         ),
         (
@@ -967,18 +977,65 @@ fn rows() -> Vec<Row> {
                 let mut set = ConsentSet::new();
                 set.import_consent(&w.sign(&lead(w))?, &dir, T0)
                     .map_err(|e| format!("{e}"))?;
-                Setup { w, set }.ask(Ask::lead())
+                Setup { w, set, dir: None }.ask(Ask::lead())
             },
         ),
         (
-            "the witnessing agency's certificate has expired",
-            "spec/directory.md",
+            "the recipient's certificate is revoked",
+            "spec/directory.md §5",
+            Refused("revoked"),
+            |w| {
+                let mut dir = w.directory.clone();
+                let serial = dir
+                    .current_certificate("superior-court", T0)
+                    .unwrap()
+                    .serial();
+                dir.add_revocation(
+                    w.anchor
+                        .revoke(serial, T0 - DAY, "key_compromise")
+                        .unwrap()
+                        .as_bytes(),
+                )
+                .unwrap();
+                let set = Setup::new(w).consent(&pc1000(w))?.set;
+                Setup {
+                    w,
+                    set,
+                    dir: Some(&dir),
+                }
+                .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "the sender's certificate has expired",
+            "spec/directory.md §5",
             Refused("expired"),
+            |w| {
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .ask(Ask::pc1000("superior-court").at(T0 + 4 * 365 * DAY))
+            },
+        ),
+        (
+            "a consent witnessed while the certificate was valid survives its expiry",
+            "spec/consent.md §4; spec/directory.md",
+            Permit,
             |w| {
                 let mut set = ConsentSet::new();
                 set.import_consent(&w.sign(&lead(w))?, &w.directory, T0 + 4 * 365 * DAY)
                     .map_err(|e| format!("{e}"))?;
-                Setup { w, set }.ask(Ask::lead())
+                Setup { w, set, dir: None }.ask(Ask::lead())
+            },
+        ),
+        (
+            "a consent dated before the witness was certified is refused",
+            "spec/consent.md §4",
+            Refused("not valid when the consent was signed"),
+            |w| {
+                let mut d = lead(w);
+                d.signed_at = T0 - 400 * DAY;
+                d.effective = T0 - 400 * DAY;
+                Setup::new(w).consent(&d)?.ask(Ask::lead())
             },
         ),
         (
@@ -1010,7 +1067,7 @@ fn rows() -> Vec<Row> {
                 let mut set = ConsentSet::new();
                 set.import_consent(&w.sign(&lead(w))?, &dir, T0)
                     .map_err(|e| format!("{e}"))?;
-                Setup { w, set }.ask(Ask::lead())
+                Setup { w, set, dir: None }.ask(Ask::lead())
             },
         ),
     ]

@@ -1063,18 +1063,8 @@ impl SignedConsent {
             .map_err(|_| bad)?;
             if signer.capacity == Capacity::WitnessingAgency {
                 let agency_id = signer.agency_id.clone().unwrap_or_default();
-                let cert = directory
-                    .certificate_by_signing_kid(&key.kid(), now)
-                    .map_err(|e| ConsentError::UncertifiedWitness {
-                        agency_id: agency_id.clone(),
-                        reason: e.to_string(),
-                    })?;
-                if cert.agency_id() != agency_id {
-                    return Err(ConsentError::UncertifiedWitness {
-                        agency_id,
-                        reason: "the key is certified to another agency".into(),
-                    });
-                }
+                witness_certificate(directory, &key.kid(), &agency_id, directive.signed_at, now)
+                    .map_err(|reason| ConsentError::UncertifiedWitness { agency_id, reason })?;
             }
         }
         let digest = Sha256::digest(bytes).into();
@@ -1087,6 +1077,49 @@ impl SignedConsent {
         })
     }
 }
+
+/// The certificate under which the witnessing agency signed: issued to `agency_id` for this
+/// key, valid when the consent was signed, and not revoked as of `now`. A certificate that
+/// merely expired since does not invalidate consents witnessed while it was valid (agencies
+/// rotate keys; consents outlive them); a revoked one does, whatever its reason, because a
+/// compromised key could have back-dated a signature.
+fn witness_certificate<'d>(
+    directory: &'d Directory,
+    kid: &KeyId,
+    agency_id: &str,
+    signed_at: u64,
+    now: u64,
+) -> Result<&'d AgencyCertificate, String> {
+    if signed_at > now.saturating_add(MAX_CLOCK_SKEW) {
+        return Err("the consent is dated in the future".into());
+    }
+    let mut reason = String::from("no certificate in the directory has this key");
+    for cert in directory
+        .certificates()
+        .filter(|c| c.keys().signing().kid() == *kid)
+    {
+        if cert.agency_id() != agency_id {
+            reason = "the key is certified to another agency".into();
+        } else if !cert.is_valid_at(signed_at) {
+            reason = "its certificate was not valid when the consent was signed".into();
+        } else if let Some(r) = directory
+            .revocations_of(cert)
+            .find(|r| r.is_effective_at(now))
+        {
+            reason = format!(
+                "its certificate was revoked at {} ({})",
+                r.revoked_at(),
+                r.reason()
+            );
+        } else {
+            return Ok(cert);
+        }
+    }
+    Err(reason)
+}
+
+/// Allowed clock difference for dates in signed statements, in seconds.
+pub const MAX_CLOCK_SKEW: u64 = 300;
 
 /// A consent whose signatures, witness certificate and required elements were checked.
 /// Only [`SignedConsent::verify`] makes one.

@@ -710,6 +710,9 @@ impl AnchorKeys {
             not_after: request.not_after,
         };
         wire.validate()?;
+        if request.keys.signing().kid() == self.kid() {
+            return Err(DirectoryError::InvalidCertificate(ANCHOR_KEY_REUSED));
+        }
         let payload = codec::to_vec(&wire).map_err(|source| DirectoryError::Malformed {
             what: WHAT_CERT,
             source,
@@ -772,6 +775,7 @@ impl fmt::Debug for AnchorKeys {
 // Signed documents (certificates and revocations share the envelope of spec/directory.md §2)
 
 const WHAT_CERT: &str = "certificate";
+const ANCHOR_KEY_REUSED: &str = "the agency's signing key is a trust anchor's key";
 const WHAT_REV: &str = "revocation";
 
 /// A parsed, not yet verified, anchor-signed `COSE_Sign1`.
@@ -1329,7 +1333,8 @@ impl Directory {
     }
 
     /// Trusts `anchor`. Adding the same anchor again is a no-op; the same key under another
-    /// name is [`DirectoryError::DuplicateAnchor`].
+    /// name is [`DirectoryError::DuplicateAnchor`]; a key already certified as an agency's
+    /// signing key is [`DirectoryError::KeyInUse`].
     pub fn add_anchor(&mut self, anchor: TrustAnchor) -> Result<(), DirectoryError> {
         if let Some(existing) = self.anchors.get(&anchor.kid()) {
             return if *existing == anchor {
@@ -1337,6 +1342,18 @@ impl Directory {
             } else {
                 Err(DirectoryError::DuplicateAnchor { kid: anchor.kid() })
             };
+        }
+        // An anchor's key is never an agency's key (spec/directory.md §6 step 7).
+        if let Some(holder) = self
+            .by_signing
+            .get(&anchor.kid())
+            .and_then(|keys| keys.first())
+            .and_then(|k| self.certificates.get(k))
+        {
+            return Err(DirectoryError::KeyInUse {
+                kid: anchor.kid(),
+                agency_id: holder.agency_id.clone(),
+            });
         }
         if self.anchors.len() >= MAX_ANCHORS {
             return Err(DirectoryError::Full {
@@ -1384,6 +1401,9 @@ impl Directory {
         }
         let sk = cert.keys.signing().kid();
         let ek = cert.keys.encryption().kid();
+        if self.anchors.contains_key(&sk) {
+            return Err(DirectoryError::InvalidCertificate(ANCHOR_KEY_REUSED));
+        }
         for (index, kid) in [(&self.by_signing, sk), (&self.by_encryption, ek)] {
             for other in index.get(&kid).into_iter().flatten() {
                 if let Some(o) = self.certificates.get(other)
@@ -2324,6 +2344,53 @@ mod tests {
         assert_eq!(parsed, c1);
         assert_eq!(parsed.to_bytes(), c1.to_bytes());
         assert!(c1.as_bytes().len() < 400, "{}", c1.as_bytes().len());
+    }
+
+    #[test]
+    fn an_anchor_key_is_never_an_agency_key() {
+        let a = anchor(1);
+        let k = agency(2);
+        // An agency bundle whose signing key is the anchor's own key.
+        let reused = PublicBundle::new(a.public().key().clone(), k.public().encryption().clone());
+        let req = CertificateRequest {
+            agency_id: "county-it".into(),
+            name: "County IT".into(),
+            roles: vec![Role::Intermediary],
+            part2_program: false,
+            keys: reused.clone(),
+            not_before: NOW,
+            not_after: NOW + DAY,
+        };
+        assert_eq!(
+            a.issue(&req).unwrap_err(),
+            DirectoryError::InvalidCertificate(ANCHOR_KEY_REUSED)
+        );
+        let mut w = wire(&reused);
+        w.agency_id = "county-it".into();
+        let mut d = directory_with(&a);
+        assert_eq!(
+            d.add_certificate(&sign_wire(&a, &w)),
+            Err(DirectoryError::InvalidCertificate(ANCHOR_KEY_REUSED))
+        );
+        // Another anchor's key is refused the same way once that anchor is trusted...
+        let b = anchor(3);
+        let other = PublicBundle::new(b.public().key().clone(), k.public().encryption().clone());
+        let c = a.issue(&CertificateRequest { keys: other, ..req }).unwrap();
+        let mut later = d.clone();
+        d.add_anchor(b.public()).unwrap();
+        assert_eq!(
+            d.add_certificate(c.as_bytes()),
+            Err(DirectoryError::InvalidCertificate(ANCHOR_KEY_REUSED))
+        );
+        // ...and an agency's key cannot become an anchor afterwards.
+        later.add_certificate(c.as_bytes()).unwrap();
+        assert_eq!(
+            later.add_anchor(b.public()),
+            Err(DirectoryError::KeyInUse {
+                kid: b.kid(),
+                agency_id: "county-it".into()
+            })
+        );
     }
 
     #[test]
