@@ -982,7 +982,7 @@ fn rows() -> Vec<Row> {
         ),
         (
             "the recipient's certificate is revoked",
-            "spec/directory.md §5",
+            "spec/directory.md §7",
             Refused("revoked"),
             |w| {
                 let mut dir = w.directory.clone();
@@ -1008,7 +1008,7 @@ fn rows() -> Vec<Row> {
         ),
         (
             "the sender's certificate has expired",
-            "spec/directory.md §5",
+            "spec/directory.md §7",
             Refused("expired"),
             |w| {
                 Setup::new(w)

@@ -90,8 +90,8 @@ use crate::keys::{EncryptionPublicKey, KeyError, KeyId, PublicBundle, SigningPub
 // ---------------------------------------------------------------------------------------------
 // Constants (spec/directory.md §2, §9)
 
-/// COSE header label `typ` (RFC 9596 §2).
-pub const LABEL_TYP: i64 = 16;
+/// COSE header label `typ` (RFC 9596 §2); the same as [`label::TYP`].
+pub const LABEL_TYP: i64 = label::TYP;
 /// `typ` of an agency certificate.
 pub const TYP_CERTIFICATE: &str = "application/divex-certificate+cbor";
 /// `typ` of a certificate revocation.
