@@ -11,9 +11,10 @@
 )]
 
 use divex_core::consent::{
-    AgencyFacts, Capacity, CaseEvent, ConsentDirective, ConsentSet, DispositionOutcome, Expiry,
-    NoticeForm, Party, Period, Redisclosure, Regime, Revocability, RevocationStatement, SignMethod,
-    Signer, SourceDocument, StatementSigner, Subject, UseRestriction,
+    AgencyFacts, Capacity, CaseEvent, ConsentDirective, ConsentSet, DispositionOutcome,
+    EventTrigger, Expiry, NoticeForm, Party, Period, Redisclosure, Regime, Revocability,
+    RevocationStatement, SignMethod, Signer, SourceDocument, StatementSigner, Subject,
+    UseRestriction,
 };
 use divex_core::decision::{self, Decision, MinimumNecessary, Request};
 use divex_core::directory::{CertificateRequest, Directory, Role};
@@ -867,6 +868,20 @@ fn rows() -> Vec<Row> {
                     event: None,
                 };
                 Setup::new(w).consent(&d)?.ask(Ask::lead())
+            },
+        ),
+        (
+            "an expiry event that is not the consent's own case is deficient",
+            "42 CFR §2.35(c)",
+            Refused("own case"),
+            |w| {
+                let mut d = pc1000(w);
+                d.expiry.event = Some(EventTrigger {
+                    case_ref: "CR-2019-000001".into(),
+                });
+                Setup::new(w)
+                    .consent(&d)?
+                    .ask(Ask::pc1000("superior-court"))
             },
         ),
         (

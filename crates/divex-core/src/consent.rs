@@ -764,22 +764,11 @@ impl ConsentDirective {
             .iter()
             .filter(|s| s.capacity == Capacity::WitnessingAgency)
             .count();
-        let wet_ink = self
-            .signers
-            .iter()
-            .any(|s| s.method == SignMethod::WetInkWitnessed);
         if witnesses != 1 {
             return Err(deficient(
                 "signature",
                 "needs exactly one witnessing agency",
                 "spec/consent.md §4",
-            ));
-        }
-        if wet_ink && witnesses == 0 {
-            return Err(deficient(
-                "signature",
-                "a wet-ink signature needs a witness",
-                A,
             ));
         }
         if self.signed_at > self.effective.saturating_add(86_400) {
@@ -790,6 +779,23 @@ impl ConsentDirective {
             ));
         }
 
+        // Events are a case's final disposition: they need the case (and its authority).
+        let triggers = [
+            self.expiry.event.as_ref(),
+            match &self.revocation {
+                Revocability::RevocableAfter(until) => until.event.as_ref(),
+                Revocability::AtWill => None,
+            },
+        ];
+        for t in triggers.into_iter().flatten() {
+            if self.case.as_ref().is_none_or(|c| c.case_ref != t.case_ref) {
+                return Err(deficient(
+                    "expiration event",
+                    "must be the final disposition of the consent's own case",
+                    "42 CFR §2.31(a)(7), §2.35(c)",
+                ));
+            }
+        }
         // Counseling notes: their own consent, never combined (DOMAIN.md §2).
         let has_notes = info.record_types.contains(&RecordType::CounselingNote);
         match (self.regime, has_notes) {

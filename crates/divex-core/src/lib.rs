@@ -19,8 +19,14 @@
 //! * [`keys`] — agency keys, public bundles, key ids.
 //! * [`cose`] — COSE_Sign1 / COSE_Encrypt and the COSE-HPKE key-encryption layer.
 //! * [`envelope`] — the divex envelope profile: `seal` and `open`.
+//! * [`records`] — the record catalogue: typed records, each field with its sensitivity tier.
+//! * [`directory`] — trust anchors, agency certificates, revocations; offline validation.
+//! * [`consent`] — 42 CFR Part 2 consent directives, revocations and case events.
+//! * [`decision`] — the consent decision engine (pure: deny-overrides, default deny).
+//! * [`disclosure`] — consent-scoped seal and open: the envelope with all of the above.
 //!
-//! The normative description is `spec/envelope.md` in the repository.
+//! The normative description is in the repository's `spec/` folder: `envelope.md`,
+//! `records.md`, `directory.md` and `consent.md`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
