@@ -163,6 +163,31 @@ impl fmt::Debug for ProtectedHeader {
     }
 }
 
+/// The body of a possibly tagged COSE message: the tag must be `tag` when `tagged`.
+fn untag<'a>(
+    v: &'a Value,
+    tagged: bool,
+    tag: u64,
+    not_tagged: &'static str,
+) -> Result<&'a Value, CoseError> {
+    match (v, tagged) {
+        (Value::Tag(t, inner), true) if *t == tag => Ok(inner.as_ref()),
+        (_, true) => Err(CoseError::Structure(not_tagged)),
+        (v, false) => Ok(v),
+    }
+}
+
+/// Reads the protected (bstr) and unprotected (map) buckets every COSE structure starts with.
+fn buckets<'a>(
+    it: &mut impl Iterator<Item = &'a Value>,
+    limits: &codec::DecodeLimits,
+) -> Result<(ProtectedHeader, Map), CoseError> {
+    let protected =
+        ProtectedHeader::from_bytes(bstr(it.next(), "protected header must be a bstr")?, limits)?;
+    let unprotected = map_of(it.next(), "unprotected header must be a map")?.clone();
+    Ok((protected, unprotected))
+}
+
 fn expect_array<'a>(
     v: &'a Value,
     len: usize,
@@ -250,18 +275,10 @@ impl Encrypt {
         tagged: bool,
         limits: &codec::DecodeLimits,
     ) -> Result<Encrypt, CoseError> {
-        let body = match (v, tagged) {
-            (Value::Tag(TAG_ENCRYPT, inner), true) => inner.as_ref(),
-            (_, true) => return Err(CoseError::Structure("not a tagged COSE_Encrypt (tag 96)")),
-            (v, false) => v,
-        };
+        let body = untag(v, tagged, TAG_ENCRYPT, "not a tagged COSE_Encrypt (tag 96)")?;
         let a = expect_array(body, 4, "COSE_Encrypt must be an array of 4")?;
         let mut it = a.iter();
-        let protected = ProtectedHeader::from_bytes(
-            bstr(it.next(), "protected header must be a bstr")?,
-            limits,
-        )?;
-        let unprotected = map_of(it.next(), "unprotected header must be a map")?.clone();
+        let (protected, unprotected) = buckets(&mut it, limits)?;
         let ciphertext = bstr(
             it.next(),
             "ciphertext must be a bstr (detached content is not supported)",
@@ -331,18 +348,10 @@ impl Sign1 {
         tagged: bool,
         limits: &codec::DecodeLimits,
     ) -> Result<Sign1, CoseError> {
-        let body = match (v, tagged) {
-            (Value::Tag(TAG_SIGN1, inner), true) => inner.as_ref(),
-            (_, true) => return Err(CoseError::Structure("not a tagged COSE_Sign1 (tag 18)")),
-            (v, false) => v,
-        };
+        let body = untag(v, tagged, TAG_SIGN1, "not a tagged COSE_Sign1 (tag 18)")?;
         let a = expect_array(body, 4, "COSE_Sign1 must be an array of 4")?;
         let mut it = a.iter();
-        let protected = ProtectedHeader::from_bytes(
-            bstr(it.next(), "protected header must be a bstr")?,
-            limits,
-        )?;
-        let unprotected = map_of(it.next(), "unprotected header must be a map")?.clone();
+        let (protected, unprotected) = buckets(&mut it, limits)?;
         let payload = bstr(
             it.next(),
             "payload must be a bstr (detached payloads are not supported)",
@@ -412,18 +421,10 @@ impl Sign {
         tagged: bool,
         limits: &codec::DecodeLimits,
     ) -> Result<Sign, CoseError> {
-        let body = match (v, tagged) {
-            (Value::Tag(TAG_SIGN, inner), true) => inner.as_ref(),
-            (_, true) => return Err(CoseError::Structure("not a tagged COSE_Sign (tag 98)")),
-            (v, false) => v,
-        };
+        let body = untag(v, tagged, TAG_SIGN, "not a tagged COSE_Sign (tag 98)")?;
         let a = expect_array(body, 4, "COSE_Sign must be an array of 4")?;
         let mut it = a.iter();
-        let protected = ProtectedHeader::from_bytes(
-            bstr(it.next(), "protected header must be a bstr")?,
-            limits,
-        )?;
-        let unprotected = map_of(it.next(), "unprotected header must be a map")?.clone();
+        let (protected, unprotected) = buckets(&mut it, limits)?;
         let payload = bstr(it.next(), "payload must be a bstr")?.to_vec();
         let signatures = it
             .next()
