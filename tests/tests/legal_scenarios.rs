@@ -124,7 +124,7 @@ impl<'w> Setup<'w> {
         .sign(by)
         .map_err(|e| format!("{e}"))?;
         self.set
-            .import_revocation(&bytes, &self.w.directory, T0)
+            .import_revocation(&bytes, &self.w.directory, T0.max(at))
             .map_err(|e| format!("{e}"))?;
         Ok(self)
     }
@@ -138,7 +138,7 @@ impl<'w> Setup<'w> {
         .sign(self.w.key(by))
         .map_err(|e| format!("{e}"))?;
         self.set
-            .import_event(&bytes, &self.w.directory, T0)
+            .import_event(&bytes, &self.w.directory, T0.max(at))
             .map_err(|e| format!("{e}"))?;
         Ok(self)
     }
@@ -779,6 +779,116 @@ fn rows() -> Vec<Row> {
             },
         ),
         (
+            "a post-dated revocation is refused (it could act after the irrevocable period)",
+            "DOMAIN §5; 42 CFR §2.35(c)",
+            Refused("after the current time"),
+            |w| {
+                let s = Setup::new(w).consent(&pc1000(w))?;
+                let bytes = RevocationStatement {
+                    consent_id: "c-pc1000-0001".into(),
+                    revoked_at: T0 + 100 * DAY,
+                    method: "written".into(),
+                }
+                .sign(&w.patient)
+                .map_err(|e| format!("{e}"))?;
+                let mut set = s.set;
+                set.import_revocation(&bytes, &w.directory, T0)
+                    .map_err(|e| format!("{e}"))?;
+                Setup { w, set, dir: None }.ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "an at-will successor cannot replace an irrevocable §2.35 consent",
+            "42 CFR §2.35(c)",
+            Permit,
+            |w| {
+                let mut v2 = lead(w);
+                v2.id = "c-pc1000-0001-v2".into();
+                v2.version = 2;
+                v2.supersedes = Some("c-pc1000-0001".into());
+                v2.disclosers = vec![Party::Agency("treatment-provider".into())];
+                v2.recipients = vec![Party::Agency("superior-court".into())];
+                v2.signers[1] = w.witness("treatment-provider");
+                Setup::new(w)
+                    .consent(&pc1000(w))?
+                    .consent(&v2)?
+                    .revocation("c-pc1000-0001-v2", T0 - DAY, &w.patient)?
+                    .ask(Ask::pc1000("superior-court").relying_on("c-pc1000-0001"))
+            },
+        ),
+        (
+            "terminating diversion is not a final disposition",
+            "42 CFR §2.35(c)",
+            Permit,
+            |w| {
+                let bytes = CaseEvent {
+                    case_ref: CASE.into(),
+                    outcome: DispositionOutcome::DiversionTerminated,
+                    effective_at: T0 - 10 * DAY,
+                }
+                .sign(w.key("superior-court"))
+                .map_err(|e| format!("{e}"))?;
+                let mut s = Setup::new(w).consent(&pc1000(w))?;
+                s.set
+                    .import_event(&bytes, &w.directory, T0)
+                    .map_err(|e| format!("{e}"))?;
+                s.revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "an agency matching only a discloser class cannot record a revocation",
+            "42 CFR §2.31(a)(6)",
+            Refused("does not list"),
+            |w| {
+                let mut d = lead(w);
+                d.disclosers.push(Party::Role(Role::TreatmentProvider));
+                Setup::new(w)
+                    .consent(&d)?
+                    .revocation("c-lead-0007", T0 - DAY, w.key("other-provider"))?
+                    .ask(Ask::lead())
+            },
+        ),
+        (
+            "a second consent reusing an id held for another participant is refused",
+            "spec/consent.md §2 (consent ids)",
+            Refused("already held"),
+            |w| {
+                let mut other = lead(w);
+                other.subject = Subject {
+                    name: "Sam Other".into(),
+                    date_of_birth: "1990-01-01".into(),
+                };
+                Setup::new(w)
+                    .consent(&lead(w))?
+                    .consent(&other)?
+                    .ask(Ask::lead())
+            },
+        ),
+        (
+            "an intermediary designated by class is deficient",
+            "42 CFR §2.31(a)(4)",
+            Refused("intermediary"),
+            |w| {
+                let mut d = lead(w);
+                d.recipients.push(Party::Role(Role::Intermediary));
+                Setup::new(w).consent(&d)?.ask(Ask::lead())
+            },
+        ),
+        (
+            "a record without dates under a consent limited to a data period",
+            "42 CFR §2.31(a)(3)",
+            Deny("outside_data_period"),
+            |w| {
+                let mut d = lead(w);
+                d.information.data_period = Some(Period {
+                    from: T0 - 30 * DAY,
+                    to: T0 + 30 * DAY,
+                });
+                Setup::new(w).consent(&d)?.ask(Ask::lead())
+            },
+        ),
+        (
             "no consent at all: default deny",
             "42 CFR §2.33; spec/consent.md §7",
             Deny("no_consent"),
@@ -1149,6 +1259,6 @@ fn part2_obligations_come_from_the_law() {
         p.obligations.redisclosure,
         Redisclosure::CjOfficialDutiesOnly
     );
-    assert_eq!(p.obligations.notice, NoticeForm::Short);
+    assert_eq!(p.obligations.notice, Some(NoticeForm::Short));
     assert!(p.obligations.attach_consent);
 }

@@ -169,7 +169,9 @@ impl AgencyFacts {
     }
 }
 
-/// A date range in seconds since the Unix epoch (inclusive start, exclusive end).
+/// A date range given in seconds since the Unix epoch and applied at day granularity: a
+/// record is inside when its dates fall on the UTC calendar days from `from`'s day through
+/// `to`'s day, both inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
@@ -262,6 +264,9 @@ pub enum NoticeForm {
     /// The long-form statement of §2.32(a)(1).
     Long,
 }
+
+/// The notice code carried by disclosures that are not Part 2 records.
+pub const NO_PART2_NOTICE: &str = "no-part2-notice";
 
 impl NoticeForm {
     /// The notice code carried in envelope metadata.
@@ -432,7 +437,7 @@ pub struct ConsentDirective {
     /// The signed form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_document: Option<SourceDocument>,
-    /// When it was signed (§2.31(a)(8)).
+    /// When it was signed (§2.31(a)(9)).
     pub signed_at: u64,
 }
 
@@ -515,6 +520,33 @@ pub enum ConsentError {
     /// A revocation or event names a consent, case or signer it does not match.
     #[error("the statement does not apply: {0}")]
     NotApplicable(&'static str),
+    /// A revocation or case event's signature does not verify.
+    #[error("the {what}'s signature does not verify; it is forged or altered")]
+    BadStatementSignature {
+        /// "revocation" or "case event".
+        what: &'static str,
+    },
+    /// A statement dated later than now (beyond the allowed clock skew).
+    #[error("the {what} is dated {at}, after the current time {now}; check the clocks")]
+    FutureDated {
+        /// What was dated.
+        what: &'static str,
+        /// Its date.
+        at: u64,
+        /// The time of verification.
+        now: u64,
+    },
+    /// A different consent with the same id is already held.
+    #[error("a different consent with id {id} is already held; consent ids must be unique")]
+    ConflictingId {
+        /// The id.
+        id: String,
+    },
+    /// The same key signs as the patient (or representative) and as the witnessing agency.
+    #[error(
+        "the witnessing agency's key also signs for the patient; the patient must sign with their own key"
+    )]
+    SignerKeyReused,
 }
 
 fn deficient(element: &'static str, problem: &'static str, citation: &'static str) -> ConsentError {
@@ -525,6 +557,13 @@ fn deficient(element: &'static str, problem: &'static str, citation: &'static st
     }
 }
 
+fn unique<T: PartialEq>(items: &[T]) -> bool {
+    items
+        .iter()
+        .enumerate()
+        .all(|(i, x)| !items.iter().skip(i + 1).any(|y| y == x))
+}
+
 fn is_token(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
@@ -532,7 +571,20 @@ fn is_token(s: &str, max: usize) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
+/// Directory agency ids: `[a-z0-9._-]{1,64}` (spec/directory.md).
+fn is_agency_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
+}
+
 fn is_date(s: &str) -> bool {
+    crate::records::Date::parse(s).is_ok() && is_date_shape(s)
+}
+
+fn is_date_shape(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
         && b.iter().enumerate().all(|(i, c)| {
@@ -602,10 +654,23 @@ impl ConsentDirective {
             ));
         }
         for p in self.disclosers.iter().chain(&self.recipients) {
-            if let Party::Agency(id) = p
-                && !is_token(id, 64)
-            {
-                return Err(deficient("parties", "agency ids must be tokens", A));
+            match p {
+                Party::Agency(id) if !is_agency_id(id) => {
+                    return Err(deficient(
+                        "parties",
+                        "agency ids must be directory ids ([a-z0-9._-], 1-64 characters)",
+                        A,
+                    ));
+                }
+                // §2.31(a)(4)(ii): an intermediary must be named, with its members.
+                Party::Role(Role::Intermediary) => {
+                    return Err(deficient(
+                        "recipients",
+                        "an intermediary must be named, not designated by class",
+                        "42 CFR §2.31(a)(4)",
+                    ));
+                }
+                _ => {}
             }
         }
         if !bounded(self.purposes.len()) || self.purposes.iter().any(|p| !is_token(p, 64)) {
@@ -642,7 +707,25 @@ impl ConsentDirective {
                 "42 CFR §2.13(a)",
             ));
         }
+        if !unique(&info.record_types)
+            || !unique(&info.tiers)
+            || !unique(&info.excluded_record_types)
+            || info.excluded_record_types.len() > MAX_LIST
+        {
+            return Err(deficient(
+                "information",
+                "lists a record type or tier twice",
+                A,
+            ));
+        }
         for (rt, fields) in &info.fields {
+            if fields.is_empty() || fields.len() > 64 || !unique(fields) {
+                return Err(deficient(
+                    "information",
+                    "a field allow-list must name 1-64 distinct fields",
+                    "42 CFR §2.13(a)",
+                ));
+            }
             if !info.record_types.contains(rt) {
                 return Err(deficient(
                     "information",
@@ -669,6 +752,22 @@ impl ConsentDirective {
                 "information",
                 "both permits and excludes a record type",
                 A,
+            ));
+        }
+        if let Some(doc) = &self.source_document
+            && (doc.media_type.is_empty() || doc.media_type.len() > 128)
+        {
+            return Err(deficient("source document", "needs a media type", A));
+        }
+        if self.signers.iter().any(|s| {
+            s.authority
+                .as_ref()
+                .is_some_and(|a| a.trim().is_empty() || a.len() > 256)
+        }) {
+            return Err(deficient(
+                "signature",
+                "a representative's authority must be stated in 1-256 characters",
+                "42 CFR §2.14-2.15",
             ));
         }
         if let Some(p) = info.data_period
@@ -717,7 +816,10 @@ impl ConsentDirective {
             }
             match (s.capacity, s.method) {
                 (Capacity::WitnessingAgency, _) => {
-                    if s.key.is_none() || s.agency_id.as_deref().is_none_or(|a| !is_token(a, 64)) {
+                    if s.key.is_none()
+                        || s.method != SignMethod::Electronic
+                        || s.agency_id.as_deref().is_none_or(|a| !is_agency_id(a))
+                    {
                         return Err(deficient(
                             "signature",
                             "the witnessing agency needs its id and signing key",
@@ -775,7 +877,7 @@ impl ConsentDirective {
             return Err(deficient(
                 "signature date",
                 "is after the consent takes effect",
-                "42 CFR §2.31(a)(8)",
+                "42 CFR §2.31(a)(9)",
             ));
         }
 
@@ -820,7 +922,7 @@ impl ConsentDirective {
                 let Some(case) = &self.case else {
                     return Err(deficient("case", "is required", CJ));
                 };
-                if !is_token(&case.case_ref, 64) || !is_token(&case.authority, 64) {
+                if !is_token(&case.case_ref, 64) || !is_agency_id(&case.authority) {
                     return Err(deficient("case", "needs a case number and authority", CJ));
                 }
                 for r in &self.recipients {
@@ -862,6 +964,13 @@ impl ConsentDirective {
                 }
             }
             _ => {
+                if self.redisclosure != Redisclosure::Prohibited {
+                    return Err(deficient(
+                        "redisclosure",
+                        "only a §2.35 consent may allow redisclosure for official duties",
+                        "42 CFR §2.32, §2.35(d)",
+                    ));
+                }
                 if self.revocation != Revocability::AtWill {
                     return Err(deficient(
                         "revocation",
@@ -1052,6 +1161,17 @@ impl SignedConsent {
                         .map_or(Capacity::Patient, |s| s.capacity),
                 }
             });
+        }
+        let witness_key = directive
+            .signers
+            .iter()
+            .find(|s| s.capacity == Capacity::WitnessingAgency)
+            .and_then(|s| s.key);
+        if directive
+            .patient_signer_keys()
+            .any(|k| Some(*k) == witness_key)
+        {
+            return Err(ConsentError::SignerKeyReused);
         }
         for (signer, sig) in keyed.iter().zip(&msg.signatures) {
             let bad = ConsentError::BadSignature {
@@ -1280,9 +1400,19 @@ impl RevocationStatement {
                 "the revocation names another consent",
             ));
         }
-        let bad = ConsentError::BadSignature {
-            capacity: Capacity::Patient,
-        };
+        if !is_token(&body.method, 64) {
+            return Err(ConsentError::Structure("revocation method must be a token"));
+        }
+        // A post-dated revocation could take effect once an irrevocable period ends, which
+        // would let a revocation refused today act later (DOMAIN.md §5).
+        if body.revoked_at > now.saturating_add(MAX_CLOCK_SKEW) {
+            return Err(ConsentError::FutureDated {
+                what: "revocation",
+                at: body.revoked_at,
+                now,
+            });
+        }
+        let bad = ConsentError::BadStatementSignature { what: "revocation" };
         // A key that speaks for the patient?
         for pk in d.patient_signer_keys() {
             let key = SigningPublicKey::from_bytes(pk).map_err(|_| bad.clone())?;
@@ -1290,6 +1420,7 @@ impl RevocationStatement {
                 return if verify_statement(&msg, &key) {
                     Ok(VerifiedRevocation {
                         statement: body,
+                        consent_digest: *consent.digest(),
                         by_agency: None,
                     })
                 } else {
@@ -1301,20 +1432,23 @@ impl RevocationStatement {
         let cert = directory
             .certificate_by_signing_kid(&kid, now)
             .map_err(|_| ConsentError::UnexpectedSigner)?;
-        let facts = AgencyFacts::from_certificate(cert);
-        let may_record = d.witness_agency() == Some(cert.agency_id())
-            || d.disclosers.iter().any(|p| p.designates(&facts));
+        // Only the witness or a discloser named by id may record a revocation; a class
+        // ("any treatment provider") would let unrelated agencies revoke.
+        let id = cert.agency_id();
+        let may_record = d.witness_agency() == Some(id)
+            || d.disclosers
+                .iter()
+                .any(|p| matches!(p, Party::Agency(a) if a == id));
         if !may_record {
             return Err(ConsentError::UnexpectedSigner);
         }
         if !verify_statement(&msg, cert.keys().signing()) {
-            return Err(ConsentError::BadSignature {
-                capacity: Capacity::WitnessingAgency,
-            });
+            return Err(bad);
         }
         Ok(VerifiedRevocation {
             statement: body,
-            by_agency: Some(cert.agency_id().to_owned()),
+            consent_digest: *consent.digest(),
+            by_agency: Some(id.to_owned()),
         })
     }
 }
@@ -1323,6 +1457,7 @@ impl RevocationStatement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedRevocation {
     statement: RevocationStatement,
+    consent_digest: [u8; 32],
     by_agency: Option<String>,
 }
 
@@ -1330,6 +1465,11 @@ impl VerifiedRevocation {
     /// The statement.
     pub fn statement(&self) -> &RevocationStatement {
         &self.statement
+    }
+
+    /// The digest of the consent it was verified against.
+    pub fn consent_digest(&self) -> &[u8; 32] {
+        &self.consent_digest
     }
 
     /// The agency that recorded it, if not signed by the participant's own key.
@@ -1350,6 +1490,16 @@ pub enum DispositionOutcome {
     RecordSealed,
     /// The prosecutor's decision not to file (pre-filing diversion).
     NotFiled,
+    /// Sentence imposed after diversion was terminated and the case resumed.
+    Sentenced,
+}
+
+impl DispositionOutcome {
+    /// Whether the outcome ends the case (a final disposition, 42 CFR §2.35(c)). Terminating
+    /// diversion does not: criminal proceedings resume.
+    pub fn is_final(self) -> bool {
+        !matches!(self, DispositionOutcome::DiversionTerminated)
+    }
 }
 
 /// A case authority's signed statement of a case's final disposition: the event that ends
@@ -1382,6 +1532,16 @@ impl CaseEvent {
         now: u64,
     ) -> Result<VerifiedEvent, ConsentError> {
         let (kid, body, msg): (KeyId, CaseEvent, _) = parse_statement(bytes, CASE_EVENT_TYP)?;
+        if !is_token(&body.case_ref, 64) {
+            return Err(ConsentError::Structure("case reference must be a token"));
+        }
+        if body.effective_at > now.saturating_add(MAX_CLOCK_SKEW) {
+            return Err(ConsentError::FutureDated {
+                what: "case event",
+                at: body.effective_at,
+                now,
+            });
+        }
         let cert = directory
             .certificate_by_signing_kid(&kid, now)
             .map_err(|_| ConsentError::UnexpectedSigner)?;
@@ -1391,9 +1551,7 @@ impl CaseEvent {
             ));
         }
         if !verify_statement(&msg, cert.keys().signing()) {
-            return Err(ConsentError::BadSignature {
-                capacity: Capacity::WitnessingAgency,
-            });
+            return Err(ConsentError::BadStatementSignature { what: "case event" });
         }
         Ok(VerifiedEvent {
             event: body,
@@ -1444,14 +1602,23 @@ impl ConsentSet {
         now: u64,
     ) -> Result<VerifiedConsent, ConsentError> {
         let c = SignedConsent::verify(bytes, directory, now)?;
-        self.insert_consent(c.clone());
+        self.insert_consent(c.clone())?;
         Ok(c)
     }
 
-    /// Adds an already verified consent (idempotent).
-    pub fn insert_consent(&mut self, c: VerifiedConsent) {
-        if !self.consents.iter().any(|x| x.digest == c.digest) {
-            self.consents.push(c);
+    /// Adds an already verified consent (idempotent). Consent ids are unique within a set:
+    /// a different consent under an id already held is refused, so that revocations, the
+    /// relied-on consent and version chains can never be confused.
+    pub fn insert_consent(&mut self, c: VerifiedConsent) -> Result<(), ConsentError> {
+        match self.consents.iter().find(|x| x.id() == c.id()) {
+            Some(x) if x.digest == c.digest => Ok(()),
+            Some(_) => Err(ConsentError::ConflictingId {
+                id: c.id().to_owned(),
+            }),
+            None => {
+                self.consents.push(c);
+                Ok(())
+            }
         }
     }
 

@@ -84,8 +84,8 @@ pub struct Request<'a> {
 /// What a permit obliges the parties to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Obligations {
-    /// The §2.32 notice to attach.
-    pub notice: NoticeForm,
+    /// The §2.32 notice to attach (none for records that are not Part 2 records).
+    pub notice: Option<NoticeForm>,
     /// Whether the consent copy must be attached (otherwise a reference may be sent to a
     /// recipient that already holds it).
     pub attach_consent: bool,
@@ -114,8 +114,8 @@ pub struct Permit {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DenyReason {
-    /// No consent for this participant is known.
-    #[error("there is no consent for this participant")]
+    /// No consent at all is held (default deny).
+    #[error("no consent is held that could permit this disclosure")]
     NoConsent,
     /// Consents exist, but none for this participant.
     #[error("the consent is for another participant")]
@@ -305,7 +305,7 @@ fn disposition_time(consent: &ConsentDirective, case_ref: &str, facts: &Facts<'_
     facts
         .events
         .iter()
-        .filter(|e| e.event().case_ref == case_ref)
+        .filter(|e| e.event().case_ref == case_ref && e.event().outcome.is_final())
         // Only the authority for the case counts: the court for a court case, the
         // prosecutor for pre-filing diversion; never police or the provider.
         .filter(|e| {
@@ -357,12 +357,17 @@ fn in_force(c: &VerifiedConsent, facts: &Facts<'_>, t: u64) -> Result<(), DenyRe
     if t < d.effective {
         return Err(DenyReason::NotYetEffective { consent_id: id() });
     }
+    // While a §2.35 consent is irrevocable, only another §2.35 consent for the same case
+    // and authority may replace it: a successor must not be a way around irrevocability.
+    let irrevocable = d.regime == Regime::Part2CriminalJustice
+        && revocable_from(d, facts).is_none_or(|from| from > t);
     if let Some(newer) = facts.consents.iter().find(|n| {
         let nd = n.directive();
         nd.supersedes.as_deref() == Some(d.id.as_str())
             && nd.version > d.version
             && nd.subject.same_person(&d.subject)
             && nd.effective <= t
+            && (!irrevocable || (nd.regime == Regime::Part2CriminalJustice && nd.case == d.case))
     }) {
         return Err(DenyReason::Superseded {
             consent_id: id(),
@@ -399,9 +404,16 @@ pub fn revoked_at(c: &VerifiedConsent, facts: &Facts<'_>) -> Option<u64> {
             .find(|x| x.id() == prev)
             .and_then(|x| x.directive().supersedes.as_deref());
     }
+    // Revocations count only against the very consents they were verified against.
+    let digests: Vec<&[u8; 32]> = ids
+        .iter()
+        .filter_map(|id| facts.consents.iter().find(|x| x.id() == *id))
+        .map(VerifiedConsent::digest)
+        .collect();
     facts
         .revocations
         .iter()
+        .filter(|r| digests.contains(&r.consent_digest()))
         .map(VerifiedRevocation::statement)
         .filter(|r| ids.contains(&r.consent_id.as_str()) && r.revoked_at >= from)
         .map(|r| r.revoked_at)
@@ -498,10 +510,13 @@ fn evaluate(c: &VerifiedConsent, facts: &Facts<'_>, req: &Request<'_>) -> Verdic
             },
         );
     }
-    if let (Some(p), Some((start, end))) = (d.information.data_period, req.period) {
+    if let Some(p) = d.information.data_period {
+        // Fail closed: a record without dates cannot be shown to lie within the period.
         let from = Date::from_unix_seconds(p.from);
         let to = Date::from_unix_seconds(p.to);
-        let inside = from.is_some_and(|f| f <= start) && to.is_some_and(|t| end <= t);
+        let inside = req.period.is_some_and(|(start, end)| {
+            from.is_some_and(|f| f <= start) && to.is_some_and(|t| end <= t)
+        });
         if !inside {
             return Verdict::Skip(
                 Stage::Content,
@@ -595,7 +610,7 @@ fn obligations(d: &ConsentDirective, req: &Request<'_>, redactions: Vec<String>)
     labels.dedup();
     Obligations {
         // Every Part 2 disclosure carries a §2.32 notice; the consent chooses the form.
-        notice: d.notice.form,
+        notice: part2.then_some(d.notice.form),
         // §2.32(b): the consent copy, unless the consent allows a reference.
         attach_consent: d.notice.attach_consent || !part2,
         labels,

@@ -19,7 +19,8 @@ use std::collections::BTreeSet;
 
 use crate::codec::{self, CodecError, DecodeLimits, Map, Value};
 use crate::consent::{
-    AgencyFacts, ConsentError, ConsentSet, SignedConsent, Subject, VerifiedConsent,
+    AgencyFacts, ConsentError, ConsentSet, NO_PART2_NOTICE, NoticeForm, SignedConsent, Subject,
+    VerifiedConsent,
 };
 use crate::decision::{self, Decision, DenyReason, MinimumNecessary, Permit, Request};
 use crate::directory::{Directory, DirectoryError};
@@ -265,7 +266,7 @@ pub fn seal(
         }
     };
     let notice = first.obligations.notice;
-    let payload = payload_value(req.subject, &record, notice.text(), copy)
+    let payload = payload_value(req.subject, &record, notice_text(notice), copy)
         .map_err(|_| DisclosureError::Payload("could not encode the payload"))?;
     let disclosure = envelope::Disclosure {
         purpose: req.purpose.to_owned(),
@@ -275,7 +276,7 @@ pub fn seal(
         },
         record_type: record.record_type().as_str().to_owned(),
         labels: labels.clone(),
-        notice: notice.code().to_owned(),
+        notice: notice_code(notice).to_owned(),
         redacted: redacted.clone(),
     };
     let (envelope_bytes, metadata) = envelope::seal_detailed_with_rng(
@@ -294,6 +295,14 @@ pub fn seal(
         redacted,
         labels,
     })
+}
+
+fn notice_code(n: Option<NoticeForm>) -> &'static str {
+    n.map_or(NO_PART2_NOTICE, NoticeForm::code)
+}
+
+fn notice_text(n: Option<NoticeForm>) -> &'static str {
+    n.map_or("", NoticeForm::text)
 }
 
 fn sha256(b: &[u8]) -> [u8; 32] {
@@ -391,7 +400,8 @@ pub fn open(
         return Err(DisclosureError::ConsentMismatch);
     }
     let mut all = consents.clone();
-    all.insert_consent(consent.clone());
+    all.insert_consent(consent.clone())
+        .map_err(|_| DisclosureError::ConsentMismatch)?;
 
     // Re-evaluate as of the issue time (reliance), field by field, refusing anything extra.
     let fields = record.present_fields();
@@ -408,7 +418,9 @@ pub fn open(
         minimum_necessary: MinimumNecessary::Refuse,
     };
     let permit = match decision::decide(&all.facts(), &request) {
-        Decision::Permit(p) => p,
+        // The permit must come from the very consent the sender signed a reference to.
+        Decision::Permit(p) if p.consent_digest == reference.digest => p,
+        Decision::Permit(_) => return Err(DisclosureError::ConsentMismatch),
         Decision::Deny(reason) => {
             return Err(DisclosureError::Denied {
                 recipient: recipient.agency_id,
@@ -427,8 +439,8 @@ pub fn open(
             "a required security label",
         ));
     }
-    if md.disclosure.notice != permit.obligations.notice.code()
-        || payload.notice != permit.obligations.notice.text()
+    if md.disclosure.notice != notice_code(permit.obligations.notice)
+        || payload.notice != notice_text(permit.obligations.notice)
     {
         return Err(DisclosureError::ObligationsNotMet("the §2.32 notice"));
     }
