@@ -12,6 +12,7 @@
 
 use std::collections::BTreeSet;
 
+pub mod domain_vectors;
 pub mod world;
 
 use divex_core::codec::{self, Map, Value};

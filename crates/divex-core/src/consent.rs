@@ -542,11 +542,62 @@ pub enum ConsentError {
         /// The id.
         id: String,
     },
+    /// The agency that signed a revocation or case event is known but not trusted now
+    /// (certificate expired, revoked or not yet valid).
+    #[error("the signer of the {what} is not trusted: {reason}")]
+    UntrustedSigner {
+        /// "revocation" or "case event".
+        what: &'static str,
+        /// The directory's reason.
+        reason: String,
+    },
     /// The same key signs as the patient (or representative) and as the witnessing agency.
     #[error(
         "the witnessing agency's key also signs for the patient; the patient must sign with their own key"
     )]
     SignerKeyReused,
+}
+
+impl ConsentError {
+    /// A stable snake_case name for the error (used by vectors, bindings and the CLI).
+    pub fn class(&self) -> &'static str {
+        match self {
+            ConsentError::Malformed(_) => "malformed",
+            ConsentError::Structure(_) => "structure",
+            ConsentError::TooLarge { .. } => "too_large",
+            ConsentError::Deficient { .. } => "deficient",
+            ConsentError::BadSignature { .. } => "bad_signature",
+            ConsentError::UnexpectedSigner => "unexpected_signer",
+            ConsentError::UncertifiedWitness { .. } => "uncertified_witness",
+            ConsentError::MissingSignerKey { .. } => "missing_signer_key",
+            ConsentError::NotApplicable(_) => "not_applicable",
+            ConsentError::BadStatementSignature { .. } => "bad_statement_signature",
+            ConsentError::FutureDated { .. } => "future_dated",
+            ConsentError::ConflictingId { .. } => "conflicting_id",
+            ConsentError::UntrustedSigner { .. } => "untrusted_signer",
+            ConsentError::SignerKeyReused => "signer_key_reused",
+        }
+    }
+}
+
+/// The certificate of the agency that signed a statement, valid at `now`: an unknown key is
+/// [`ConsentError::UnexpectedSigner`], a known but untrusted one
+/// [`ConsentError::UntrustedSigner`] with the directory's reason.
+fn statement_signer<'d>(
+    directory: &'d Directory,
+    kid: &KeyId,
+    what: &'static str,
+    now: u64,
+) -> Result<&'d AgencyCertificate, ConsentError> {
+    directory
+        .certificate_by_signing_kid(kid, now)
+        .map_err(|e| match e {
+            crate::directory::DirectoryError::UnknownKey { .. } => ConsentError::UnexpectedSigner,
+            other => ConsentError::UntrustedSigner {
+                what,
+                reason: other.to_string(),
+            },
+        })
 }
 
 fn deficient(element: &'static str, problem: &'static str, citation: &'static str) -> ConsentError {
@@ -1162,6 +1213,13 @@ impl SignedConsent {
                 }
             });
         }
+        if directive.signed_at > now.saturating_add(MAX_CLOCK_SKEW) {
+            return Err(ConsentError::FutureDated {
+                what: "consent",
+                at: directive.signed_at,
+                now,
+            });
+        }
         let witness_key = directive
             .signers
             .iter()
@@ -1216,9 +1274,6 @@ fn witness_certificate<'d>(
     signed_at: u64,
     now: u64,
 ) -> Result<&'d AgencyCertificate, String> {
-    if signed_at > now.saturating_add(MAX_CLOCK_SKEW) {
-        return Err("the consent is dated in the future".into());
-    }
     let mut reason = String::from("no certificate in the directory has this key");
     for cert in directory
         .certificates()
@@ -1429,9 +1484,7 @@ impl RevocationStatement {
             }
         }
         // A certified agency that recorded it?
-        let cert = directory
-            .certificate_by_signing_kid(&kid, now)
-            .map_err(|_| ConsentError::UnexpectedSigner)?;
+        let cert = statement_signer(directory, &kid, "revocation", now)?;
         // Only the witness or a discloser named by id may record a revocation; a class
         // ("any treatment provider") would let unrelated agencies revoke.
         let id = cert.agency_id();
@@ -1542,9 +1595,7 @@ impl CaseEvent {
                 now,
             });
         }
-        let cert = directory
-            .certificate_by_signing_kid(&kid, now)
-            .map_err(|_| ConsentError::UnexpectedSigner)?;
+        let cert = statement_signer(directory, &kid, "case event", now)?;
         if !cert.has_role(Role::Court) && !cert.has_role(Role::Prosecutor) {
             return Err(ConsentError::NotApplicable(
                 "only a court or prosecutor records a case disposition",

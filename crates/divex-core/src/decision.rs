@@ -331,8 +331,9 @@ fn trigger_time(
     }
 }
 
-/// The moment a consent becomes revocable (`Some(0)` for at-will consents), if it has.
-fn revocable_from(consent: &ConsentDirective, facts: &Facts<'_>) -> Option<u64> {
+/// The moment a consent becomes revocable (`Some(0)` for at-will consents), if it has: for a
+/// §2.35 consent the earlier of its stated date or event and the case's final disposition.
+pub fn revocable_from(consent: &ConsentDirective, facts: &Facts<'_>) -> Option<u64> {
     match &consent.revocation {
         Revocability::AtWill => Some(0),
         Revocability::RevocableAfter(until) => {

@@ -556,6 +556,24 @@ pub enum RecordError {
     },
 }
 
+impl RecordError {
+    /// A stable snake_case name for the error (used by vectors, bindings and the CLI).
+    pub fn class(&self) -> &'static str {
+        match self {
+            RecordError::Codec(_) => "malformed",
+            RecordError::NotAMap { .. } => "not_a_map",
+            RecordError::UnknownField { .. } => "unknown_field",
+            RecordError::MissingField { .. } => "missing_field",
+            RecordError::InvalidValue { .. } => "invalid_value",
+            RecordError::TooLong { .. } => "too_long",
+            RecordError::TooMany { .. } => "too_many",
+            RecordError::DateOrder { .. } => "date_order",
+            RecordError::MissingOneOf { .. } => "missing_one_of",
+            RecordError::RequiredField { .. } => "required_field",
+        }
+    }
+}
+
 /// A field name fit to appear in an error message: names that are not plausible field names
 /// (which could be arbitrary input) are replaced by a placeholder.
 fn printable_field_name(name: &str) -> String {

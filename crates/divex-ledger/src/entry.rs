@@ -1,0 +1,346 @@
+//! Ledger entries, the participant key and the hash chain.
+
+use std::fmt;
+
+use divex_core::codec::{self, Value};
+use divex_core::consent::Subject;
+use sha2::{Digest, Sha256};
+
+use crate::error::LedgerError;
+
+/// Context string, first element of the CBOR array an entry hash covers.
+pub(crate) const ENTRY_CONTEXT: &str = "divex/v1 ledger entry";
+/// Prefix of the genesis hash (the `prev_hash` of entry 1).
+const GENESIS_PREFIX: &[u8] = b"divex/v1 ledger genesis";
+/// Prefix of the participant key.
+const SUBJECT_PREFIX: &[u8] = b"divex/v1 ledger subject";
+
+/// Whether this agency sent or received the disclosure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// This agency disclosed the record to the counterparty.
+    Sent,
+    /// This agency received the record from the counterparty.
+    Received,
+}
+
+impl Direction {
+    /// `"sent"` or `"received"`: the value stored in the `direction` column and hashed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Sent => "sent",
+            Direction::Received => "received",
+        }
+    }
+
+    /// The direction named by [`Direction::as_str`]'s output; anything else is `None`.
+    pub fn parse(s: &str) -> Option<Direction> {
+        match s {
+            "sent" => Some(Direction::Sent),
+            "received" => Some(Direction::Received),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A disclosure to record, before the ledger gives it a sequence number and chains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    /// When the disclosure was sent or received (Unix seconds, at most `i64::MAX`).
+    pub time: u64,
+    /// Sent or received.
+    pub direction: Direction,
+    /// The other agency's directory id. A disclosure sent to several recipients is recorded
+    /// as one entry per recipient.
+    pub counterparty: String,
+    /// The participant. Only [`subject_key`] of it is stored.
+    pub subject: Subject,
+    /// The record types disclosed (at least one).
+    pub record_types: Vec<String>,
+    /// The purpose of use.
+    pub purpose: String,
+    /// The consent relied on.
+    pub consent_id: String,
+    /// The envelope id.
+    pub envelope_id: [u8; 16],
+    /// SHA-256 of the envelope bytes.
+    pub envelope_hash: [u8; 32],
+}
+
+/// A recorded, chained ledger entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Position in the chain, from 1, without gaps.
+    pub seq: u64,
+    /// When the disclosure was sent or received (Unix seconds).
+    pub time: u64,
+    /// Sent or received.
+    pub direction: Direction,
+    /// The other agency's directory id.
+    pub counterparty: String,
+    /// The participant's [`subject_key`]: the name is not stored in clear.
+    pub subject_key: [u8; 32],
+    /// The record types disclosed.
+    pub record_types: Vec<String>,
+    /// The purpose of use.
+    pub purpose: String,
+    /// The consent relied on.
+    pub consent_id: String,
+    /// The envelope id.
+    pub envelope_id: [u8; 16],
+    /// SHA-256 of the envelope bytes.
+    pub envelope_hash: [u8; 32],
+    /// The previous entry's `entry_hash` ([`genesis_hash`] for entry 1).
+    pub prev_hash: [u8; 32],
+    /// This entry's hash ([`Entry::computed_hash`] when the entry is intact).
+    pub entry_hash: [u8; 32],
+}
+
+impl Entry {
+    /// The hash this entry's fields commit to: SHA-256 of the strict deterministic CBOR array
+    ///
+    /// ```text
+    /// ["divex/v1 ledger entry", seq, time, direction, counterparty, subject_key,
+    ///  [record_type, ...], purpose, consent_id, envelope_id, envelope_hash, prev_hash]
+    /// ```
+    ///
+    /// (integers as unsigned integers, `direction` as the text `"sent"` or `"received"`,
+    /// hashes and the envelope id as byte strings, everything else as text). For an intact
+    /// entry it equals [`Entry::entry_hash`].
+    pub fn computed_hash(&self) -> [u8; 32] {
+        let fields = vec![
+            Value::from(ENTRY_CONTEXT),
+            Value::from(self.seq),
+            Value::from(self.time),
+            Value::from(self.direction.as_str()),
+            Value::from(self.counterparty.as_str()),
+            Value::bytes(self.subject_key),
+            Value::Array(
+                self.record_types
+                    .iter()
+                    .map(|t| Value::from(t.as_str()))
+                    .collect(),
+            ),
+            Value::from(self.purpose.as_str()),
+            Value::from(self.consent_id.as_str()),
+            Value::bytes(self.envelope_id),
+            Value::bytes(self.envelope_hash),
+            Value::bytes(self.prev_hash),
+        ];
+        Sha256::digest(codec::encode(&Value::Array(fields))).into()
+    }
+}
+
+/// The participant's name as [`Subject::same_person`] compares it: split on whitespace,
+/// lower-cased, joined with single spaces.
+///
+/// divex-core keeps its normalisation private, so it is restated here; the
+/// `subject_key_matches_same_person` test pins the two together.
+fn normalised_name(name: &str) -> String {
+    name.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The key under which the ledger stores a participant:
+/// `SHA-256("divex/v1 ledger subject" || normalised name || 0x00 || date_of_birth)`, where the
+/// name is normalised as [`Subject::same_person`] does (whitespace collapsed, case ignored).
+/// Two subjects that are the same person have the same key.
+///
+/// This is a pseudonym, not encryption: anyone who can guess a name and a date of birth can
+/// recompute it. It keeps names out of the file, not out of reach of a determined reader.
+pub fn subject_key(subject: &Subject) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(SUBJECT_PREFIX)
+        .chain_update(normalised_name(&subject.name).as_bytes())
+        .chain_update([0u8])
+        .chain_update(subject.date_of_birth.as_bytes())
+        .finalize()
+        .into()
+}
+
+/// The `prev_hash` of an agency's first entry: `SHA-256("divex/v1 ledger genesis" || agency_id)`.
+/// It binds the chain to the agency: one agency's ledger does not verify as another's.
+pub fn genesis_hash(agency_id: &str) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(GENESIS_PREFIX)
+        .chain_update(agency_id.as_bytes())
+        .finalize()
+        .into()
+}
+
+/// Refuses a text field that is empty or contains a NUL character.
+fn check_text(value: &str, empty: &'static str, nul: &'static str) -> Result<(), LedgerError> {
+    if value.is_empty() {
+        return Err(LedgerError::InvalidEntry(empty));
+    }
+    if value.contains('\0') {
+        return Err(LedgerError::InvalidEntry(nul));
+    }
+    Ok(())
+}
+
+/// Checks what the ledger requires of an entry before recording it.
+pub(crate) fn validate(e: &NewEntry) -> Result<(), LedgerError> {
+    if i64::try_from(e.time).is_err() {
+        return Err(LedgerError::InvalidEntry(
+            "the time is beyond what the ledger can store (2^63 - 1 seconds)",
+        ));
+    }
+    check_text(
+        &e.counterparty,
+        "the counterparty agency id is empty",
+        "the counterparty agency id contains a NUL character",
+    )?;
+    // The NUL separator in the subject key must be unambiguous.
+    check_text(
+        &normalised_name(&e.subject.name),
+        "the participant's name is empty",
+        "the participant's name contains a NUL character",
+    )?;
+    check_text(
+        &e.subject.date_of_birth,
+        "the participant's date of birth is empty",
+        "the participant's date of birth contains a NUL character",
+    )?;
+    if e.record_types.is_empty() {
+        return Err(LedgerError::InvalidEntry("no record type is given"));
+    }
+    for t in &e.record_types {
+        check_text(
+            t,
+            "a record type is empty",
+            "a record type contains a NUL character",
+        )?;
+    }
+    check_text(
+        &e.purpose,
+        "the purpose is empty",
+        "the purpose contains a NUL character",
+    )?;
+    check_text(
+        &e.consent_id,
+        "the consent id is empty",
+        "the consent id contains a NUL character",
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(name: &str, dob: &str) -> Subject {
+        Subject {
+            name: name.into(),
+            date_of_birth: dob.into(),
+        }
+    }
+
+    #[test]
+    fn subject_key_matches_same_person() {
+        let cases = [
+            (
+                "Jordan Avery Reyes",
+                "1994-03-14",
+                "jordan avery reyes",
+                "1994-03-14",
+            ),
+            (
+                "  Jordan\tAvery  REYES ",
+                "1994-03-14",
+                "Jordan Avery Reyes",
+                "1994-03-14",
+            ),
+            (
+                "Jordan Avery Reyes",
+                "1994-03-14",
+                "Jordan Reyes",
+                "1994-03-14",
+            ),
+            (
+                "Jordan Avery Reyes",
+                "1994-03-14",
+                "Jordan Avery Reyes",
+                "1994-03-15",
+            ),
+            ("ÉLODIE Durand", "1990-01-01", "élodie durand", "1990-01-01"),
+        ];
+        for (n1, d1, n2, d2) in cases {
+            let (a, b) = (subject(n1, d1), subject(n2, d2));
+            assert_eq!(
+                a.same_person(&b),
+                subject_key(&a) == subject_key(&b),
+                "{n1:?}/{d1} vs {n2:?}/{d2}"
+            );
+        }
+    }
+
+    #[test]
+    fn subject_key_is_the_documented_hash() {
+        let mut m = b"divex/v1 ledger subject".to_vec();
+        m.extend_from_slice(b"jordan avery reyes\x001994-03-14");
+        let want: [u8; 32] = Sha256::digest(&m).into();
+        assert_eq!(
+            subject_key(&subject(" Jordan  Avery Reyes", "1994-03-14")),
+            want
+        );
+    }
+
+    #[test]
+    fn genesis_is_bound_to_the_agency() {
+        assert_ne!(genesis_hash("probation"), genesis_hash("superior-court"));
+        let want: [u8; 32] = Sha256::digest(b"divex/v1 ledger genesisprobation").into();
+        assert_eq!(genesis_hash("probation"), want);
+    }
+
+    #[test]
+    fn every_field_is_covered_by_the_hash() {
+        let e = Entry {
+            seq: 1,
+            time: 2,
+            direction: Direction::Sent,
+            counterparty: "c".into(),
+            subject_key: [1; 32],
+            record_types: vec!["drug_test".into()],
+            purpose: "p".into(),
+            consent_id: "k".into(),
+            envelope_id: [2; 16],
+            envelope_hash: [3; 32],
+            prev_hash: [4; 32],
+            entry_hash: [0; 32],
+        };
+        let h = e.computed_hash();
+        type Edit = Box<dyn Fn(&mut Entry)>;
+        let edits: Vec<Edit> = vec![
+            Box::new(|e| e.seq = 9),
+            Box::new(|e| e.time = 9),
+            Box::new(|e| e.direction = Direction::Received),
+            Box::new(|e| e.counterparty = "d".into()),
+            Box::new(|e| e.subject_key[0] ^= 1),
+            Box::new(|e| e.record_types.push("x".into())),
+            Box::new(|e| e.record_types = vec!["drug".into(), "_test".into()]),
+            Box::new(|e| e.purpose = "q".into()),
+            Box::new(|e| e.consent_id = "l".into()),
+            Box::new(|e| e.envelope_id[0] ^= 1),
+            Box::new(|e| e.envelope_hash[0] ^= 1),
+            Box::new(|e| e.prev_hash[0] ^= 1),
+        ];
+        for (i, edit) in edits.iter().enumerate() {
+            let mut f = e.clone();
+            edit(&mut f);
+            assert_ne!(f.computed_hash(), h, "edit {i} not covered");
+        }
+        // entry_hash itself is not an input.
+        let mut f = e.clone();
+        f.entry_hash = [9; 32];
+        assert_eq!(f.computed_hash(), h);
+    }
+}
