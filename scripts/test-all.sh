@@ -30,4 +30,34 @@ cargo bench --workspace --no-run --quiet
 step "examples"
 cargo run --quiet -p divex-examples --example seal_three_agencies
 
+step "divex demo (the README's main command)"
+cargo run --quiet --release -p divex-cli -- demo > target/demo-output.txt
+tail -n 12 target/demo-output.txt
+
+step "fuzz smoke: allocation bound, then every fuzz target for 20 s (fuzz/README.md)"
+# DIVEX_SKIP_FUZZ=1 skips this step for quick local runs; CI runs it. The corpus replay runs
+# in `cargo test --workspace` above either way (tests/tests/fuzz_corpus_replay.rs).
+if [[ "${DIVEX_SKIP_FUZZ:-0}" == 1 ]]; then
+  echo "skipped (DIVEX_SKIP_FUZZ=1)"
+else
+  cargo test --manifest-path fuzz/Cargo.toml --test allocation_bounds -- --nocapture
+  command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+  # Sanitizer and coverage flags are nightly-only; RUSTC_BOOTSTRAP lets the stable compiler
+  # accept them. New inputs go to a scratch corpus (listed first, so libFuzzer writes there);
+  # the committed corpus is read only. A crash leaves its input in fuzz/artifacts/<target>/.
+  fuzz_scratch="$(mktemp -d)"
+  RUSTC_BOOTSTRAP=1 cargo fuzz build
+  fuzz_targets="$(cargo fuzz list)"
+  if (( $(wc -l <<<"$fuzz_targets") < 8 )); then
+    echo "expected at least 8 fuzz targets, got: $fuzz_targets" >&2
+    exit 1
+  fi
+  for t in $fuzz_targets; do
+    mkdir -p "$fuzz_scratch/$t"
+    RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "$fuzz_scratch/$t" "fuzz/corpus/$t" -- \
+      -max_total_time="${DIVEX_FUZZ_SECONDS:-20}" -dict=fuzz/cbor.dict -print_final_stats=1
+  done
+  rm -rf "$fuzz_scratch"
+fi
+
 step "all checks passed"

@@ -551,6 +551,14 @@ pub enum ConsentError {
         /// The directory's reason.
         reason: String,
     },
+    /// A revocation names a consent this agency does not hold.
+    #[error(
+        "the revocation is for consent {consent_id}, which this agency does not hold; import the consent first"
+    )]
+    ConsentNotHeld {
+        /// The consent named.
+        consent_id: String,
+    },
     /// The same key signs as the patient (or representative) and as the witnessing agency.
     #[error(
         "the witnessing agency's key also signs for the patient; the patient must sign with their own key"
@@ -576,6 +584,7 @@ impl ConsentError {
             ConsentError::ConflictingId { .. } => "conflicting_id",
             ConsentError::UntrustedSigner { .. } => "untrusted_signer",
             ConsentError::SignerKeyReused => "signer_key_reused",
+            ConsentError::ConsentNotHeld { .. } => "consent_not_held",
         }
     }
 }
@@ -1686,9 +1695,9 @@ impl ConsentSet {
             .consents
             .iter()
             .find(|c| c.id() == body.consent_id)
-            .ok_or(ConsentError::NotApplicable(
-                "the revocation names a consent this agency does not hold",
-            ))?;
+            .ok_or_else(|| ConsentError::ConsentNotHeld {
+                consent_id: body.consent_id.clone(),
+            })?;
         let r = RevocationStatement::verify(bytes, consent, directory, now)?;
         self.revocations.push(r);
         self.revocations

@@ -351,8 +351,9 @@ pub fn revocable_from(consent: &ConsentDirective, facts: &Facts<'_>) -> Option<u
     }
 }
 
-/// Whether the consent is in force at `t`; otherwise why not.
-fn in_force(c: &VerifiedConsent, facts: &Facts<'_>, t: u64) -> Result<(), DenyReason> {
+/// Whether the consent is in force at `t` (effective, not superseded, not expired, not
+/// revoked); otherwise why not.
+pub fn in_force(c: &VerifiedConsent, facts: &Facts<'_>, t: u64) -> Result<(), DenyReason> {
     let d = c.directive();
     let id = || d.id.clone();
     if t < d.effective {

@@ -1,0 +1,264 @@
+//! Helpers shared by the commands (and usable by the demo): loading the directory, keys and an
+//! agency's consent holdings from a [`Home`], and building reports.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use divex_core::consent::{ConsentError, ConsentSet};
+use divex_core::directory::Directory;
+use divex_core::directory::MAX_DIRECTORY_BYTES;
+use divex_core::keys::AgencyKeys;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::error::CliError;
+use crate::fsutil;
+use crate::home::Home;
+use crate::keystore::{self, KeystoreError};
+use crate::passphrase::passphrase;
+
+/// Suffix of a signed consent in a consents folder.
+pub const CONSENT_SUFFIX: &str = ".consent.cose";
+/// Suffix of a consent revocation.
+pub const REVOCATION_SUFFIX: &str = ".revocation.cose";
+/// Suffix of a case event.
+pub const EVENT_SUFFIX: &str = ".event.cose";
+
+/// What a command prints: a human text and the same facts as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// For people.
+    pub human: String,
+    /// For `--json`.
+    pub json: serde_json::Value,
+    /// Warnings, printed on standard error (and included in the JSON as `"warnings"`).
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// A report.
+    pub fn new(human: String, json: serde_json::Value) -> Report {
+        Report {
+            human,
+            json,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Adds a warning.
+    pub fn warn(mut self, w: impl Into<String>) -> Report {
+        self.warnings.push(w.into());
+        self
+    }
+}
+
+/// Aligned `key: value` lines.
+#[derive(Debug, Default)]
+pub struct Lines(Vec<(String, String)>);
+
+impl Lines {
+    /// Empty.
+    pub fn new() -> Lines {
+        Lines(Vec::new())
+    }
+
+    /// Adds a line.
+    pub fn add(&mut self, k: impl Into<String>, v: impl Into<String>) -> &mut Lines {
+        self.0.push((k.into(), v.into()));
+        self
+    }
+
+    /// The text, keys padded to one width.
+    pub fn render(&self) -> String {
+        let w = self
+            .0
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        let mut s = String::new();
+        for (k, v) in &self.0 {
+            let _ = writeln!(s, "{k:<w$}  {v}", w = w + 1, k = format!("{k}:"));
+        }
+        s
+    }
+}
+
+/// Reads a file of at most `max` bytes; a missing file is [`CliError::NotFound`] naming
+/// `what`.
+pub fn read_file(path: &Path, what: &str, max: usize) -> Result<Vec<u8>, CliError> {
+    fsutil::read_bounded(path, max as u64).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => CliError::NotFound {
+            what: what.to_owned(),
+            path: path.to_path_buf(),
+            hint: "check the path".into(),
+        },
+        std::io::ErrorKind::InvalidData => CliError::InvalidInput {
+            what: format!("{what} {}", path.display()),
+            reason: e.to_string(),
+        },
+        _ => CliError::io(path, what, e),
+    })
+}
+
+/// Refuses early (before any passphrase prompt or work) when an output already exists.
+pub fn ensure_absent(path: &Path) -> Result<(), CliError> {
+    if path.exists() {
+        Err(CliError::Exists {
+            path: path.to_path_buf(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Stages `bytes` for `path` (see [`fsutil::stage`]), mapping errors.
+pub fn stage(path: &Path, bytes: &[u8], overwrite: bool) -> Result<fsutil::Staged, CliError> {
+    fsutil::stage(path, bytes, overwrite).map_err(|e| CliError::io(path, "output file", e))
+}
+
+/// Commits staged files in order.
+pub fn commit_all(staged: Vec<fsutil::Staged>) -> Result<Vec<PathBuf>, CliError> {
+    let mut out = Vec::with_capacity(staged.len());
+    for s in staged {
+        let p = s.path().to_path_buf();
+        out.push(s.commit().map_err(|e| CliError::io(&p, "output file", e))?);
+    }
+    Ok(out)
+}
+
+/// The home's directory, which must exist.
+pub fn load_directory(home: &Home) -> Result<Directory, CliError> {
+    let path = home.directory_file();
+    if !path.exists() {
+        return Err(CliError::NotFound {
+            what: "the agency directory".into(),
+            path,
+            hint: "create a trust anchor with `divex anchor create`, or import the county's \
+                   directory with `divex directory import --trust-anchors FILE` (check --home)"
+                .into(),
+        });
+    }
+    let bytes = read_file(&path, "the agency directory", MAX_DIRECTORY_BYTES)?;
+    Ok(Directory::from_bytes(&bytes)?)
+}
+
+/// The home's directory, or an empty one if the file does not exist yet.
+pub fn load_directory_or_empty(home: &Home) -> Result<Directory, CliError> {
+    if home.directory_file().exists() {
+        load_directory(home)
+    } else {
+        Ok(Directory::new())
+    }
+}
+
+/// Stages the directory file (replacing it).
+pub fn stage_directory(home: &Home, dir: &Directory) -> Result<fsutil::Staged, CliError> {
+    stage(&home.directory_file(), &dir.to_bytes(), true)
+}
+
+/// Opens agency `agency_id`'s keystore, prompting for (or reading) its passphrase. The
+/// keystore must exist before anything is asked.
+pub fn open_agency_keys(home: &Home, agency_id: &str) -> Result<AgencyKeys, CliError> {
+    let path = home.keystore(agency_id);
+    if !path.exists() {
+        return Err(CliError::NotFound {
+            what: format!("the keystore of agency '{agency_id}'"),
+            path,
+            hint: format!(
+                "check --agency and --home (now {}); create the agency with `divex init --agency {agency_id}`",
+                home.root.display()
+            ),
+        });
+    }
+    let pass = Zeroizing::new(passphrase(
+        &format!("Passphrase for agency {agency_id}: "),
+        false,
+    )?);
+    let (id, keys) = keystore::open_agency(&path, &pass)?;
+    if id != agency_id {
+        return Err(CliError::Keystore(KeystoreError::Corrupted {
+            path,
+            reason: format!("it holds the keys of agency '{id}'"),
+        }));
+    }
+    Ok(keys)
+}
+
+/// The first 8 bytes of SHA-256, in hex: a short, stable file-name tag.
+pub fn hash8(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes).get(..8).unwrap_or_default())
+}
+
+/// The files in `dir` ending in `suffix`, sorted by name.
+fn files_with_suffix(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, CliError> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| CliError::io(dir, "the consents folder", e))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(suffix) && !n.starts_with('.'))
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+fn refused(path: &Path, e: &ConsentError) -> CliError {
+    CliError::Refused(format!(
+        "{} does not verify ({e}); the agency's consent holdings cannot be trusted while it is there: remove it or replace it with a good copy",
+        path.display()
+    ))
+}
+
+/// Every consent, revocation and case event agency `agency_id` holds, verified (consents
+/// first, then revocations, then events). Fails closed: a file that does not verify is an
+/// error naming it — ignoring it could drop a revocation. A revocation of a consent the
+/// agency does not hold is skipped (it cannot affect a decision) and reported in the second
+/// value.
+pub fn load_consents(
+    home: &Home,
+    agency_id: &str,
+    directory: &Directory,
+    now: u64,
+) -> Result<(ConsentSet, Vec<String>), CliError> {
+    let dir = home.consents_dir(agency_id);
+    let mut set = ConsentSet::new();
+    let mut notes = Vec::new();
+    for p in files_with_suffix(&dir, CONSENT_SUFFIX)? {
+        let b = read_file(&p, "a consent", divex_core::consent::MAX_CONSENT_BYTES)?;
+        set.import_consent(&b, directory, now)
+            .map_err(|e| refused(&p, &e))?;
+    }
+    for p in files_with_suffix(&dir, REVOCATION_SUFFIX)? {
+        let b = read_file(&p, "a revocation", divex_core::consent::MAX_STATEMENT_BYTES)?;
+        match set.import_revocation(&b, directory, now) {
+            Ok(_) => {}
+            Err(ConsentError::ConsentNotHeld { .. }) => notes.push(format!(
+                "{} revokes a consent this agency does not hold; ignored",
+                p.display()
+            )),
+            Err(e) => return Err(refused(&p, &e)),
+        }
+    }
+    for p in files_with_suffix(&dir, EVENT_SUFFIX)? {
+        let b = read_file(&p, "a case event", divex_core::consent::MAX_STATEMENT_BYTES)?;
+        set.import_event(&b, directory, now)
+            .map_err(|e| refused(&p, &e))?;
+    }
+    Ok((set, notes))
+}
+
+/// A serde enum's wire name (`cj_official_duties_only`, ...).
+pub fn wire_name<T: serde::Serialize>(t: &T) -> String {
+    match serde_json::to_value(t) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".into(),
+    }
+}
