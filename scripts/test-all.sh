@@ -31,7 +31,7 @@ step "examples"
 cargo run --quiet -p divex-examples --example seal_three_agencies
 
 step "divex demo (the README's main command)"
-cargo run --quiet --release -p divex-cli -- demo > target/demo-output.txt
+cargo run --quiet -p divex-cli -- demo > target/demo-output.txt
 tail -n 12 target/demo-output.txt
 
 step "fuzz smoke: allocation bound, then every fuzz target for 20 s (fuzz/README.md)"
