@@ -941,6 +941,18 @@ impl ConsentDirective {
             ));
         }
 
+        let witness_key = self
+            .signers
+            .iter()
+            .find(|s| s.capacity == Capacity::WitnessingAgency)
+            .and_then(|s| s.key);
+        if self.patient_signer_keys().any(|k| Some(*k) == witness_key) {
+            return Err(deficient(
+                "signature",
+                "the patient must sign with their own key, not the witnessing agency's",
+                "42 CFR §2.31(a)(8)",
+            ));
+        }
         // Events are a case's final disposition: they need the case (and its authority).
         let triggers = [
             self.expiry.event.as_ref(),
