@@ -947,11 +947,7 @@ impl ConsentDirective {
             .find(|s| s.capacity == Capacity::WitnessingAgency)
             .and_then(|s| s.key);
         if self.patient_signer_keys().any(|k| Some(*k) == witness_key) {
-            return Err(deficient(
-                "signature",
-                "the patient must sign with their own key, not the witnessing agency's",
-                "42 CFR §2.31(a)(8)",
-            ));
+            return Err(ConsentError::SignerKeyReused);
         }
         // Events are a case's final disposition: they need the case (and its authority).
         let triggers = [
@@ -1240,17 +1236,6 @@ impl SignedConsent {
                 at: directive.signed_at,
                 now,
             });
-        }
-        let witness_key = directive
-            .signers
-            .iter()
-            .find(|s| s.capacity == Capacity::WitnessingAgency)
-            .and_then(|s| s.key);
-        if directive
-            .patient_signer_keys()
-            .any(|k| Some(*k) == witness_key)
-        {
-            return Err(ConsentError::SignerKeyReused);
         }
         for (signer, sig) in keyed.iter().zip(&msg.signatures) {
             let bad = ConsentError::BadSignature {
