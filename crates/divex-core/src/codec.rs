@@ -656,9 +656,9 @@ impl Decoder<'_> {
                         offset: self.buf.len(),
                     });
                 }
-                // Reserve for at most 256 items up front: nested containers each declaring
+                // Reserve for at most 16 items up front: nested containers each declaring
                 // a large count must not reserve more than the input can fill.
-                let mut items = Vec::with_capacity(n.min(256));
+                let mut items = Vec::with_capacity(n.min(16));
                 for _ in 0..n {
                     items.push(self.item(depth + 1)?);
                 }
@@ -672,7 +672,7 @@ impl Decoder<'_> {
                         offset: self.buf.len(),
                     });
                 }
-                let mut entries: Vec<(Vec<u8>, Value, Value)> = Vec::with_capacity(n.min(256));
+                let mut entries: Vec<(Vec<u8>, Value, Value)> = Vec::with_capacity(n.min(16));
                 for _ in 0..n {
                     let key_start = self.pos;
                     let key = self.item(depth + 1)?;
