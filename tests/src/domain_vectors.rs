@@ -11,7 +11,7 @@
 //!
 //! Refusals are named by stable class strings: [`DirectoryError::class`] for the directory,
 //! and [`consent_class`] / [`record_class`] (defined here) for consents and records, with an
-//! optional finer [`DomainVector::detail`].
+//! optional finer `detail`.
 
 use divex_core::codec::{self, CodecError, Map, Value};
 use divex_core::consent::{
