@@ -15,11 +15,11 @@ use std::fmt;
 
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use hpke::{Deserializable, Serializable};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::codec::{self, CodecError, Map, Value};
+use crate::dhkem;
 use crate::keys::{EncryptionKeyPair, EncryptionPublicKey};
 
 /// COSE algorithm identifiers used by divex.
@@ -322,11 +322,124 @@ impl Encrypt {
         )
     }
 
-    /// The message's deterministic encoding.
+    /// The message's deterministic encoding (the encoding of [`Encrypt::to_value`], written
+    /// without copying the ciphertext into a value tree first).
     pub fn to_bytes(&self) -> Vec<u8> {
-        codec::encode(&self.to_value())
+        encode_encrypt(
+            self.protected.as_bytes(),
+            &self.unprotected,
+            &self.ciphertext,
+            &codec::encode(&self.recipients_value()),
+        )
+    }
+
+    /// [`Encrypt::from_value`] on a value the caller gives up: the same checks in the same
+    /// order with the same errors, but the ciphertext is moved out of `v` instead of copied.
+    pub fn from_owned_value(
+        mut v: Value,
+        tagged: bool,
+        limits: &codec::DecodeLimits,
+    ) -> Result<Encrypt, CoseError> {
+        // An empty bstr or map in its place passes the same structure checks.
+        let taken = take_bytes(&mut v, tagged, TAG_ENCRYPT, 4, 2);
+        let taken_recipients = take_recipient_parts(&mut v, tagged);
+        let mut msg = Encrypt::from_value(&v, tagged, limits)?;
+        if let Some(ciphertext) = taken {
+            msg.ciphertext = ciphertext;
+        }
+        // `from_value` succeeded, so it made one recipient per array item, in order.
+        for (r, parts) in msg.recipients.iter_mut().zip(taken_recipients) {
+            if let Some((unprotected, ciphertext)) = parts {
+                r.unprotected = unprotected;
+                r.ciphertext = ciphertext;
+            }
+        }
+        Ok(msg)
     }
 }
+
+/// Moves the unprotected map and the ciphertext of every well-shaped recipient
+/// (`[bstr, map, bstr]`) out of a `COSE_Encrypt` value, leaving an empty map and an empty byte
+/// string; one entry per item of the recipients array (`None` for any other shape).
+fn take_recipient_parts(v: &mut Value, tagged: bool) -> Vec<Option<(Map, Vec<u8>)>> {
+    let body = match (v, tagged) {
+        (Value::Tag(t, inner), true) if *t == TAG_ENCRYPT => inner.as_mut(),
+        (_, true) => return Vec::new(),
+        (v, false) => v,
+    };
+    let Value::Array(a) = body else {
+        return Vec::new();
+    };
+    let Some(Value::Array(recipients)) = a.get_mut(3) else {
+        return Vec::new();
+    };
+    recipients
+        .iter_mut()
+        .map(|r| match r {
+            Value::Array(parts) if parts.len() == 3 => match parts.as_mut_slice() {
+                [_, Value::Map(m), Value::Bytes(b)] => Some((std::mem::take(m), std::mem::take(b))),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// Moves the byte string at `index` of the (tagged, when `tagged`) array of `len` items out
+/// of `v`, leaving an empty byte string; `None` (and `v` untouched) if `v` has another shape.
+fn take_bytes(v: &mut Value, tagged: bool, tag: u64, len: usize, index: usize) -> Option<Vec<u8>> {
+    let body = match (v, tagged) {
+        (Value::Tag(t, inner), true) if *t == tag => inner.as_mut(),
+        (_, true) => return None,
+        (v, false) => v,
+    };
+    match body {
+        Value::Array(a) if a.len() == len => match a.get_mut(index) {
+            Some(Value::Bytes(b)) => Some(std::mem::take(b)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The deterministic encoding of `96([protected, unprotected, ciphertext, recipients])`, with
+/// `recipients` already encoded (the array, head included).
+pub fn encode_encrypt(
+    protected: &[u8],
+    unprotected: &Map,
+    ciphertext: &[u8],
+    recipients: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(protected.len() + ciphertext.len() + recipients.len() + 64);
+    codec::write_head(&mut out, MAJOR_TAG, TAG_ENCRYPT);
+    codec::write_array_head(&mut out, 4);
+    codec::write_bytes(&mut out, protected);
+    codec::encode_into(&Value::Map(unprotected.clone()), &mut out);
+    codec::write_bytes(&mut out, ciphertext);
+    out.extend_from_slice(recipients);
+    out
+}
+
+/// The deterministic encoding of `18([protected, unprotected, payload, signature])`, written
+/// without copying the payload into a value tree first.
+pub fn encode_sign1(
+    protected: &[u8],
+    unprotected: &Map,
+    payload: &[u8],
+    signature: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(protected.len() + payload.len() + signature.len() + 32);
+    codec::write_head(&mut out, MAJOR_TAG, TAG_SIGN1);
+    codec::write_array_head(&mut out, 4);
+    codec::write_bytes(&mut out, protected);
+    codec::encode_into(&Value::Map(unprotected.clone()), &mut out);
+    codec::write_bytes(&mut out, payload);
+    codec::write_bytes(&mut out, signature);
+    out
+}
+
+/// CBOR major type 6 (tag).
+const MAJOR_TAG: u8 = 6;
 
 /// A `COSE_Sign1` message (tag 18).
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -379,9 +492,29 @@ impl Sign1 {
         )
     }
 
-    /// The message's deterministic encoding.
+    /// The message's deterministic encoding (the encoding of [`Sign1::to_value`]).
     pub fn to_bytes(&self) -> Vec<u8> {
-        codec::encode(&self.to_value())
+        encode_sign1(
+            self.protected.as_bytes(),
+            &self.unprotected,
+            &self.payload,
+            &self.signature,
+        )
+    }
+
+    /// [`Sign1::from_value`] on a value the caller gives up: the same checks in the same order
+    /// with the same errors, but the payload is moved out of `v` instead of copied.
+    pub fn from_owned_value(
+        mut v: Value,
+        tagged: bool,
+        limits: &codec::DecodeLimits,
+    ) -> Result<Sign1, CoseError> {
+        let taken = take_bytes(&mut v, tagged, TAG_SIGN1, 4, 2);
+        let mut msg = Sign1::from_value(&v, tagged, limits)?;
+        if let Some(payload) = taken {
+            msg.payload = payload;
+        }
+        Ok(msg)
     }
 
     /// The `Sig_structure` to be signed (RFC 9052 §4.4), context "Signature1".
@@ -546,11 +679,10 @@ pub struct HpkeParams<'a> {
     pub hpke_aad: &'a [u8],
 }
 
-type Kem = hpke::kem::X25519HkdfSha256;
-type Kdf = hpke::kdf::HkdfSha256;
-type HpkeAead = hpke::aead::ChaCha20Poly1305;
-
 /// Encrypts `cek` to `recipient` with HPKE-4-KE in base mode. Returns `(ek, ciphertext)`.
+///
+/// The HPKE is [`crate::dhkem`]: RFC 9180 base mode, byte-identical to the `hpke` crate for
+/// the same randomness, with the ephemeral public key computed once.
 pub fn hpke_wrap<R: CryptoRng>(
     recipient: &EncryptionPublicKey,
     recipient_protected: &[u8],
@@ -559,27 +691,16 @@ pub fn hpke_wrap<R: CryptoRng>(
     cek: &[u8],
     rng: &mut R,
 ) -> Result<([u8; EK_LEN], Vec<u8>), CoseError> {
-    let pk = <Kem as hpke::Kem>::PublicKey::from_bytes(recipient.as_bytes())
-        .map_err(|_| CoseError::Encrypt)?;
     let info = recipient_structure(next_layer_alg, recipient_protected, params.extra_info);
-    let (ek, ct) = hpke::single_shot_seal_with_rng::<HpkeAead, Kdf, Kem>(
-        &hpke::OpModeS::Base,
-        &pk,
-        &info,
-        cek,
-        params.hpke_aad,
-        rng,
-    )
-    .map_err(|_| CoseError::Encrypt)?;
-    let mut out = [0u8; EK_LEN];
-    out.copy_from_slice(&ek.to_bytes());
-    Ok((out, ct))
+    dhkem::seal(recipient, &info, params.hpke_aad, cek, rng).map_err(|_| CoseError::Encrypt)
 }
 
 /// Decrypts a content key wrapped with HPKE-4-KE in base mode.
 ///
-/// A low-order `ek` is refused as [`CoseError::NonContributoryKey`] (its X25519 result is all zero) before any key is derived;
-/// every other failure is [`CoseError::KeyUnwrap`].
+/// A low-order `ek` is refused as [`CoseError::NonContributoryKey`] (its X25519 result is all
+/// zero) before any key is derived; every other failure is [`CoseError::KeyUnwrap`]. The
+/// recipient's public key for the HPKE KEM context is the one `key` holds
+/// ([`crate::dhkem::open`]), so an unwrap costs one X25519 and no other scalar multiplication.
 pub fn hpke_unwrap(
     key: &EncryptionKeyPair,
     ek: &[u8],
@@ -593,24 +714,12 @@ pub fn hpke_unwrap(
         expected: EK_LEN,
         actual: ek.len(),
     })?;
-    // No separate low-order check: in base mode the HPKE crate's only decapsulation error
-    // is an all-zero X25519 result, which happens exactly for low-order `ek` (the recipient
-    // scalar is clamped), and it is raised before any key is derived. A second check would
-    // cost a whole extra X25519 per open.
-    let enc =
-        <Kem as hpke::Kem>::EncappedKey::from_bytes(&ek_arr).map_err(|_| CoseError::KeyUnwrap)?;
+    // No separate low-order check: the HPKE decapsulation refuses an all-zero X25519 result,
+    // which happens exactly for a low-order `ek` (the recipient scalar is clamped), before any
+    // key is derived. A second check would cost a whole extra X25519 per open.
     let info = recipient_structure(next_layer_alg, recipient_protected, params.extra_info);
-    hpke::single_shot_open::<HpkeAead, Kdf, Kem>(
-        &hpke::OpModeR::Base,
-        key.hpke_secret(),
-        &enc,
-        &info,
-        ciphertext,
-        params.hpke_aad,
-    )
-    .map(Zeroizing::new)
-    .map_err(|e| match e {
-        hpke::HpkeError::DecapError => CoseError::NonContributoryKey,
+    dhkem::open(key, &ek_arr, &info, params.hpke_aad, ciphertext).map_err(|e| match e {
+        dhkem::HpkeError::NonContributory => CoseError::NonContributoryKey,
         _ => CoseError::KeyUnwrap,
     })
 }

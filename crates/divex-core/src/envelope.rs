@@ -680,16 +680,10 @@ pub fn sign_inner(
     let protected = ProtectedHeader::new(
         metadata.to_protected_map(&sender.public().signing().kid(), commitment),
     );
-    let signature = sender
-        .sign(&cose::sig_structure(protected.as_bytes(), &[], payload))
-        .to_vec();
-    Sign1 {
-        protected,
-        unprotected: Map::new(),
-        payload: payload.to_vec(),
-        signature,
-    }
-    .to_bytes()
+    let signature = sender.sign(&cose::sig_structure(protected.as_bytes(), &[], payload));
+    // Sign1 { protected, unprotected: {}, payload, signature }.to_bytes(), without copying the
+    // payload into a Sign1 first.
+    cose::encode_sign1(protected.as_bytes(), &Map::new(), payload, &signature)
 }
 
 /// One HPKE-4-KE recipient carrying `cek` for `recipient`.
@@ -738,17 +732,22 @@ pub fn encrypt_layer<R: CryptoRng>(
     let protected = ProtectedHeader::new(pm);
     let mut iv = [0u8; cose::IV_LEN];
     rng.fill_bytes(&mut iv);
-    let aad = cose::enc_structure(protected.as_bytes(), &recipients_digest(&recipients));
+    // The recipients array is encoded once: its SHA-256 is layer 0's external_aad, and the
+    // same bytes end the envelope.
+    let encoded_recipients = codec::encode(&Value::Array(
+        recipients.iter().map(Recipient::to_value).collect(),
+    ));
+    let digest: [u8; 32] = Sha256::digest(&encoded_recipients).into();
+    let aad = cose::enc_structure(protected.as_bytes(), &digest);
     let ciphertext = cose::aead_seal(cek, &iv, &aad, inner).map_err(|_| SealError::Crypto)?;
     let mut um = Map::new();
     let _ = um.insert(Value::from(label::IV), Value::bytes(iv));
-    Ok(cose::Encrypt {
-        protected,
-        unprotected: um,
-        ciphertext,
-        recipients,
-    }
-    .to_bytes())
+    Ok(cose::encode_encrypt(
+        protected.as_bytes(),
+        &um,
+        &ciphertext,
+        &encoded_recipients,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -879,9 +878,150 @@ pub fn open_with(
     now: u64,
     options: &OpenOptions<'_>,
 ) -> Result<Opened, OpenError> {
+    let pending = open_to_signature(envelope, me, senders, now, options)?;
+    // 13. verify_strict.
+    pending
+        .sender
+        .key
+        .verify(&pending.to_be_signed(), &pending.inner.sign1.signature)
+        .map_err(|_| OpenError::BadSignature)?;
+    pending.finish(envelope, now, options)
+}
+
+/// Opens many envelopes addressed to `me`; element `i` of the result is exactly what
+/// [`open_with`] returns for `envelopes[i]` (spec/envelope.md §6.6).
+///
+/// Steps 1-12 and 14-19 of spec/envelope.md §7 run per envelope as in [`open_with`]. Step 13,
+/// the Ed25519 signature check, runs as one batch verification over every envelope that
+/// reached it and whose signature the batch equation decides exactly as `verify_strict` does
+/// (`R` and `A` torsion-free, `R` canonical and not the identity, `S` reduced); every other
+/// signature, and every signature of a batch that fails, is verified on its own with
+/// `verify_strict`, so a bad envelope is named individually and never takes good ones down
+/// with it. Batching saves scalar multiplications in the signature check only; the X25519 of
+/// each envelope's HPKE stanza is not batched (BENCHMARKS.md has what that means for
+/// throughput).
+pub fn open_many(
+    envelopes: &[&[u8]],
+    me: &AgencyKeys,
+    senders: &dyn SenderResolver,
+    now: u64,
+    options: &OpenOptions<'_>,
+) -> Vec<Result<Opened, OpenError>> {
+    let pending: Vec<Result<Pending, OpenError>> = envelopes
+        .iter()
+        .map(|e| open_to_signature(e, me, senders, now, options))
+        .collect();
+    let messages: Vec<Option<Vec<u8>>> = pending
+        .iter()
+        .map(|p| p.as_ref().ok().map(Pending::to_be_signed))
+        .collect();
+    let items: Vec<batch::Item<'_>> = pending
+        .iter()
+        .zip(&messages)
+        .filter_map(|(p, m)| match (p, m) {
+            (Ok(p), Some(m)) => Some(batch::Item {
+                key: &p.sender.key,
+                message: m,
+                signature: &p.inner.sign1.signature,
+            }),
+            _ => None,
+        })
+        .collect();
+    let mut verdicts = batch::verify(&items, &mut crate::rng::os()).into_iter();
+    pending
+        .into_iter()
+        .zip(envelopes)
+        .map(|(p, envelope)| {
+            let p = p?;
+            // `items` holds one entry per envelope that reached step 13, in order.
+            if verdicts.next() != Some(true) {
+                return Err(OpenError::BadSignature);
+            }
+            p.finish(envelope, now, options)
+        })
+        .collect()
+}
+
+/// An envelope that passed steps 1-12 of spec/envelope.md §7: the signature is next.
+struct Pending {
+    outer: Outer,
+    inner: Inner,
+    sender: Sender,
+    inner_bytes: Zeroizing<Vec<u8>>,
+}
+
+impl Pending {
+    /// The Sig_structure the inner signature must verify over (§6.1).
+    fn to_be_signed(&self) -> Vec<u8> {
+        self.inner.sign1.to_be_signed(&[])
+    }
+
+    /// Steps 14-19, once the signature verified.
+    fn finish(
+        self,
+        envelope: &[u8],
+        now: u64,
+        options: &OpenOptions<'_>,
+    ) -> Result<Opened, OpenError> {
+        let Pending {
+            outer,
+            inner,
+            sender,
+            mut inner_bytes,
+        } = self;
+        // 14. Audience equals the outer recipient set (and so contains me).
+        if inner.metadata.audience != outer.recipient_kids {
+            return Err(OpenError::AudienceMismatch);
+        }
+        // 15. The signed commitment equals the outer one.
+        if !bool::from(inner.commitment.ct_eq(&outer.commitment)) {
+            return Err(OpenError::Reencrypted);
+        }
+        // 16. Clock.
+        if inner.metadata.issued_at > now.saturating_add(options.max_clock_skew) {
+            return Err(OpenError::IssuedInFuture {
+                issued_at: inner.metadata.issued_at,
+                now,
+            });
+        }
+
+        // 17. Consent is evaluated by the consent engine (spec/consent.md) once it is attached.
+
+        // 18. Replay.
+        if let Some(seen) = options.seen
+            && seen.seen(&inner.metadata.envelope_id)
+        {
+            return Err(OpenError::Replay {
+                envelope_id: inner.metadata.envelope_id,
+            });
+        }
+
+        // 19. Release.
+        let Inner {
+            sign1, metadata, ..
+        } = inner;
+        Ok(Opened {
+            sender,
+            metadata,
+            payload: sign1.payload,
+            // Released to the caller: moved out, not copied.
+            signed: std::mem::take(&mut *inner_bytes),
+            envelope_hash: Sha256::digest(envelope).into(),
+        })
+    }
+}
+
+/// Steps 1-12 of spec/envelope.md §7, in order.
+fn open_to_signature(
+    envelope: &[u8],
+    me: &AgencyKeys,
+    senders: &dyn SenderResolver,
+    now: u64,
+    options: &OpenOptions<'_>,
+) -> Result<Pending, OpenError> {
     let limits = options.limits.clamped();
 
-    // 1. Strict decode and profile check of the outer layers.
+    // 1-6. Size, strict decode and profile check of the outer layers.
     if envelope.len() > limits.max_envelope_bytes {
         return Err(OpenError::TooLarge {
             size: envelope.len(),
@@ -891,7 +1031,7 @@ pub fn open_with(
     let climits = limits.codec();
     let outer = parse_outer(envelope, &climits, &limits)?;
 
-    // 2. Find my recipient by kid (recipients are sorted: binary search).
+    // 7. Find my recipient by kid (recipients are sorted: binary search).
     let my_kid = me.public().encryption().kid();
     let idx = outer
         .recipient_kids
@@ -907,7 +1047,7 @@ pub fn open_with(
         .get(idx)
         .ok_or(OpenError::NotForMe { kid: my_kid })?;
 
-    // 3. HPKE open of the content key (rejects non-contributory ek).
+    // 8. HPKE open of the content key (rejects non-contributory ek).
     let cek = cose::hpke_unwrap(
         me.encryption(),
         ek,
@@ -924,27 +1064,28 @@ pub fn open_with(
         return Err(OpenError::KeyUnwrap);
     }
 
-    // 4. Key commitment.
+    // 9. Key commitment.
     let expected = key_commitment(&cek);
     if !bool::from(expected.ct_eq(&outer.commitment)) {
         return Err(OpenError::KeyCommitment);
     }
 
-    // 5. AEAD open of layer 0, bound to every recipient stanza.
-    let aad = cose::enc_structure(
-        outer.msg.protected.as_bytes(),
-        &recipients_digest(&outer.msg.recipients),
-    );
+    // 10. AEAD open of layer 0, bound to every recipient stanza.
+    let digest = match received_recipients(envelope, &outer.msg) {
+        Some(bytes) => Sha256::digest(bytes).into(),
+        None => recipients_digest(&outer.msg.recipients),
+    };
+    let aad = cose::enc_structure(outer.msg.protected.as_bytes(), &digest);
     let inner_bytes = Zeroizing::new(
         cose::aead_open(&cek, &outer.iv, &aad, &outer.msg.ciphertext)
             .map_err(|_| OpenError::Decrypt)?,
     );
     drop(cek);
 
-    // 6. Strict decode of the inner COSE_Sign1.
+    // 11. Strict decode of the inner COSE_Sign1.
     let inner = parse_inner(&inner_bytes, &climits)?;
 
-    // 7. Signer known and trusted.
+    // 12. Signer known and trusted.
     let sender = senders
         .resolve(&inner.sender_kid, now)
         .map_err(|e| match e {
@@ -961,47 +1102,36 @@ pub fn open_with(
             kid: inner.sender_kid,
         });
     }
-
-    // 8. verify_strict.
-    let tbs = inner.sign1.to_be_signed(&[]);
-    sender
-        .key
-        .verify(&tbs, &inner.sign1.signature)
-        .map_err(|_| OpenError::BadSignature)?;
-
-    // 9. Audience equals the outer recipient set (and so contains me); the signed commitment
-    //    equals the outer one.
-    if inner.metadata.audience != outer.recipient_kids {
-        return Err(OpenError::AudienceMismatch);
-    }
-    if !bool::from(inner.commitment.ct_eq(&outer.commitment)) {
-        return Err(OpenError::Reencrypted);
-    }
-    if inner.metadata.issued_at > now.saturating_add(options.max_clock_skew) {
-        return Err(OpenError::IssuedInFuture {
-            issued_at: inner.metadata.issued_at,
-            now,
-        });
-    }
-
-    // 10. Consent is evaluated by the consent engine (spec/consent.md) once it is attached.
-
-    // 11. Replay.
-    if let Some(seen) = options.seen
-        && seen.seen(&inner.metadata.envelope_id)
-    {
-        return Err(OpenError::Replay {
-            envelope_id: inner.metadata.envelope_id,
-        });
-    }
-
-    Ok(Opened {
+    Ok(Pending {
+        outer,
+        inner,
         sender,
-        metadata: inner.metadata,
-        payload: inner.sign1.payload.clone(),
-        signed: inner_bytes.to_vec(),
-        envelope_hash: Sha256::digest(envelope).into(),
+        inner_bytes,
     })
+}
+
+/// The recipients array exactly as received. The envelope decoded strictly (shortest heads,
+/// canonical map order, nothing trailing), so its encoding is the re-encoding of what was
+/// decoded, and the recipients array, the last element, is the suffix that follows the tag,
+/// the array head and the first three elements. Hashing this suffix gives the same digest as
+/// [`recipients_digest`] without re-encoding every stanza.
+fn received_recipients<'a>(envelope: &'a [u8], msg: &cose::Encrypt) -> Option<&'a [u8]> {
+    const MAJOR_BYTES: u8 = 2;
+    const MAJOR_TAG: u8 = 6;
+    let mut prefix = Vec::with_capacity(48);
+    codec::write_head(&mut prefix, MAJOR_TAG, cose::TAG_ENCRYPT);
+    codec::write_array_head(&mut prefix, 4);
+    codec::write_bytes(&mut prefix, msg.protected.as_bytes());
+    codec::encode_into(&Value::Map(msg.unprotected.clone()), &mut prefix);
+    codec::write_head(&mut prefix, MAJOR_BYTES, msg.ciphertext.len() as u64);
+    let start = prefix.len().checked_add(msg.ciphertext.len())?;
+    // The prefix is what the envelope starts with; anything else means the assumption does
+    // not hold, and the caller re-encodes instead.
+    let (head, _) = envelope.split_at_checked(prefix.len())?;
+    if head != prefix.as_slice() {
+        return None;
+    }
+    envelope.get(start..)
 }
 
 struct Outer {
@@ -1009,7 +1139,7 @@ struct Outer {
     commitment: [u8; KEY_COMMITMENT_LEN],
     iv: [u8; cose::IV_LEN],
     recipient_kids: Vec<KeyId>,
-    eks: Vec<Vec<u8>>,
+    eks: Vec<[u8; cose::EK_LEN]>,
 }
 
 fn structure(layer: Layer) -> impl Fn(CoseError) -> OpenError {
@@ -1092,7 +1222,8 @@ fn parse_outer(
             limit: limits.max_recipients,
         });
     }
-    let msg = cose::Encrypt::from_value(&v, true, climits).map_err(structure(Layer::Content))?;
+    let msg =
+        cose::Encrypt::from_owned_value(v, true, climits).map_err(structure(Layer::Content))?;
 
     let p = msg.protected.map();
     check_alg(p, Layer::Content, alg::CHACHA20_POLY1305)?;
@@ -1151,7 +1282,7 @@ fn parse_outer(
             });
         }
         recipient_kids.push(kid);
-        eks.push(ek.to_vec());
+        eks.push(ek);
     }
     Ok(Outer {
         msg,
@@ -1215,7 +1346,7 @@ fn parse_inner(bytes: &[u8], climits: &DecodeLimits) -> Result<Inner, OpenError>
     let layer = Layer::Signed;
     let v = codec::decode_with(bytes, climits)
         .map_err(|source| OpenError::Malformed { layer, source })?;
-    let sign1 = Sign1::from_value(&v, true, climits).map_err(structure(layer))?;
+    let sign1 = Sign1::from_owned_value(v, true, climits).map_err(structure(layer))?;
     let p = sign1.protected.map();
     check_alg(p, layer, alg::ED25519)?;
     exact_labels(
@@ -1347,4 +1478,204 @@ fn parse_inner(bytes: &[u8], climits: &DecodeLimits) -> Result<Inner, OpenError>
         commitment,
         metadata,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch verification of inner signatures (spec/envelope.md §6.6)
+
+mod batch {
+    use std::collections::BTreeMap;
+
+    use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+    use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+    use curve25519_dalek::scalar::Scalar;
+    use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+    use rand_core::CryptoRng;
+    use sha2::{Digest, Sha512};
+
+    use crate::keys::SigningPublicKey;
+
+    /// Fewer batchable signatures than this are verified one by one: the batch equation only
+    /// pays for itself once its fixed costs are shared.
+    const MIN_BATCH: usize = 2;
+
+    /// One signature to check: `verify_strict(key, message, signature)`.
+    pub(super) struct Item<'a> {
+        pub(super) key: &'a SigningPublicKey,
+        pub(super) message: &'a [u8],
+        pub(super) signature: &'a [u8],
+    }
+
+    /// A signature admitted to the batch equation.
+    struct Candidate {
+        /// Index into the items.
+        item: usize,
+        /// Index into the distinct keys.
+        key: usize,
+        r: EdwardsPoint,
+        s: Scalar,
+        k: Scalar,
+    }
+
+    /// Whether a point is in the prime-order subgroup: `[L]P = O`, computed as
+    /// `[L - 1]P + P` (vartime: every point here is public).
+    fn torsion_free(p: &EdwardsPoint) -> bool {
+        let l_minus_one = -Scalar::ONE;
+        (EdwardsPoint::vartime_double_scalar_mul_basepoint(&l_minus_one, p, &Scalar::ZERO) + p)
+            .is_identity()
+    }
+
+    /// Whether the y coordinate of an encoded point is below p = 2^255 - 19 (bit 255, the
+    /// sign of x, is ignored). Encodings with y >= p decode to the point of y - p, but are
+    /// never the re-encoding `verify_strict` compares with.
+    fn canonical_y(b: &[u8; 32]) -> bool {
+        let mut top = *b;
+        if let Some(last) = top.last_mut() {
+            *last &= 0x7f;
+        }
+        // y >= p iff y is one of p, ..., 2^255 - 1: bytes ed..ff, ff × 30, 7f.
+        let (first, rest) = top.split_first().unwrap_or((&0, &[]));
+        let (last, middle) = rest.split_last().unwrap_or((&0, &[]));
+        !(*first >= 0xed && middle.iter().all(|&m| m == 0xff) && *last == 0x7f)
+    }
+
+    /// A point that the batch equation may use in place of `verify_strict`'s checks: it
+    /// decodes, its encoding is canonical, it is torsion-free and it is not the identity
+    /// (the only torsion-free point of small order).
+    fn batchable_point(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
+        if !canonical_y(bytes) {
+            return None;
+        }
+        let p = CompressedEdwardsY(*bytes).decompress()?;
+        (!p.is_small_order() && torsion_free(&p)).then_some(p)
+    }
+
+    /// Per distinct signing key: its point if batchable, and the accumulated `Σ z·k`.
+    struct Keys {
+        index: BTreeMap<[u8; 32], Option<usize>>,
+        points: Vec<EdwardsPoint>,
+        coefficients: Vec<Scalar>,
+    }
+
+    impl Keys {
+        fn slot(&mut self, key: &SigningPublicKey) -> Option<usize> {
+            if let Some(slot) = self.index.get(key.as_bytes()) {
+                return *slot;
+            }
+            let slot = batchable_point(key.as_bytes()).map(|a| {
+                self.points.push(a);
+                self.coefficients.push(Scalar::ZERO);
+                self.points.len() - 1
+            });
+            self.index.insert(*key.as_bytes(), slot);
+            slot
+        }
+    }
+
+    fn candidate(item: usize, it: &Item<'_>, keys: &mut Keys) -> Option<Candidate> {
+        let sig: &[u8; 64] = it.signature.try_into().ok()?;
+        let (r_bytes, s_bytes) = sig.split_at(32);
+        let r_bytes: [u8; 32] = r_bytes.try_into().ok()?;
+        let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes.try_into().ok()?))?;
+        let key = keys.slot(it.key)?;
+        let r = batchable_point(&r_bytes)?;
+        let digest = Sha512::new()
+            .chain_update(r_bytes)
+            .chain_update(it.key.as_bytes())
+            .chain_update(it.message)
+            .finalize();
+        let wide: [u8; 64] = digest.into();
+        Some(Candidate {
+            item,
+            key,
+            r,
+            s,
+            k: Scalar::from_bytes_mod_order_wide(&wide),
+        })
+    }
+
+    /// A uniformly random 128-bit scalar.
+    fn coefficient<R: CryptoRng + ?Sized>(rng: &mut R) -> Scalar {
+        let mut z = [0u8; 16];
+        rng.fill_bytes(&mut z);
+        Scalar::from(u128::from_le_bytes(z))
+    }
+
+    /// The verdict of `verify_strict` for every item, computed with one batch equation over
+    /// the items that admit it (spec/envelope.md §6.6) and individually for the rest, and for
+    /// all of them if the batch equation fails.
+    pub(super) fn verify<R: CryptoRng + ?Sized>(items: &[Item<'_>], rng: &mut R) -> Vec<bool> {
+        let mut keys = Keys {
+            index: BTreeMap::new(),
+            points: Vec::new(),
+            coefficients: Vec::new(),
+        };
+        let candidates: Vec<Candidate> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| candidate(i, it, &mut keys))
+            .collect();
+        let mut accepted = vec![false; items.len()];
+        if candidates.len() >= MIN_BATCH {
+            // Σ z_i·s_i·B − Σ z_i·R_i − Σ_A (Σ_{i: A_i = A} z_i·k_i)·A = O
+            let mut b = Scalar::ZERO;
+            let mut r_scalars = Vec::with_capacity(candidates.len());
+            for c in &candidates {
+                let z = coefficient(rng);
+                b += z * c.s;
+                r_scalars.push(-z);
+                if let Some(acc) = keys.coefficients.get_mut(c.key) {
+                    *acc -= z * c.k;
+                }
+            }
+            let scalars = std::iter::once(b)
+                .chain(r_scalars)
+                .chain(keys.coefficients.iter().copied());
+            let points = std::iter::once(ED25519_BASEPOINT_POINT)
+                .chain(candidates.iter().map(|c| c.r))
+                .chain(keys.points.iter().copied());
+            if EdwardsPoint::vartime_multiscalar_mul(scalars, points).is_identity() {
+                for c in &candidates {
+                    if let Some(a) = accepted.get_mut(c.item) {
+                        *a = true;
+                    }
+                }
+            }
+        }
+        items
+            .iter()
+            .zip(accepted)
+            .map(|(it, ok)| ok || it.key.verify(it.message, it.signature).is_ok())
+            .collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn canonical_y_boundaries() {
+            let mut p = [0xffu8; 32];
+            p[0] = 0xed;
+            p[31] = 0x7f;
+            assert!(!canonical_y(&p), "p itself");
+            p[31] = 0xff;
+            assert!(!canonical_y(&p), "p with the sign bit");
+            p[0] = 0xec;
+            assert!(canonical_y(&p), "p - 1");
+            let mut one = [0u8; 32];
+            one[0] = 1;
+            assert!(canonical_y(&one));
+            assert!(!canonical_y(&[0xff; 32]));
+        }
+
+        #[test]
+        fn basepoint_is_torsion_free_and_mixed_points_are_not() {
+            assert!(torsion_free(&ED25519_BASEPOINT_POINT));
+            let eight_torsion = curve25519_dalek::constants::EIGHT_TORSION;
+            for (i, t) in eight_torsion.iter().enumerate() {
+                assert_eq!(torsion_free(&(ED25519_BASEPOINT_POINT + t)), i == 0);
+            }
+        }
+    }
 }

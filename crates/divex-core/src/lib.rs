@@ -17,6 +17,8 @@
 //!
 //! * [`codec`] — strict deterministic CBOR.
 //! * [`keys`] — agency keys, public bundles, key ids.
+//! * [`dhkem`] — HPKE base mode for the one suite of HPKE-4-KE (RFC 9180), without recomputed
+//!   public keys.
 //! * [`cose`] — COSE_Sign1 / COSE_Encrypt and the COSE-HPKE key-encryption layer.
 //! * [`envelope`] — the divex envelope profile: `seal` and `open`.
 //! * [`records`] — the record catalogue: typed records, each field with its sensitivity tier.
@@ -34,6 +36,7 @@ pub mod codec;
 pub mod consent;
 pub mod cose;
 pub mod decision;
+pub mod dhkem;
 pub mod directory;
 pub mod disclosure;
 pub mod envelope;
