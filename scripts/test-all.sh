@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every divex check: formatting, lints, all tests (unit, property, third-party and spec
-# vectors, attack matrix, doctests), docs, benches compile, examples run.
-# Needs: a Rust toolchain via rustup (rust-toolchain.toml pins stable with rustfmt and clippy)
-# and ../shared/vectors beside the checkout (or DIVEX_SHARED_VECTORS).
+# vectors, attack matrix, doctests), docs, benches compile, examples run, and the Python
+# bindings (package build, pytest suite, example: scripts/test-python.sh).
+# Needs: a Rust toolchain via rustup (rust-toolchain.toml pins stable with rustfmt and clippy),
+# Python >= 3.10 with venv and pip, and ../shared/vectors beside the checkout (or
+# DIVEX_SHARED_VECTORS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,5 +61,13 @@ else
   done
   rm -rf "$fuzz_scratch"
 fi
+
+step "python bindings"
+./scripts/test-python.sh
+
+step "kotlin bindings"
+# Needs a JDK 17+ and Maven 3.8+ (Maven fetches the Kotlin compiler, JNA and JUnit from Maven
+# Central): the jar with the cdylib inside, its JUnit suite, and examples/kotlin.
+./scripts/test-kotlin.sh
 
 step "all checks passed"

@@ -1,0 +1,275 @@
+//! Consent directives (created from JSON and signed), their revocations, case events, and the
+//! consent set an agency holds (spec/consent.md).
+//!
+//! A consent is described as JSON with exactly the fields and names of the CBOR directive
+//! (spec/consent.md, `ConsentDirective` in divex-core): times are Unix seconds, parties are
+//! `{"agency": "id"}` or `{"role": "probation"}`, enum values are their snake_case tokens,
+//! and the two byte fields — a signer's `key` and `source_document.sha256` — are hex text.
+//! The JSON is converted to the directive by the core's own serde mapping, so a description
+//! with an unknown or misspelt field is refused rather than silently dropped.
+
+use std::sync::{Arc, Mutex};
+
+use divex_core::codec::{self, Value};
+use divex_core::consent::{
+    self as core, CaseEvent, ConsentDirective, RevocationStatement, SignedConsent, StatementSigner,
+    VerifiedConsent, VerifiedEvent, VerifiedRevocation,
+};
+use serde::Serialize;
+
+use crate::directory::{Directory, lock};
+use crate::error::{DivexError, Result};
+use crate::json;
+use crate::keys::{AgencyKeys, PersonalKey};
+
+/// A verified consent.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ConsentInfo {
+    /// The exact signed `COSE_Sign` bytes (the copy attached to disclosures).
+    pub consent: Vec<u8>,
+    /// Its id.
+    pub id: String,
+    /// Its version.
+    pub version: u32,
+    /// The regime token: `part2_2_31`, `part2_2_35`, `part2_counseling_notes`, `hipaa`,
+    /// `state_only`.
+    pub regime: String,
+    /// SHA-256 of the signed bytes (the consent reference envelopes carry).
+    pub digest: Vec<u8>,
+    /// The directive as JSON (the same shape [`sign_consent`] takes).
+    pub directive_json: String,
+}
+
+/// A verified consent revocation.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ConsentRevocationInfo {
+    /// The consent revoked.
+    pub consent_id: String,
+    /// When the participant revoked (Unix seconds).
+    pub revoked_at: u64,
+    /// How it was communicated.
+    pub method: String,
+    /// The agency that recorded it; `None` when signed by a key that speaks for the patient.
+    pub recorded_by: Option<String>,
+    /// Digest of the consent it was verified against.
+    pub consent_digest: Vec<u8>,
+}
+
+/// A verified case event.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CaseEventInfo {
+    /// The case.
+    pub case_ref: String,
+    /// The outcome token (`dismissed`, `diversion_terminated`, ...).
+    pub outcome: String,
+    /// When it took effect (Unix seconds).
+    pub effective_at: u64,
+    /// The certified agency that signed it.
+    pub signer_agency_id: String,
+}
+
+/// The serde token of a unit enum value (`"part2_2_35"`, `"dismissed"`...).
+pub(crate) fn token<T: Serialize>(t: &T) -> String {
+    codec::to_value(t)
+        .ok()
+        .and_then(|v| v.as_text().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub(crate) fn consent_info(c: &VerifiedConsent) -> ConsentInfo {
+    let d = c.directive();
+    ConsentInfo {
+        consent: c.as_bytes().to_vec(),
+        id: c.id().to_owned(),
+        version: d.version,
+        regime: token(&d.regime),
+        digest: c.digest().to_vec(),
+        directive_json: codec::to_value(d)
+            .map(|v| json::to_json_text(&v))
+            .unwrap_or_default(),
+    }
+}
+
+fn revocation_info(r: &VerifiedRevocation) -> ConsentRevocationInfo {
+    let s = r.statement();
+    ConsentRevocationInfo {
+        consent_id: s.consent_id.clone(),
+        revoked_at: s.revoked_at,
+        method: s.method.clone(),
+        recorded_by: r.recorded_by().map(str::to_owned),
+        consent_digest: r.consent_digest().to_vec(),
+    }
+}
+
+fn event_info(e: &VerifiedEvent) -> CaseEventInfo {
+    let ev = e.event();
+    CaseEventInfo {
+        case_ref: ev.case_ref.clone(),
+        outcome: token(&ev.outcome),
+        effective_at: ev.effective_at,
+        signer_agency_id: e.signer().agency_id.clone(),
+    }
+}
+
+/// The directive a JSON description states.
+fn directive_from_json(directive_json: &str) -> Result<ConsentDirective> {
+    let v: Value = json::parse(directive_json, &|path| {
+        matches!(path, "$.signers[].key" | "$.source_document.sha256")
+    })?;
+    codec::from_value(&v).map_err(|e| {
+        DivexError::invalid(
+            "json",
+            format!("the consent description does not match the consent schema: {e}"),
+        )
+    })
+}
+
+/// Validates a consent described as JSON (see the module documentation) and signs it: one
+/// signature per signer with a `key`, each made by the agency or person whose public key
+/// that is. Wet-ink signers need no key. Returns the signed consent.
+#[uniffi::export]
+pub fn sign_consent(
+    directive_json: String,
+    agencies: Vec<Arc<AgencyKeys>>,
+    people: Vec<Arc<PersonalKey>>,
+) -> Result<Vec<u8>> {
+    let directive = directive_from_json(&directive_json)?;
+    let mut signers: Vec<&dyn StatementSigner> = Vec::new();
+    signers.extend(agencies.iter().map(|a| &a.inner as &dyn StatementSigner));
+    signers.extend(people.iter().map(|p| &p.inner as &dyn StatementSigner));
+    Ok(SignedConsent::sign(&directive, &signers)?
+        .as_bytes()
+        .to_vec())
+}
+
+/// Verifies a signed consent: every signature, the witnessing agency's certificate in
+/// `directory` at `now`, and every required element of its regime.
+#[uniffi::export]
+pub fn verify_consent(
+    consent: Vec<u8>,
+    directory: Arc<Directory>,
+    now: u64,
+) -> Result<ConsentInfo> {
+    let c = SignedConsent::verify(&consent, &directory.get(), now)?;
+    Ok(consent_info(&c))
+}
+
+/// Verifies a consent revocation against the signed consent it names.
+#[uniffi::export]
+pub fn verify_consent_revocation(
+    revocation: Vec<u8>,
+    consent: Vec<u8>,
+    directory: Arc<Directory>,
+    now: u64,
+) -> Result<ConsentRevocationInfo> {
+    let d = directory.get();
+    let c = SignedConsent::verify(&consent, &d, now)?;
+    Ok(revocation_info(&RevocationStatement::verify(
+        &revocation,
+        &c,
+        &d,
+        now,
+    )?))
+}
+
+/// Verifies a case event's signature and signer (a certified court or prosecutor).
+#[uniffi::export]
+pub fn verify_case_event(
+    event: Vec<u8>,
+    directory: Arc<Directory>,
+    now: u64,
+) -> Result<CaseEventInfo> {
+    Ok(event_info(&CaseEvent::verify(
+        &event,
+        &directory.get(),
+        now,
+    )?))
+}
+
+/// The verified consents, revocations and case events an agency holds: what the decision
+/// engine reasons over when it seals and opens. Safe to share between threads.
+#[derive(Debug, uniffi::Object)]
+pub struct ConsentSet {
+    pub(crate) inner: Mutex<core::ConsentSet>,
+}
+
+#[uniffi::export]
+impl ConsentSet {
+    /// An empty set.
+    #[uniffi::constructor]
+    pub fn new() -> Arc<ConsentSet> {
+        Arc::new(ConsentSet {
+            inner: Mutex::new(core::ConsentSet::new()),
+        })
+    }
+
+    /// Verifies and adds a signed consent (idempotent for the same bytes).
+    pub fn import_consent(
+        &self,
+        consent: Vec<u8>,
+        directory: Arc<Directory>,
+        now: u64,
+    ) -> Result<ConsentInfo> {
+        let d = directory.get();
+        let c = lock(&self.inner).import_consent(&consent, &d, now)?;
+        Ok(consent_info(&c))
+    }
+
+    /// Verifies a revocation against the consent it names (which must be held) and adds it.
+    /// Whether it takes effect is the decision engine's call (a §2.35 consent is
+    /// irrevocable until its case's disposition).
+    pub fn import_revocation(
+        &self,
+        revocation: Vec<u8>,
+        directory: Arc<Directory>,
+        now: u64,
+    ) -> Result<ConsentRevocationInfo> {
+        let d = directory.get();
+        let mut set = lock(&self.inner);
+        Ok(revocation_info(set.import_revocation(
+            &revocation,
+            &d,
+            now,
+        )?))
+    }
+
+    /// Verifies and adds a case event.
+    pub fn import_event(
+        &self,
+        event: Vec<u8>,
+        directory: Arc<Directory>,
+        now: u64,
+    ) -> Result<CaseEventInfo> {
+        let d = directory.get();
+        let mut set = lock(&self.inner);
+        Ok(event_info(set.import_event(&event, &d, now)?))
+    }
+
+    /// The consent with this id, if held.
+    pub fn get(&self, consent_id: String) -> Option<ConsentInfo> {
+        lock(&self.inner).get(&consent_id).map(consent_info)
+    }
+
+    /// Every consent held.
+    pub fn consents(&self) -> Vec<ConsentInfo> {
+        lock(&self.inner)
+            .consents()
+            .iter()
+            .map(consent_info)
+            .collect()
+    }
+
+    /// Every revocation held.
+    pub fn revocations(&self) -> Vec<ConsentRevocationInfo> {
+        lock(&self.inner)
+            .revocations()
+            .iter()
+            .map(revocation_info)
+            .collect()
+    }
+
+    /// Every case event held.
+    pub fn events(&self) -> Vec<CaseEventInfo> {
+        lock(&self.inner).events().iter().map(event_info).collect()
+    }
+}

@@ -1,0 +1,349 @@
+//! Trust anchors, agency certificates, revocations and the directory (spec/directory.md).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use divex_core::directory::{self as core, CertificateRequest as CoreRequest, Role, Serial};
+use divex_core::keys::PublicBundle;
+use zeroize::Zeroizing;
+
+use crate::error::{Result, array};
+use crate::keys::secret_array;
+use crate::keystore::{self, KdfProfile, KeystoreKind};
+
+/// Locks `m`; a poisoned lock is taken as is (no code path panics while holding one, and every
+/// core mutation is all-or-nothing).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What an anchor is asked to certify.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CertificateRequest {
+    /// The agency's stable id, `[a-z0-9._-]{1,64}`, e.g. `county-drug-court`.
+    pub agency_id: String,
+    /// Display name (1-128 bytes, no control or bidirectional formatting characters).
+    pub name: String,
+    /// Roles: `court`, `prosecutor`, `probation`, `parole`, `police`, `lead_case_manager`,
+    /// `treatment_provider`, `intermediary` (at least one).
+    pub roles: Vec<String>,
+    /// Whether the agency is a federally assisted SUD program under 42 CFR Part 2.
+    pub part2_program: bool,
+    /// The agency's public bundle ([`crate::AgencyKeys::public_bundle`]).
+    pub public_bundle: Vec<u8>,
+    /// Start of validity, Unix seconds (inclusive).
+    pub not_before: u64,
+    /// End of validity, Unix seconds (exclusive).
+    pub not_after: u64,
+}
+
+/// A certificate's fields. Everything a [`Directory`] returns has been verified against a
+/// pinned anchor; [`certificate_info`] alone verifies nothing.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CertificateInfo {
+    /// The exact signed certificate.
+    pub certificate: Vec<u8>,
+    /// 16-byte serial.
+    pub serial: Vec<u8>,
+    /// Key id of the issuing anchor.
+    pub issuer_key_id: Vec<u8>,
+    /// The agency's directory id.
+    pub agency_id: String,
+    /// Display name.
+    pub name: String,
+    /// Roles, ascending by name.
+    pub roles: Vec<String>,
+    /// 42 CFR Part 2 program flag.
+    pub part2_program: bool,
+    /// The certified public bundle.
+    pub public_bundle: Vec<u8>,
+    /// Id of the certified signing key.
+    pub signing_key_id: Vec<u8>,
+    /// Id of the certified encryption key.
+    pub encryption_key_id: Vec<u8>,
+    /// Start of validity (inclusive).
+    pub not_before: u64,
+    /// End of validity (exclusive).
+    pub not_after: u64,
+}
+
+pub(crate) fn cert_info(c: &core::AgencyCertificate) -> CertificateInfo {
+    CertificateInfo {
+        certificate: c.as_bytes().to_vec(),
+        serial: c.serial().0.to_vec(),
+        issuer_key_id: c.issuer().as_bytes().to_vec(),
+        agency_id: c.agency_id().to_owned(),
+        name: c.name().to_owned(),
+        roles: c.roles().iter().map(|r| r.as_str().to_owned()).collect(),
+        part2_program: c.part2_program(),
+        public_bundle: c.keys().to_bytes(),
+        signing_key_id: c.keys().signing().kid().as_bytes().to_vec(),
+        encryption_key_id: c.keys().encryption().kid().as_bytes().to_vec(),
+        not_before: c.not_before(),
+        not_after: c.not_after(),
+    }
+}
+
+/// A certificate revocation's fields.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RevocationInfo {
+    /// The exact signed revocation.
+    pub revocation: Vec<u8>,
+    /// Key id of the anchor that signed it.
+    pub issuer_key_id: Vec<u8>,
+    /// Serial of the revoked certificate.
+    pub serial: Vec<u8>,
+    /// From when the certificate is untrusted (Unix seconds).
+    pub revoked_at: u64,
+    /// Reason code, e.g. `key_compromise`.
+    pub reason: String,
+}
+
+fn revocation_info(r: &core::CertificateRevocation) -> RevocationInfo {
+    RevocationInfo {
+        revocation: r.as_bytes().to_vec(),
+        issuer_key_id: r.issuer().as_bytes().to_vec(),
+        serial: r.serial().0.to_vec(),
+        revoked_at: r.revoked_at(),
+        reason: r.reason().to_owned(),
+    }
+}
+
+/// A trust anchor's public side.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AnchorInfo {
+    /// The anchor encoding (an anchor file, spec/directory.md §5).
+    pub anchor: Vec<u8>,
+    /// Display name.
+    pub name: String,
+    /// Key id: the fingerprint operators compare when pinning the anchor.
+    pub key_id: Vec<u8>,
+}
+
+fn anchor_info(a: &core::TrustAnchor) -> AnchorInfo {
+    AnchorInfo {
+        anchor: a.to_bytes(),
+        name: a.name().to_owned(),
+        key_id: a.kid().as_bytes().to_vec(),
+    }
+}
+
+/// Parses a certificate strictly **without** verifying its signature (for display; trust
+/// only what a [`Directory`] returns).
+#[uniffi::export]
+pub fn certificate_info(certificate: Vec<u8>) -> Result<CertificateInfo> {
+    Ok(cert_info(&core::AgencyCertificate::from_bytes(
+        &certificate,
+    )?))
+}
+
+/// Decodes and validates a trust anchor encoding.
+#[uniffi::export]
+pub fn trust_anchor_info(anchor: Vec<u8>) -> Result<AnchorInfo> {
+    Ok(anchor_info(&core::TrustAnchor::from_bytes(&anchor)?))
+}
+
+/// A trust anchor's secret key (a county's justice-IT authority): issues and revokes agency
+/// certificates.
+#[derive(uniffi::Object)]
+pub struct AnchorKeys {
+    inner: core::AnchorKeys,
+}
+
+impl std::fmt::Debug for AnchorKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+#[uniffi::export]
+impl AnchorKeys {
+    /// A fresh anchor key named `name` (1-128 bytes).
+    #[uniffi::constructor]
+    pub fn generate(name: String) -> Result<Arc<AnchorKeys>> {
+        Ok(Arc::new(AnchorKeys {
+            inner: core::AnchorKeys::generate(&name)?,
+        }))
+    }
+
+    /// Opens an anchor keystore with its passphrase.
+    #[uniffi::constructor]
+    pub fn from_keystore(keystore: Vec<u8>, passphrase: String) -> Result<Arc<AnchorKeys>> {
+        let passphrase = Zeroizing::new(passphrase);
+        let (info, secret) = keystore::open(&keystore, &passphrase, KeystoreKind::Anchor)?;
+        let seed =
+            secret_array::<32>("anchor secret", &secret).map_err(|_| keystore::mismatch())?;
+        let inner = core::AnchorKeys::from_secret_bytes(&info.id, &seed)
+            .map_err(|_| keystore::mismatch())?;
+        if inner.public().to_bytes() != info.public_key {
+            return Err(keystore::mismatch());
+        }
+        Ok(Arc::new(AnchorKeys { inner }))
+    }
+
+    /// The key sealed under `passphrase` (keep it offline).
+    pub fn export_keystore(&self, passphrase: String, profile: KdfProfile) -> Result<Vec<u8>> {
+        let passphrase = Zeroizing::new(passphrase);
+        let seed = self.inner.expose_secret_bytes();
+        let public = self.inner.public();
+        keystore::seal(
+            KeystoreKind::Anchor,
+            public.name(),
+            &public.to_bytes(),
+            seed.as_ref(),
+            &passphrase,
+            profile,
+        )
+    }
+
+    /// The public side every agency pins ([`Directory::add_anchor`]).
+    pub fn trust_anchor(&self) -> Vec<u8> {
+        self.inner.public().to_bytes()
+    }
+
+    /// The anchor's name.
+    pub fn name(&self) -> String {
+        self.inner.public().name().to_owned()
+    }
+
+    /// The anchor's key id (its fingerprint).
+    pub fn key_id(&self) -> Vec<u8> {
+        self.inner.kid().as_bytes().to_vec()
+    }
+
+    /// Issues a certificate (a fresh random serial); returns the signed certificate.
+    pub fn issue_certificate(&self, request: CertificateRequest) -> Result<Vec<u8>> {
+        let roles = request
+            .roles
+            .iter()
+            .map(|r| r.parse::<Role>())
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let keys = PublicBundle::from_bytes(&request.public_bundle)?;
+        let cert = self.inner.issue(&CoreRequest {
+            agency_id: request.agency_id,
+            name: request.name,
+            roles,
+            part2_program: request.part2_program,
+            keys,
+            not_before: request.not_before,
+            not_after: request.not_after,
+        })?;
+        Ok(cert.as_bytes().to_vec())
+    }
+
+    /// Revokes the certificate with `serial` from `revoked_at` on, for `reason`
+    /// (`[a-z0-9._-]{1,64}`, e.g. `key_compromise`, `superseded`); returns the signed
+    /// revocation.
+    pub fn revoke_certificate(
+        &self,
+        serial: Vec<u8>,
+        revoked_at: u64,
+        reason: String,
+    ) -> Result<Vec<u8>> {
+        let serial = Serial(array("certificate serial", &serial)?);
+        Ok(self
+            .inner
+            .revoke(serial, revoked_at, &reason)?
+            .as_bytes()
+            .to_vec())
+    }
+}
+
+/// Anchors, certificates and revocations, each verified when added; queried offline against
+/// a caller-supplied time. Safe to share between threads.
+#[derive(Debug, uniffi::Object)]
+pub struct Directory {
+    pub(crate) inner: Mutex<core::Directory>,
+}
+
+impl Directory {
+    pub(crate) fn get(&self) -> MutexGuard<'_, core::Directory> {
+        lock(&self.inner)
+    }
+}
+
+#[uniffi::export]
+impl Directory {
+    /// An empty directory (it trusts nothing until an anchor is added).
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Directory> {
+        Arc::new(Directory {
+            inner: Mutex::new(core::Directory::new()),
+        })
+    }
+
+    /// A directory from its bundle encoding (every item verified).
+    #[uniffi::constructor]
+    pub fn from_bytes(bundle: Vec<u8>) -> Result<Arc<Directory>> {
+        Ok(Arc::new(Directory {
+            inner: Mutex::new(core::Directory::from_bytes(&bundle)?),
+        }))
+    }
+
+    /// The bundle encoding (what agencies exchange).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.get().to_bytes()
+    }
+
+    /// Pins a trust anchor ([`AnchorKeys::trust_anchor`]); compare its key id with the
+    /// authority's published fingerprint first.
+    pub fn add_anchor(&self, anchor: Vec<u8>) -> Result<AnchorInfo> {
+        let anchor = core::TrustAnchor::from_bytes(&anchor)?;
+        let info = anchor_info(&anchor);
+        self.get().add_anchor(anchor)?;
+        Ok(info)
+    }
+
+    /// Verifies a certificate against the pinned anchors and adds it.
+    pub fn add_certificate(&self, certificate: Vec<u8>) -> Result<CertificateInfo> {
+        self.get().add_certificate(&certificate)?;
+        certificate_info(certificate)
+    }
+
+    /// Verifies a revocation against the pinned anchors and adds it.
+    pub fn add_revocation(&self, revocation: Vec<u8>) -> Result<RevocationInfo> {
+        self.get().add_revocation(&revocation)?;
+        Ok(revocation_info(&core::CertificateRevocation::from_bytes(
+            &revocation,
+        )?))
+    }
+
+    /// Adds a bundle's certificates and revocations, all or nothing; its anchors must already
+    /// be pinned here.
+    pub fn merge(&self, bundle: Vec<u8>) -> Result<()> {
+        Ok(self.get().merge(&bundle)?)
+    }
+
+    /// Whether `certificate` is trustworthy at `now` under this directory's anchors and
+    /// revocations; returns its fields.
+    pub fn check_certificate(&self, certificate: Vec<u8>, now: u64) -> Result<CertificateInfo> {
+        let cert = core::AgencyCertificate::from_bytes(&certificate)?;
+        self.get().check(&cert, now)?;
+        Ok(cert_info(&cert))
+    }
+
+    /// The agency's certificate valid at `now` (the newest, after a rotation).
+    pub fn current_certificate(&self, agency_id: String, now: u64) -> Result<CertificateInfo> {
+        Ok(cert_info(self.get().current_certificate(&agency_id, now)?))
+    }
+
+    /// The trusted anchors.
+    pub fn anchors(&self) -> Vec<AnchorInfo> {
+        self.get().anchors().map(anchor_info).collect()
+    }
+
+    /// Every certificate held (valid or not at any particular time).
+    pub fn certificates(&self) -> Vec<CertificateInfo> {
+        self.get().certificates().map(cert_info).collect()
+    }
+
+    /// Every revocation held.
+    pub fn revocations(&self) -> Vec<RevocationInfo> {
+        self.get().revocations().map(revocation_info).collect()
+    }
+}
+
+/// The role names a certificate may carry, ascending.
+#[uniffi::export]
+pub fn roles() -> Vec<String> {
+    Role::ALL.iter().map(|r| r.as_str().to_owned()).collect()
+}

@@ -1,0 +1,84 @@
+//! # divex-ffi
+//!
+//! The uniffi facade of divex: the one shared library behind the Python package
+//! (`bindings/python`) and the Kotlin/JVM library (`bindings/kotlin`). It only translates —
+//! owned byte vectors and strings in, objects and records out, one flat error type — and
+//! keeps every rule in `divex-core` and `divex-ledger`, so Rust, Python and Kotlin callers get
+//! the same behaviour and the same messages.
+//!
+//! ## What it exposes
+//!
+//! * keys: [`AgencyKeys`], [`PersonalKey`], [`AnchorKeys`], [`EncryptionKeyPair`] — opaque
+//!   objects; secrets leave only sealed in a passphrase keystore (`export_keystore`, the
+//!   `divex` CLI's format), or enter raw only through `*_test_vectors_only` constructors;
+//! * trust: [`Directory`] (anchors, certificates, revocations, bundle bytes);
+//! * consent: [`sign_consent`] (a directive described as JSON), [`verify_consent`],
+//!   revocations and case events (signed with the key objects, verified here), [`ConsentSet`];
+//! * records: [`Record`] (`from_json` for all thirteen types, typed constructors for the
+//!   common ones);
+//! * disclosures: [`seal_disclosure`], [`open_disclosure`], and the envelope layer alone
+//!   ([`open_envelope`]) for the spec vectors;
+//! * the ledger: [`Ledger`];
+//! * the COSE-HPKE encryption layer alone: [`hpke_encrypt`], [`hpke_decrypt`].
+//!
+//! Times are always parameters (Unix seconds). Every failure is a [`DivexError`] whose
+//! variant is the failure class and whose `code` is the core's stable class name.
+//!
+//! ## Safety contract
+//!
+//! * No `unsafe` in this crate's own code: the workspace's `forbid(unsafe_code)` applies here
+//!   too. The `extern "C"` scaffolding that uniffi's macros expand to is uniffi's code (the
+//!   lint does not fire on it), and the foreign side of the boundary is generated too.
+//! * No panics on any input: every conversion is checked and returns a [`DivexError`]. Should
+//!   one happen anyway, uniffi catches it at the boundary and raises an internal error in the
+//!   foreign language; the process does not abort (release builds keep `panic = "unwind"`).
+//! * Secrets cross the boundary only as opaque objects, are zeroized when the last reference
+//!   is dropped, print redacted, and never appear in an error.
+
+uniffi::setup_scaffolding!();
+
+mod consent;
+mod directory;
+mod disclosure;
+mod error;
+mod hpke;
+mod json;
+mod keys;
+mod keystore;
+mod ledger;
+mod records;
+
+pub use consent::{
+    CaseEventInfo, ConsentInfo, ConsentRevocationInfo, ConsentSet, sign_consent, verify_case_event,
+    verify_consent, verify_consent_revocation,
+};
+pub use directory::{
+    AnchorInfo, AnchorKeys, CertificateInfo, CertificateRequest, Directory, RevocationInfo,
+    certificate_info, roles, trust_anchor_info,
+};
+pub use disclosure::{
+    AgencyFactsInfo, ConsentCopy, EnvelopeMetadata, KnownSender, MinimumNecessary, Obligations,
+    OpenedEnvelope, ReceivedDisclosure, SealRequest, SealedDisclosure, Subject, open_disclosure,
+    open_envelope, seal_disclosure,
+};
+pub use error::{DivexError, Result};
+pub use hpke::{hpke_decrypt, hpke_encrypt};
+pub use keys::{AgencyKeys, EncryptionKeyPair, PersonalKey, PublicBundleInfo, public_bundle_info};
+pub use keystore::{KdfProfile, KeystoreInfo, KeystoreKind, keystore_info};
+pub use ledger::{Checkpoint, Direction, Ledger, LedgerEntry, VerifyReport};
+pub use records::{AnalyteResult, FieldSpec, Record, record_schema, record_types};
+
+/// The version of the divex library behind the bindings.
+#[uniffi::export]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Panics on purpose. It exists so that every binding's test suite can show that a Rust panic
+/// arrives as an ordinary exception (uniffi catches it at the boundary) and never aborts the
+/// host process. Nothing else in this library panics on any input.
+#[uniffi::export]
+#[allow(clippy::panic)]
+pub fn panic_for_binding_tests(message: String) {
+    panic!("deliberate panic for the binding tests: {message}");
+}

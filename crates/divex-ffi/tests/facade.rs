@@ -1,0 +1,288 @@
+//! The facade as the bindings see it: a consent described as JSON, a drug test sealed to the
+//! court and opened there, the ledger, the COSE-HPKE layer, keystores, and the failure
+//! classes with the core's codes and messages. (The foreign-language suites run the same
+//! story through the generated bindings: bindings/python/tests.)
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::sync::Arc;
+
+use divex_ffi::*;
+
+const DAY: u64 = 86_400;
+const T0: u64 = 1_790_000_000;
+const PURPOSE: &str = "cj-monitor-conditional-release";
+
+struct World {
+    directory: Arc<Directory>,
+    provider: Arc<AgencyKeys>,
+    court: Arc<AgencyKeys>,
+    probation: Arc<AgencyKeys>,
+    patient: Arc<PersonalKey>,
+}
+
+fn world() -> World {
+    let anchor = AnchorKeys::generate("County Justice IT".into()).unwrap();
+    let directory = Directory::new();
+    directory.add_anchor(anchor.trust_anchor()).unwrap();
+    let agency = |id: &str, role: &str, part2: bool| {
+        let keys = AgencyKeys::generate();
+        let cert = anchor
+            .issue_certificate(CertificateRequest {
+                agency_id: id.into(),
+                name: id.into(),
+                roles: vec![role.into()],
+                part2_program: part2,
+                public_bundle: keys.public_bundle(),
+                not_before: T0 - DAY,
+                not_after: T0 + 365 * DAY,
+            })
+            .unwrap();
+        let info = directory.add_certificate(cert).unwrap();
+        assert_eq!(info.agency_id, id);
+        keys
+    };
+    World {
+        provider: agency("treatment-provider", "treatment_provider", true),
+        court: agency("superior-court", "court", false),
+        probation: agency("probation", "probation", false),
+        directory,
+        patient: PersonalKey::generate(),
+    }
+}
+
+fn consent_json(w: &World) -> String {
+    serde_json::json!({
+        "id": "c-pc1000-0001",
+        "version": 1,
+        "regime": "part2_2_35",
+        "regulatory_basis": ["42CFRPart2", "CA-PC-1000"],
+        "subject": {"name": "Jordan Avery Reyes", "date_of_birth": "1994-03-14"},
+        "disclosers": [{"agency": "treatment-provider"}],
+        "recipients": [{"agency": "superior-court"}, {"role": "probation"}],
+        "purposes": [PURPOSE],
+        "information": {
+            "record_types": ["attendance", "drug_test"],
+            "tiers": ["t1", "t2"],
+            "description": "attendance and drug tests",
+        },
+        "effective": T0 - DAY,
+        "expiry": {"date": T0 + 300 * DAY, "event": {"case_ref": "CR-1"}},
+        "revocation": {"revocable_after": {"event": {"case_ref": "CR-1"}}},
+        "redisclosure": "cj_official_duties_only",
+        "notice": {"form": "short", "attach_consent": true},
+        "case": {"case_ref": "CR-1", "authority": "superior-court"},
+        "signers": [
+            {"capacity": "patient", "name": "Jordan Avery Reyes", "method": "electronic",
+             "key": hex::encode(w.patient.public_key())},
+            {"capacity": "witnessing_agency", "name": "Treatment Provider", "method": "electronic",
+             "key": hex::encode(w.provider.signing_public_key()), "agency_id": "treatment-provider"},
+        ],
+        "signed_at": T0 - DAY,
+    })
+    .to_string()
+}
+
+fn subject() -> Subject {
+    Subject {
+        name: "Jordan Avery Reyes".into(),
+        date_of_birth: "1994-03-14".into(),
+    }
+}
+
+fn request(recipients: &[&str]) -> SealRequest {
+    SealRequest {
+        recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+        subject: subject(),
+        purpose: PURPOSE.into(),
+        consent_id: "c-pc1000-0001".into(),
+        minimum_necessary: MinimumNecessary::Refuse,
+        consent_copy: ConsentCopy::Attach,
+    }
+}
+
+fn drug_test() -> Arc<Record> {
+    Record::drug_test(
+        T0 - DAY,
+        "urine".into(),
+        true,
+        "10-panel".into(),
+        vec![AnalyteResult {
+            analyte: "fentanyl".into(),
+            result: "negative".into(),
+        }],
+        Some("not_required".into()),
+        None,
+        None,
+    )
+    .unwrap()
+}
+
+#[test]
+fn drug_test_from_provider_to_court_through_the_facade() {
+    let w = world();
+    let signed = sign_consent(
+        consent_json(&w),
+        vec![w.provider.clone()],
+        vec![w.patient.clone()],
+    )
+    .unwrap();
+    let consents = ConsentSet::new();
+    let info = consents
+        .import_consent(signed, w.directory.clone(), T0)
+        .unwrap();
+    assert_eq!(info.regime, "part2_2_35");
+    // The directive reads back in the shape it was given.
+    let back: serde_json::Value = serde_json::from_str(&info.directive_json).unwrap();
+    assert_eq!(
+        back["signers"][0]["key"],
+        hex::encode(w.patient.public_key())
+    );
+
+    let record = drug_test();
+    let sealed = seal_disclosure(
+        w.provider.clone(),
+        w.directory.clone(),
+        consents.clone(),
+        record.clone(),
+        request(&["superior-court"]),
+        T0,
+    )
+    .unwrap();
+    assert_eq!(sealed.recipients(), ["superior-court"]);
+
+    let dir = std::env::temp_dir().join(format!(
+        "divex-ffi-facade-{}-{}.sqlite",
+        std::process::id(),
+        hex::encode(sealed.envelope_id())
+    ));
+    let ledger = Ledger::open(dir.to_string_lossy().into_owned(), "superior-court".into()).unwrap();
+    let got = open_disclosure(
+        sealed.envelope(),
+        w.court.clone(),
+        w.directory.clone(),
+        ConsentSet::new(),
+        T0,
+        Some(ledger.clone()),
+    )
+    .unwrap();
+    assert_eq!(*got.record(), *record);
+    assert_eq!(got.sender().agency_id, "treatment-provider");
+    assert_eq!(got.metadata().envelope_id, sealed.envelope_id());
+    ledger.record_received(got, T0).unwrap();
+    let replay = open_disclosure(
+        sealed.envelope(),
+        w.court.clone(),
+        w.directory.clone(),
+        ConsentSet::new(),
+        T0,
+        Some(ledger.clone()),
+    )
+    .unwrap_err();
+    assert_eq!(replay.code(), "replay");
+    assert!(matches!(replay, DivexError::Envelope { .. }));
+    assert_eq!(
+        ledger.verify(w.court.signing_public_key()).unwrap().entries,
+        1
+    );
+    let _ = std::fs::remove_file(&dir);
+
+    // Each failure class with the core's code and message.
+    let not_for_me = open_disclosure(
+        sealed.envelope(),
+        w.probation.clone(),
+        w.directory.clone(),
+        ConsentSet::new(),
+        T0,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        not_for_me,
+        DivexError::Envelope {
+            code: "not_for_me".into(),
+            detail: format!(
+                "this envelope is not addressed to this agency's key (key id {})",
+                hex::encode(w.probation.encryption_key_id())
+            ),
+        }
+    );
+    let clinical = Record::from_json(
+        "clinical_detail".into(),
+        r#"{"diagnoses": ["F11.20"]}"#.into(),
+    )
+    .unwrap();
+    let denied = seal_disclosure(
+        w.provider.clone(),
+        w.directory.clone(),
+        consents,
+        clinical,
+        request(&["superior-court"]),
+        T0,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&denied, DivexError::Denied { code, recipient, .. }
+            if code == "record_type_not_permitted" && recipient == "superior-court"),
+        "{denied:?}"
+    );
+    let unknown = sign_consent(
+        consent_json(&w).replacen("\"version\"", "\"colour\":\"blue\",\"version\"", 1),
+        vec![w.provider.clone()],
+        vec![w.patient.clone()],
+    )
+    .unwrap_err();
+    assert!(matches!(&unknown, DivexError::InvalidInput { code, .. } if code == "json"));
+}
+
+#[test]
+fn cose_hpke_layer_round_trip_and_refusals() {
+    let court = AgencyKeys::generate();
+    let ct = hpke_encrypt(
+        court.encryption_public_key(),
+        b"payload".to_vec(),
+        b"aad".to_vec(),
+    )
+    .unwrap();
+    let pair = court.encryption_key_pair();
+    assert_eq!(pair.key_id(), court.encryption_key_id());
+    let open = |aad: &[u8], info: &[u8]| {
+        hpke_decrypt(
+            ct.clone(),
+            pair.clone(),
+            court.encryption_key_id(),
+            aad.to_vec(),
+            info.to_vec(),
+            vec![],
+        )
+    };
+    assert_eq!(open(b"aad", b"").unwrap(), b"payload");
+    assert_eq!(open(b"other", b"").unwrap_err().code(), "decrypt");
+    assert_eq!(open(b"aad", b"info").unwrap_err().code(), "key_unwrap");
+    let err = hpke_encrypt(vec![0; 32], vec![], vec![]).unwrap_err();
+    assert_eq!(err.code(), "low_order_encryption_key");
+}
+
+#[test]
+fn keystores_open_with_their_passphrase_only() {
+    let keys = AgencyKeys::generate();
+    let ks = keys
+        .export_keystore("probation".into(), "pw".into(), KdfProfile::Fast)
+        .unwrap();
+    let info = keystore_info(ks.clone()).unwrap();
+    assert_eq!(
+        (info.kind, info.id.as_str()),
+        (KeystoreKind::Agency, "probation")
+    );
+    let again = AgencyKeys::from_keystore(ks.clone(), "pw".into()).unwrap();
+    assert_eq!(again.public_bundle(), keys.public_bundle());
+    let wrong = AgencyKeys::from_keystore(ks.clone(), "nope".into()).unwrap_err();
+    assert_eq!(wrong.code(), "wrong_passphrase");
+    let kind = PersonalKey::from_keystore(ks, "pw".into()).unwrap_err();
+    assert_eq!(kind.code(), "wrong_kind");
+}
