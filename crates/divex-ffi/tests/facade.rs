@@ -156,12 +156,10 @@ fn drug_test_from_provider_to_court_through_the_facade() {
     .unwrap();
     assert_eq!(sealed.recipients(), ["superior-court"]);
 
-    let dir = std::env::temp_dir().join(format!(
-        "divex-ffi-facade-{}-{}.sqlite",
-        std::process::id(),
-        hex::encode(sealed.envelope_id())
-    ));
-    let ledger = Ledger::open(dir.to_string_lossy().into_owned(), "superior-court".into()).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("court.sqlite");
+    let ledger =
+        Ledger::open(path.to_string_lossy().into_owned(), "superior-court".into()).unwrap();
     let got = open_disclosure(
         sealed.envelope(),
         w.court.clone(),
@@ -190,7 +188,6 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         ledger.verify(w.court.signing_public_key()).unwrap().entries,
         1
     );
-    let _ = std::fs::remove_file(&dir);
 
     // Each failure class with the core's code and message.
     let not_for_me = open_disclosure(
