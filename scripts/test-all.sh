@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every divex check: formatting, lints, all tests (unit, property, third-party and spec
-# vectors, attack matrix, doctests), docs, benches compile, examples run, and the Python
-# bindings (package build, pytest suite, example: scripts/test-python.sh).
+# vectors, legal scenarios, attack matrix, CLI and ledger, doctests), docs, benches compile,
+# examples, `divex demo`, the fuzz smoke, and the Python and Kotlin bindings with their
+# examples (scripts/test-python.sh, scripts/test-kotlin.sh).
 # Needs: a Rust toolchain via rustup (rust-toolchain.toml pins stable with rustfmt and clippy),
-# Python >= 3.10 with venv and pip, and ../shared/vectors beside the checkout (or
-# DIVEX_SHARED_VECTORS).
+# Python >= 3.10 with venv and pip, a JDK 17+ with Maven 3.8+, and ../shared/vectors beside the
+# checkout (or DIVEX_SHARED_VECTORS). cargo-fuzz is installed if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
