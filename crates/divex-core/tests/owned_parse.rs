@@ -1,0 +1,84 @@
+//! The move-out parsers used on the open path (`Encrypt::from_owned_value`,
+//! `Sign1::from_owned_value`) give exactly what the copying parsers give, success or error, on
+//! genuine envelopes and on every single-bit flip of one.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use divex_core::codec::{self, DecodeLimits};
+use divex_core::cose::{Encrypt, Sign1};
+use divex_core::envelope::{self, ConsentRef, Disclosure};
+use divex_core::keys::AgencyKeys;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+#[test]
+fn owned_parsers_equal_copying_parsers_under_every_bit_flip() {
+    let mut rng = ChaCha20Rng::from_seed([5; 32]);
+    let sender = AgencyKeys::generate_with_rng(&mut rng);
+    let recipients: Vec<_> = (0..3)
+        .map(|_| AgencyKeys::generate_with_rng(&mut rng).public().clone())
+        .collect();
+    let disclosure = Disclosure {
+        purpose: "cj-monitor-conditional-release".into(),
+        consent: ConsentRef {
+            id: "consent-1".into(),
+            digest: [1; 32],
+        },
+        record_type: "drug_test".into(),
+        labels: vec![],
+        notice: "part2-short".into(),
+        redacted: vec![],
+    };
+    let sealed = envelope::seal_with_rng(
+        &sender,
+        &recipients,
+        &disclosure,
+        b"payload",
+        1_790_000_000,
+        &mut rng,
+    )
+    .unwrap();
+    let limits = DecodeLimits::DEFAULT;
+    let mut compared = 0;
+    for bit in 0..sealed.len() * 8 {
+        let mut e = sealed.clone();
+        e[bit / 8] ^= 1 << (bit % 8);
+        let Ok(v) = codec::decode_with(&e, &limits) else {
+            continue;
+        };
+        for tagged in [true, false] {
+            assert_eq!(
+                Encrypt::from_owned_value(v.clone(), tagged, &limits),
+                Encrypt::from_value(&v, tagged, &limits),
+                "bit {bit}, tagged {tagged}"
+            );
+            assert_eq!(
+                Sign1::from_owned_value(v.clone(), tagged, &limits),
+                Sign1::from_value(&v, tagged, &limits),
+                "bit {bit}, tagged {tagged} (as a Sign1)"
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared > 1000);
+    // Genuine messages re-encode byte-identically through the direct encoders.
+    let v = codec::decode_with(&sealed, &limits).unwrap();
+    let msg = Encrypt::from_owned_value(v, true, &limits).unwrap();
+    assert_eq!(msg.to_bytes(), sealed);
+    let metadata = envelope::Metadata {
+        envelope_id: envelope::EnvelopeId([3; 16]),
+        issued_at: 1_790_000_000,
+        audience: recipients.iter().map(|b| b.encryption().kid()).collect(),
+        disclosure,
+    };
+    let inner = envelope::sign_inner(&sender, &metadata, &[4; 32], b"payload");
+    let v = codec::decode_with(&inner, &limits).unwrap();
+    let owned = Sign1::from_owned_value(v.clone(), true, &limits).unwrap();
+    assert_eq!(owned, Sign1::from_value(&v, true, &limits).unwrap());
+    assert_eq!(owned.to_bytes(), inner);
+    assert_eq!(owned.payload, b"payload");
+}
