@@ -2,6 +2,9 @@
 # Reproduces every table of BENCHMARKS.md in one run:
 #   scripts/bench.sh              criterion benches + the tables (target/divex-bench/tables.md)
 #   scripts/bench.sh --tables     the tables only (DIVEX_BENCH_TABLES_ONLY=1), a few minutes less
+#   Both end with the Python comparison (divex-ffi's ffi_native bench, then
+#   bindings/python/bench/bench_python.py in target/python-venv with a release build of the
+#   bindings; DIVEX_BENCH_SKIP_PYTHON=1 skips it).
 #   scripts/bench.sh --profile    instruction counts per operation with callgrind (needs valgrind;
 #                                 deterministic, unlike wall clock on a shared machine)
 # The machine description (lscpu, load, date) is printed first and saved beside the tables.
@@ -44,4 +47,15 @@ case "${1:-}" in
     cargo bench -p divex-core --bench seal_open
     ;;
 esac
+
+if [[ "${1:-}" != --profile && "${DIVEX_BENCH_SKIP_PYTHON:-0}" != 1 ]]; then
+  # Python: the facade's functions called from Rust, then the same calls through the Python
+  # bindings (release build) and python-cwt doing the same job (bindings/python/bench).
+  cargo bench -p divex-ffi --bench ffi_native
+  DIVEX_PYTHON_PROFILE=release ./scripts/python-env.sh
+  venv="${DIVEX_PYTHON_VENV:-target/python-venv}"
+  "$venv/bin/python" bindings/python/bench/bench_python.py
+  printf '\n### Python (1 KiB, one recipient)\n\n' >>"$out/tables.md"
+  cat "$out/python.md" >>"$out/tables.md"
+fi
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/machine.txt"

@@ -16,26 +16,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-python="${DIVEX_PYTHON:-python3}"
 venv="${DIVEX_PYTHON_VENV:-target/python-venv}"
-profile="${DIVEX_PYTHON_PROFILE:-dev}"
-
-step "python: virtual environment ($venv)"
-if [ ! -x "$venv/bin/python" ]; then
-    "$python" -m venv "$venv"
-fi
+./scripts/python-env.sh
 venv="$(cd "$venv" && pwd)"
-# The venv's tools first (the maturin build backend runs the `maturin` executable).
-export PATH="$venv/bin:$PATH"
-"$venv/bin/python" --version
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "maturin>=1.16,<2" "pytest>=8" "cwt>=3.3,<4"
-
-step "python: pip install ./bindings/python (cargo profile $profile)"
-# maturin is already in the environment: build without an isolated build environment.
-MATURIN_PEP517_ARGS="--profile $profile" \
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    --no-build-isolation ./bindings/python
 
 step "python: pytest bindings/python/tests"
 # Run from the repository root with the venv's pytest, so that `import divex` is the
