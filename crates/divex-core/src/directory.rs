@@ -90,8 +90,6 @@ use crate::keys::{EncryptionPublicKey, KeyError, KeyId, PublicBundle, SigningPub
 // ---------------------------------------------------------------------------------------------
 // Constants (spec/directory.md §2, §9)
 
-/// COSE header label `typ` (RFC 9596 §2); the same as [`label::TYP`].
-pub const LABEL_TYP: i64 = label::TYP;
 /// `typ` of an agency certificate.
 pub const TYP_CERTIFICATE: &str = "application/divex-certificate+cbor";
 /// `typ` of a certificate revocation.
@@ -748,7 +746,7 @@ impl AnchorKeys {
         // Distinct constant labels: insertion cannot fail.
         let _ = pm.insert(Value::from(label::ALG), Value::from(alg::ED25519));
         let _ = pm.insert(Value::from(label::KID), Value::bytes(self.kid().as_bytes()));
-        let _ = pm.insert(Value::from(LABEL_TYP), Value::from(typ));
+        let _ = pm.insert(Value::from(label::TYP), Value::from(typ));
         let protected = ProtectedHeader::new(pm);
         let tbs = cose::sig_structure(protected.as_bytes(), &[], &payload);
         let signature = self.signing.sign(&tbs).to_bytes().to_vec();
@@ -778,12 +776,74 @@ const WHAT_CERT: &str = "certificate";
 const ANCHOR_KEY_REUSED: &str = "the agency's signing key is a trust anchor's key";
 const WHAT_REV: &str = "revocation";
 
-/// A parsed, not yet verified, anchor-signed `COSE_Sign1`.
+/// One type of anchor-signed document: how errors name it, its `typ`, its size limit.
+struct DocumentKind {
+    what: &'static str,
+    typ: &'static str,
+    max: usize,
+}
+
+const CERTIFICATE: DocumentKind = DocumentKind {
+    what: WHAT_CERT,
+    typ: TYP_CERTIFICATE,
+    max: MAX_CERTIFICATE_BYTES,
+};
+
+const REVOCATION: DocumentKind = DocumentKind {
+    what: WHAT_REV,
+    typ: TYP_REVOCATION,
+    max: MAX_REVOCATION_BYTES,
+};
+
+/// The envelope of an anchor-signed document (spec/directory.md §2), parsed and kept with its
+/// exact bytes; its signature is checked by [`SignedDocument::verify`].
+#[derive(Clone)]
 struct SignedDocument {
+    bytes: Vec<u8>,
     issuer: KeyId,
     tbs: Vec<u8>,
     signature: [u8; 64],
-    payload: Vec<u8>,
+}
+
+/// A document type carried in a [`SignedDocument`]: certificates and revocations.
+trait Signed: Sized {
+    const KIND: DocumentKind;
+
+    /// Step 6 of spec/directory.md §6: the payload's schema and field rules.
+    fn from_payload(doc: SignedDocument, payload: &[u8]) -> Result<Self, DirectoryError>;
+
+    /// Steps 1-3 and 6, without the signature (`from_bytes` of each type).
+    fn parse(bytes: &[u8]) -> Result<Self, DirectoryError> {
+        let (doc, payload) = SignedDocument::parse(bytes, &Self::KIND)?;
+        Self::from_payload(doc, &payload)
+    }
+
+    /// Steps 1-6 in order: structure, then the issuing anchor among `anchors` and its
+    /// signature, and only then the payload.
+    fn parse_verified(
+        bytes: &[u8],
+        anchors: &BTreeMap<KeyId, TrustAnchor>,
+    ) -> Result<Self, DirectoryError> {
+        let what = Self::KIND.what;
+        let (doc, payload) = SignedDocument::parse(bytes, &Self::KIND)?;
+        let anchor = anchors
+            .get(&doc.issuer)
+            .ok_or(DirectoryError::UnknownAnchor {
+                what,
+                kid: doc.issuer,
+            })?;
+        doc.verify(anchor, what)?;
+        Self::from_payload(doc, &payload)
+    }
+}
+
+/// The payload of a signed document, decoded into its wire struct under the signed limits.
+fn decode_payload<W: serde::de::DeserializeOwned + serde::Serialize>(
+    payload: &[u8],
+    what: &'static str,
+) -> Result<W, DirectoryError> {
+    codec::from_slice_with(payload, &SIGNED_LIMITS)
+        .map_err(|source| DirectoryError::Malformed { what, source })
 }
 
 fn typ_name(typ: Option<&str>) -> &'static str {
@@ -795,96 +855,88 @@ fn typ_name(typ: Option<&str>) -> &'static str {
     }
 }
 
-/// Steps 1-3 of spec/directory.md §6: size, strict decode, COSE_Sign1 profile with `typ`.
-fn parse_signed(
-    bytes: &[u8],
-    what: &'static str,
-    typ: &'static str,
-    max: usize,
-) -> Result<SignedDocument, DirectoryError> {
-    if bytes.len() > max {
-        return Err(DirectoryError::TooLarge {
-            what,
-            size: bytes.len(),
-            limit: max,
-        });
-    }
-    let limits = DecodeLimits {
-        max_input: max,
-        ..SIGNED_LIMITS
-    };
-    let v = codec::decode_with(bytes, &limits)
-        .map_err(|source| DirectoryError::Malformed { what, source })?;
-    let structure = |reason| DirectoryError::Structure { what, reason };
-    let sign1 = Sign1::from_value(&v, true, &limits).map_err(|e| match e {
-        cose::CoseError::Codec(source) => DirectoryError::Malformed { what, source },
-        cose::CoseError::Structure(reason) => structure(reason),
-        _ => structure("not a COSE_Sign1"),
-    })?;
-    let p = sign1.protected.map();
-    // The type first: a revocation given where a certificate is expected says so.
-    let found = p.get_label(LABEL_TYP).and_then(Value::as_text);
-    if found != Some(typ) {
-        let expected = if typ == TYP_CERTIFICATE {
-            "an agency certificate"
-        } else {
-            "a certificate revocation"
-        };
-        return Err(DirectoryError::WrongType {
-            expected,
-            found: typ_name(found),
-        });
-    }
-    match p.get_label(label::ALG).and_then(Value::as_i64) {
-        Some(alg::ED25519) => {}
-        _ => return Err(structure("alg must be Ed25519 (-19)")),
-    }
-    for k in p.keys() {
-        if !matches!(k.as_i64(), Some(label::ALG | label::KID | LABEL_TYP)) {
-            return Err(structure(
-                "the protected header may carry only alg (1), kid (4) and typ (16)",
-            ));
+impl SignedDocument {
+    /// Steps 1-3 of spec/directory.md §6: size, strict decode, COSE_Sign1 profile with `typ`.
+    /// Returns the document and its payload.
+    fn parse(
+        bytes: &[u8],
+        kind: &DocumentKind,
+    ) -> Result<(SignedDocument, Vec<u8>), DirectoryError> {
+        let DocumentKind { what, typ, max } = *kind;
+        if bytes.len() > max {
+            return Err(DirectoryError::TooLarge {
+                what,
+                size: bytes.len(),
+                limit: max,
+            });
         }
+        let limits = DecodeLimits {
+            max_input: max,
+            ..SIGNED_LIMITS
+        };
+        let v = codec::decode_with(bytes, &limits)
+            .map_err(|source| DirectoryError::Malformed { what, source })?;
+        let structure = |reason| DirectoryError::Structure { what, reason };
+        let sign1 = Sign1::from_value(&v, true, &limits).map_err(|e| match e {
+            cose::CoseError::Codec(source) => DirectoryError::Malformed { what, source },
+            cose::CoseError::Structure(reason) => structure(reason),
+            _ => structure("not a COSE_Sign1"),
+        })?;
+        let p = sign1.protected.map();
+        // The type first: a revocation given where a certificate is expected says so.
+        let found = p.get_label(label::TYP).and_then(Value::as_text);
+        if found != Some(typ) {
+            return Err(DirectoryError::WrongType {
+                expected: typ_name(Some(typ)),
+                found: typ_name(found),
+            });
+        }
+        match p.get_label(label::ALG).and_then(Value::as_i64) {
+            Some(alg::ED25519) => {}
+            _ => return Err(structure("alg must be Ed25519 (-19)")),
+        }
+        for k in p.keys() {
+            if !matches!(k.as_i64(), Some(label::ALG | label::KID | label::TYP)) {
+                return Err(structure(
+                    "the protected header may carry only alg (1), kid (4) and typ (16)",
+                ));
+            }
+        }
+        if !sign1.unprotected.is_empty() {
+            return Err(structure("the unprotected header must be empty"));
+        }
+        let issuer = p
+            .get_label(label::KID)
+            .and_then(Value::as_bytes)
+            .and_then(|b| KeyId::from_bytes(b).ok())
+            .ok_or(structure("kid must be a 16-byte byte string"))?;
+        let signature: [u8; 64] = sign1
+            .signature
+            .as_slice()
+            .try_into()
+            .map_err(|_| structure("the signature must be 64 bytes"))?;
+        let doc = SignedDocument {
+            bytes: bytes.to_vec(),
+            issuer,
+            tbs: sign1.to_be_signed(&[]),
+            signature,
+        };
+        Ok((doc, sign1.payload))
     }
-    if !sign1.unprotected.is_empty() {
-        return Err(structure("the unprotected header must be empty"));
-    }
-    let issuer = p
-        .get_label(label::KID)
-        .and_then(Value::as_bytes)
-        .and_then(|b| KeyId::from_bytes(b).ok())
-        .ok_or(structure("kid must be a 16-byte byte string"))?;
-    let signature: [u8; 64] = sign1
-        .signature
-        .as_slice()
-        .try_into()
-        .map_err(|_| structure("the signature must be 64 bytes"))?;
-    Ok(SignedDocument {
-        issuer,
-        tbs: sign1.to_be_signed(&[]),
-        signature,
-        payload: sign1.payload,
-    })
-}
 
-/// Steps 4-5 of spec/directory.md §6: the anchor is known and its signature verifies.
-fn verify_signed(
-    doc_issuer: &KeyId,
-    tbs: &[u8],
-    signature: &[u8; 64],
-    anchor: &TrustAnchor,
-    what: &'static str,
-) -> Result<(), DirectoryError> {
-    if anchor.kid() != *doc_issuer {
-        return Err(DirectoryError::UnknownAnchor {
-            what,
-            kid: *doc_issuer,
-        });
+    /// Steps 4-5 of spec/directory.md §6: `anchor` is the issuer and its signature verifies.
+    fn verify(&self, anchor: &TrustAnchor, what: &'static str) -> Result<(), DirectoryError> {
+        if anchor.kid() != self.issuer {
+            return Err(DirectoryError::UnknownAnchor {
+                what,
+                kid: self.issuer,
+            });
+        }
+        anchor
+            .key
+            .verify(&self.tbs, &self.signature)
+            .map_err(|_| DirectoryError::BadSignature { what })
     }
-    anchor
-        .key
-        .verify(tbs, signature)
-        .map_err(|_| DirectoryError::BadSignature { what })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -975,10 +1027,7 @@ impl CertificateWire {
 /// [`Directory`] returns has been verified.
 #[derive(Clone)]
 pub struct AgencyCertificate {
-    bytes: Vec<u8>,
-    issuer: KeyId,
-    tbs: Vec<u8>,
-    signature: [u8; 64],
+    doc: SignedDocument,
     serial: Serial,
     agency_id: String,
     name: String,
@@ -989,32 +1038,14 @@ pub struct AgencyCertificate {
     not_after: u64,
 }
 
-impl AgencyCertificate {
-    /// Parses a certificate strictly (spec/directory.md §6 steps 1-3 and 6): size, strict
-    /// CBOR, `COSE_Sign1` profile with the certificate `typ`, payload schema, field rules and
-    /// key validation (weak and low-order keys refused). The signature is **not** checked.
-    pub fn from_bytes(bytes: &[u8]) -> Result<AgencyCertificate, DirectoryError> {
-        let doc = parse_signed(bytes, WHAT_CERT, TYP_CERTIFICATE, MAX_CERTIFICATE_BYTES)?;
-        Self::from_document(bytes, doc)
-    }
+impl Signed for AgencyCertificate {
+    const KIND: DocumentKind = CERTIFICATE;
 
-    fn from_document(
-        bytes: &[u8],
-        doc: SignedDocument,
-    ) -> Result<AgencyCertificate, DirectoryError> {
-        let wire: CertificateWire =
-            codec::from_slice_with(&doc.payload, &SIGNED_LIMITS).map_err(|source| {
-                DirectoryError::Malformed {
-                    what: WHAT_CERT,
-                    source,
-                }
-            })?;
+    fn from_payload(doc: SignedDocument, payload: &[u8]) -> Result<Self, DirectoryError> {
+        let wire: CertificateWire = decode_payload(payload, WHAT_CERT)?;
         let keys = wire.validate()?;
         Ok(AgencyCertificate {
-            bytes: bytes.to_vec(),
-            issuer: doc.issuer,
-            tbs: doc.tbs,
-            signature: doc.signature,
+            doc,
             serial: Serial(wire.serial),
             agency_id: wire.agency_id,
             name: wire.name,
@@ -1025,26 +1056,35 @@ impl AgencyCertificate {
             not_after: wire.not_after,
         })
     }
+}
+
+impl AgencyCertificate {
+    /// Parses a certificate strictly (spec/directory.md §6 steps 1-3 and 6): size, strict
+    /// CBOR, `COSE_Sign1` profile with the certificate `typ`, payload schema, field rules and
+    /// key validation (weak and low-order keys refused). The signature is **not** checked.
+    pub fn from_bytes(bytes: &[u8]) -> Result<AgencyCertificate, DirectoryError> {
+        Self::parse(bytes)
+    }
 
     /// Verifies the anchor's signature (`verify_strict`). Fails with
     /// [`DirectoryError::UnknownAnchor`] if `anchor` is not the issuer named in the `kid`.
     pub fn verify(&self, anchor: &TrustAnchor) -> Result<(), DirectoryError> {
-        verify_signed(&self.issuer, &self.tbs, &self.signature, anchor, WHAT_CERT)
+        self.doc.verify(anchor, WHAT_CERT)
     }
 
     /// The exact signed bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.doc.bytes
     }
 
     /// A copy of the exact signed bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.bytes.clone()
+        self.doc.bytes.clone()
     }
 
     /// Key id of the anchor that signed it.
     pub fn issuer(&self) -> KeyId {
-        self.issuer
+        self.doc.issuer
     }
 
     /// The serial number.
@@ -1105,14 +1145,14 @@ impl AgencyCertificate {
     }
 
     fn key(&self) -> CertKey {
-        (self.issuer, self.serial)
+        (self.doc.issuer, self.serial)
     }
 }
 
 impl PartialEq for AgencyCertificate {
     fn eq(&self, other: &Self) -> bool {
         // Every field is a function of the bytes.
-        self.bytes == other.bytes
+        self.doc.bytes == other.doc.bytes
     }
 }
 impl Eq for AgencyCertificate {}
@@ -1120,7 +1160,7 @@ impl Eq for AgencyCertificate {}
 impl fmt::Debug for AgencyCertificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AgencyCertificate")
-            .field("issuer", &self.issuer)
+            .field("issuer", &self.doc.issuer)
             .field("serial", &self.serial)
             .field("agency_id", &self.agency_id)
             .field("name", &self.name)
@@ -1165,65 +1205,53 @@ impl RevocationWire {
 /// [`Directory::add_revocation`] does.
 #[derive(Clone)]
 pub struct CertificateRevocation {
-    bytes: Vec<u8>,
-    issuer: KeyId,
-    tbs: Vec<u8>,
-    signature: [u8; 64],
+    doc: SignedDocument,
     serial: Serial,
     revoked_at: u64,
     reason: String,
+}
+
+impl Signed for CertificateRevocation {
+    const KIND: DocumentKind = REVOCATION;
+
+    fn from_payload(doc: SignedDocument, payload: &[u8]) -> Result<Self, DirectoryError> {
+        let wire: RevocationWire = decode_payload(payload, WHAT_REV)?;
+        wire.validate()?;
+        Ok(CertificateRevocation {
+            doc,
+            serial: Serial(wire.serial),
+            revoked_at: wire.revoked_at,
+            reason: wire.reason,
+        })
+    }
 }
 
 impl CertificateRevocation {
     /// Parses a revocation strictly (structure, `typ`, payload schema, reason token). The
     /// signature is **not** checked.
     pub fn from_bytes(bytes: &[u8]) -> Result<CertificateRevocation, DirectoryError> {
-        let doc = parse_signed(bytes, WHAT_REV, TYP_REVOCATION, MAX_REVOCATION_BYTES)?;
-        Self::from_document(bytes, doc)
-    }
-
-    fn from_document(
-        bytes: &[u8],
-        doc: SignedDocument,
-    ) -> Result<CertificateRevocation, DirectoryError> {
-        let wire: RevocationWire =
-            codec::from_slice_with(&doc.payload, &SIGNED_LIMITS).map_err(|source| {
-                DirectoryError::Malformed {
-                    what: WHAT_REV,
-                    source,
-                }
-            })?;
-        wire.validate()?;
-        Ok(CertificateRevocation {
-            bytes: bytes.to_vec(),
-            issuer: doc.issuer,
-            tbs: doc.tbs,
-            signature: doc.signature,
-            serial: Serial(wire.serial),
-            revoked_at: wire.revoked_at,
-            reason: wire.reason,
-        })
+        Self::parse(bytes)
     }
 
     /// Verifies the anchor's signature; [`DirectoryError::UnknownAnchor`] if `anchor` is not
     /// the signer named in the `kid`.
     pub fn verify(&self, anchor: &TrustAnchor) -> Result<(), DirectoryError> {
-        verify_signed(&self.issuer, &self.tbs, &self.signature, anchor, WHAT_REV)
+        self.doc.verify(anchor, WHAT_REV)
     }
 
     /// The exact signed bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.doc.bytes
     }
 
     /// A copy of the exact signed bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.bytes.clone()
+        self.doc.bytes.clone()
     }
 
     /// Key id of the anchor that signed it (only that anchor's certificates are affected).
     pub fn issuer(&self) -> KeyId {
-        self.issuer
+        self.doc.issuer
     }
 
     /// The revoked certificate's serial.
@@ -1249,7 +1277,7 @@ impl CertificateRevocation {
 
 impl PartialEq for CertificateRevocation {
     fn eq(&self, other: &Self) -> bool {
-        self.bytes == other.bytes
+        self.doc.bytes == other.doc.bytes
     }
 }
 impl Eq for CertificateRevocation {}
@@ -1257,7 +1285,7 @@ impl Eq for CertificateRevocation {}
 impl fmt::Debug for CertificateRevocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CertificateRevocation")
-            .field("issuer", &self.issuer)
+            .field("issuer", &self.doc.issuer)
             .field("serial", &self.serial)
             .field("revoked_at", &self.revoked_at)
             .field("reason", &self.reason)
@@ -1375,16 +1403,7 @@ impl Directory {
     /// id certified by no other anchor). Adding identical bytes again is a no-op. Expired
     /// certificates are accepted (they are kept for listing and never resolve).
     pub fn add_certificate(&mut self, bytes: &[u8]) -> Result<(), DirectoryError> {
-        let doc = parse_signed(bytes, WHAT_CERT, TYP_CERTIFICATE, MAX_CERTIFICATE_BYTES)?;
-        let anchor = self
-            .anchors
-            .get(&doc.issuer)
-            .ok_or(DirectoryError::UnknownAnchor {
-                what: WHAT_CERT,
-                kid: doc.issuer,
-            })?;
-        verify_signed(&doc.issuer, &doc.tbs, &doc.signature, anchor, WHAT_CERT)?;
-        let cert = AgencyCertificate::from_document(bytes, doc)?;
+        let cert = AgencyCertificate::parse_verified(bytes, &self.anchors)?;
         self.insert_certificate(cert)
     }
 
@@ -1419,15 +1438,15 @@ impl Directory {
         // A signing key must never double as an encryption key id and vice versa; kids are
         // domain-separated, so only the same-index checks above are needed.
         if let Some(first) = self.by_agency.get(&cert.agency_id).and_then(|v| v.first())
-            && first.0 != cert.issuer
+            && first.0 != cert.doc.issuer
         {
             return Err(DirectoryError::AgencyConflict {
                 agency_id: cert.agency_id.clone(),
                 anchor: first.0,
             });
         }
-        self.reserve(WHAT_CERT, cert.bytes.len())?;
-        self.size += cert.bytes.len() + ITEM_OVERHEAD;
+        self.reserve(WHAT_CERT, cert.doc.bytes.len())?;
+        self.size += cert.doc.bytes.len() + ITEM_OVERHEAD;
         self.entries += 1;
         self.by_signing.entry(sk).or_default().push(key);
         self.by_encryption.entry(ek).or_default().push(key);
@@ -1443,30 +1462,21 @@ impl Directory {
     /// that anchor's certificate with the same serial, whether that certificate is already
     /// present or arrives later. Adding identical bytes again is a no-op.
     pub fn add_revocation(&mut self, bytes: &[u8]) -> Result<(), DirectoryError> {
-        let doc = parse_signed(bytes, WHAT_REV, TYP_REVOCATION, MAX_REVOCATION_BYTES)?;
-        let anchor = self
-            .anchors
-            .get(&doc.issuer)
-            .ok_or(DirectoryError::UnknownAnchor {
-                what: WHAT_REV,
-                kid: doc.issuer,
-            })?;
-        verify_signed(&doc.issuer, &doc.tbs, &doc.signature, anchor, WHAT_REV)?;
-        let rev = CertificateRevocation::from_document(bytes, doc)?;
+        let rev = CertificateRevocation::parse_verified(bytes, &self.anchors)?;
         self.insert_revocation(rev)
     }
 
     fn insert_revocation(&mut self, rev: CertificateRevocation) -> Result<(), DirectoryError> {
-        let key = (rev.issuer, rev.serial);
+        let key = (rev.doc.issuer, rev.serial);
         if self.revocations.get(&key).is_some_and(|v| v.contains(&rev)) {
             return Ok(());
         }
-        self.reserve(WHAT_REV, rev.bytes.len())?;
-        self.size += rev.bytes.len() + ITEM_OVERHEAD;
+        self.reserve(WHAT_REV, rev.doc.bytes.len())?;
+        self.size += rev.doc.bytes.len() + ITEM_OVERHEAD;
         self.entries += 1;
         let list = self.revocations.entry(key).or_default();
         list.push(rev);
-        list.sort_by(|a, b| (a.revoked_at, &a.bytes).cmp(&(b.revoked_at, &b.bytes)));
+        list.sort_by(|a, b| (a.revoked_at, &a.doc.bytes).cmp(&(b.revoked_at, &b.doc.bytes)));
         Ok(())
     }
 
@@ -1481,10 +1491,10 @@ impl Directory {
     pub fn check(&self, cert: &AgencyCertificate, now: u64) -> Result<(), DirectoryError> {
         let anchor = self
             .anchors
-            .get(&cert.issuer)
+            .get(&cert.doc.issuer)
             .ok_or(DirectoryError::UnknownAnchor {
                 what: WHAT_CERT,
-                kid: cert.issuer,
+                kid: cert.doc.issuer,
             })?;
         if self.certificates.get(&cert.key()) != Some(cert) {
             // Not one this directory verified: verify before answering.
@@ -1773,7 +1783,7 @@ impl Bundle {
                 .and_then(|s| {
                     s.protected
                         .map()
-                        .get_label(LABEL_TYP)
+                        .get_label(label::TYP)
                         .and_then(Value::as_text)
                         .map(str::to_owned)
                 }),
@@ -1949,7 +1959,7 @@ mod tests {
             .unwrap();
         m.insert(Value::from(label::KID), Value::bytes(a.kid().as_bytes()))
             .unwrap();
-        m.insert(Value::from(LABEL_TYP), Value::from(typ)).unwrap();
+        m.insert(Value::from(label::TYP), Value::from(typ)).unwrap();
         m
     }
 
@@ -2257,7 +2267,7 @@ mod tests {
         // The typ as an integer (a CoAP content format) is not ours either.
         let mut int_typ = Map::new();
         for (k, v) in standard_protected(&a, TYP_CERTIFICATE).iter() {
-            let v = if k.as_i64() == Some(LABEL_TYP) {
+            let v = if k.as_i64() == Some(label::TYP) {
                 Value::from(60u64)
             } else {
                 v.clone()

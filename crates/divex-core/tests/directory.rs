@@ -13,8 +13,8 @@ use divex_core::codec::{self, Map, Value};
 use divex_core::cose::{self, ProtectedHeader, Sign1, alg, label};
 use divex_core::directory::{
     AgencyCertificate, AnchorKeys, CertificateRequest, CertificateRevocation, Directory,
-    DirectoryError, LABEL_TYP, MAX_CERTIFICATE_BYTES, MAX_DIRECTORY_BYTES, Role, Serial,
-    TYP_CERTIFICATE, TYP_REVOCATION, TrustAnchor,
+    DirectoryError, MAX_CERTIFICATE_BYTES, MAX_DIRECTORY_BYTES, Role, Serial, TYP_CERTIFICATE,
+    TYP_REVOCATION, TrustAnchor,
 };
 use divex_core::envelope::{self, ConsentRef, Disclosure, OpenError, ResolveError, SenderResolver};
 use divex_core::keys::{AgencyKeys, KeyError, PublicBundle};
@@ -97,7 +97,7 @@ fn forge(key: &SigningKey, kid: &[u8], typ: &str, payload: &[u8]) -> Vec<u8> {
         .unwrap();
     m.insert(Value::from(label::KID), Value::bytes(kid))
         .unwrap();
-    m.insert(Value::from(LABEL_TYP), Value::from(typ)).unwrap();
+    m.insert(Value::from(label::TYP), Value::from(typ)).unwrap();
     let protected = ProtectedHeader::new(m);
     let signature = key
         .sign(&cose::sig_structure(protected.as_bytes(), &[], payload))
