@@ -59,8 +59,10 @@ OUT = REPO / "target" / "divex-bench"
 
 
 class World:
-    """The world of ``crates/divex-ffi/benches/ffi_native.rs``: an anchor, a treatment
-    provider and a court, and the provider's PC 1000 consent to disclose progress reports."""
+    """The world of ``crates/divex-ffi/tests/common/mod.rs``, which the native bench uses: an
+    anchor, a treatment provider, a court and probation, and the participant's PC 1000 consent
+    (provider → court and probation; attendance, drug tests, progress reports), referenced
+    rather than attached."""
 
     def __init__(self) -> None:
         anchor = divex.AnchorKeys.generate("County Justice IT")
@@ -70,6 +72,7 @@ class World:
         for agency_id, role, part2 in [
             ("treatment-provider", "treatment_provider", True),
             ("superior-court", "court", False),
+            ("probation", "probation", False),
         ]:
             keys = divex.AgencyKeys.generate()
             self.directory.add_certificate(
@@ -79,8 +82,8 @@ class World:
                     roles=[role],
                     part2_program=part2,
                     public_bundle=keys.public_bundle,
-                    not_before=T0 - 365 * DAY,
-                    not_after=T0 + 3 * 365 * DAY,
+                    not_before=T0 - DAY,
+                    not_after=T0 + 365 * DAY,
                 )
             )
             self.keys[agency_id] = keys
@@ -94,19 +97,19 @@ class World:
             "regulatory_basis": ["42CFRPart2", "CA-PC-1000"],
             "subject": {"name": self.subject.name, "date_of_birth": self.subject.date_of_birth},
             "disclosers": [{"agency": "treatment-provider"}],
-            "recipients": [{"agency": "superior-court"}],
+            "recipients": [{"agency": "superior-court"}, {"role": "probation"}],
             "purposes": [PURPOSE],
             "information": {
                 "record_types": ["attendance", "drug_test", "progress_report"],
                 "tiers": ["t1", "t2"],
                 "description": "attendance, drug tests and progress",
             },
-            "effective": T0 - 30 * DAY,
-            "expiry": {"date": T0 + 540 * DAY, "event": {"case_ref": "CR-2026-001234"}},
-            "revocation": {"revocable_after": {"event": {"case_ref": "CR-2026-001234"}}},
+            "effective": T0 - DAY,
+            "expiry": {"date": T0 + 300 * DAY, "event": {"case_ref": "CR-1"}},
+            "revocation": {"revocable_after": {"event": {"case_ref": "CR-1"}}},
             "redisclosure": "cj_official_duties_only",
             "notice": {"form": "short", "attach_consent": False},
-            "case": {"case_ref": "CR-2026-001234", "authority": "superior-court"},
+            "case": {"case_ref": "CR-1", "authority": "superior-court"},
             "signers": [
                 {
                     "capacity": "patient",
@@ -122,7 +125,7 @@ class World:
                     "agency_id": "treatment-provider",
                 },
             ],
-            "signed_at": T0 - 30 * DAY,
+            "signed_at": T0 - DAY,
         }
         signed = divex.sign_consent(directive, agencies=[provider], people=[patient])
         self.provider_consents = divex.ConsentSet()

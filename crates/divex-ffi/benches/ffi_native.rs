@@ -24,86 +24,31 @@ use std::sync::Arc;
 
 use divex_ffi::*;
 
-const DAY: u64 = 86_400;
-const T0: u64 = 1_790_000_000;
-const PURPOSE: &str = "cj-monitor-conditional-release";
-const CONSENT_ID: &str = "c-pc1000-0001";
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::*;
+
 /// The encoded size of the benchmark record (the issue's 1 KiB payload).
 const RECORD_SIZE: usize = 1024;
 const BATCHES: usize = 31;
 const BATCH_NS: f64 = 10e6;
 const WARM_UP_NS: u128 = 60_000_000;
 
-struct World {
-    directory: Arc<Directory>,
-    provider: Arc<AgencyKeys>,
-    court: Arc<AgencyKeys>,
-    consents: Arc<ConsentSet>,
-}
-
-fn world() -> World {
-    let anchor = AnchorKeys::generate("County Justice IT".into()).unwrap();
-    let directory = Directory::new();
-    directory.add_anchor(anchor.trust_anchor()).unwrap();
-    let agency = |id: &str, role: &str, part2: bool| {
-        let keys = AgencyKeys::generate();
-        let cert = anchor
-            .issue_certificate(CertificateRequest {
-                agency_id: id.into(),
-                name: id.into(),
-                roles: vec![role.into()],
-                part2_program: part2,
-                public_bundle: keys.public_bundle(),
-                not_before: T0 - 365 * DAY,
-                not_after: T0 + 3 * 365 * DAY,
-            })
-            .unwrap();
-        directory.add_certificate(cert).unwrap();
-        keys
-    };
-    let provider = agency("treatment-provider", "treatment_provider", true);
-    let court = agency("superior-court", "court", false);
-    let patient = PersonalKey::generate();
-    let directive = serde_json::json!({
-        "id": CONSENT_ID,
-        "version": 1,
-        "regime": "part2_2_35",
-        "regulatory_basis": ["42CFRPart2", "CA-PC-1000"],
-        "subject": {"name": "Jordan Avery Reyes", "date_of_birth": "1994-03-14"},
-        "disclosers": [{"agency": "treatment-provider"}],
-        "recipients": [{"agency": "superior-court"}],
-        "purposes": [PURPOSE],
-        "information": {
-            "record_types": ["attendance", "drug_test", "progress_report"],
-            "tiers": ["t1", "t2"],
-            "description": "attendance, drug tests and progress",
-        },
-        "effective": T0 - 30 * DAY,
-        "expiry": {"date": T0 + 540 * DAY, "event": {"case_ref": "CR-2026-001234"}},
-        "revocation": {"revocable_after": {"event": {"case_ref": "CR-2026-001234"}}},
-        "redisclosure": "cj_official_duties_only",
-        "notice": {"form": "short", "attach_consent": false},
-        "case": {"case_ref": "CR-2026-001234", "authority": "superior-court"},
-        "signers": [
-            {"capacity": "patient", "name": "Jordan Avery Reyes", "method": "electronic",
-             "key": hex::encode(patient.public_key())},
-            {"capacity": "witnessing_agency", "name": "Treatment Provider", "method": "electronic",
-             "key": hex::encode(provider.signing_public_key()), "agency_id": "treatment-provider"},
-        ],
-        "signed_at": T0 - 30 * DAY,
-    });
-    let signed =
-        sign_consent(directive.to_string(), vec![provider.clone()], vec![patient]).unwrap();
+/// The shared test world with the consent, referenced rather than attached (a 1 KiB payload),
+/// held by the provider.
+fn consents(w: &World) -> Arc<ConsentSet> {
+    let signed = sign_consent(
+        consent_json(w, false),
+        vec![w.provider.clone()],
+        vec![w.patient.clone()],
+    )
+    .unwrap();
     let consents = ConsentSet::new();
     consents
-        .import_consent(signed, directory.clone(), T0)
+        .import_consent(signed, w.directory.clone(), T0)
         .unwrap();
-    World {
-        directory,
-        provider,
-        court,
-        consents,
-    }
+    consents
 }
 
 /// A progress report whose encoding is exactly `RECORD_SIZE` bytes: the engagement summary is
@@ -137,20 +82,6 @@ fn record() -> Arc<Record> {
             return build(text);
         }
         want = want + RECORD_SIZE - len;
-    }
-}
-
-fn request() -> SealRequest {
-    SealRequest {
-        recipients: vec!["superior-court".into()],
-        subject: Subject {
-            name: "Jordan Avery Reyes".into(),
-            date_of_birth: "1994-03-14".into(),
-        },
-        purpose: PURPOSE.into(),
-        consent_id: CONSENT_ID.into(),
-        minimum_necessary: MinimumNecessary::Refuse,
-        consent_copy: ConsentCopy::Reference,
     }
 }
 
@@ -201,22 +132,23 @@ fn measure(ops: &mut [Op<'_>]) -> Vec<f64> {
 fn main() {
     // `cargo bench` passes `--bench`; a filter or `--list` from the harness is not supported.
     let w = world();
+    let provider_consents = consents(&w);
     let record = record();
     assert_eq!(record.to_bytes().len(), RECORD_SIZE);
     let seal = || {
         seal_disclosure(
             w.provider.clone(),
             w.directory.clone(),
-            w.consents.clone(),
+            provider_consents.clone(),
             record.clone(),
-            request(),
+            request(&["superior-court"], ConsentCopy::Reference),
             T0,
         )
         .unwrap()
     };
     let sealed = seal().envelope();
     let court_consents = ConsentSet::new();
-    for c in w.consents.consents() {
+    for c in provider_consents.consents() {
         court_consents
             .import_consent(c.consent, w.directory.clone(), T0)
             .unwrap();

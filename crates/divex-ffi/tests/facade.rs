@@ -14,97 +14,9 @@ use std::sync::Arc;
 
 use divex_ffi::*;
 
-const DAY: u64 = 86_400;
-const T0: u64 = 1_790_000_000;
-const PURPOSE: &str = "cj-monitor-conditional-release";
+mod common;
 
-struct World {
-    directory: Arc<Directory>,
-    provider: Arc<AgencyKeys>,
-    court: Arc<AgencyKeys>,
-    probation: Arc<AgencyKeys>,
-    patient: Arc<PersonalKey>,
-}
-
-fn world() -> World {
-    let anchor = AnchorKeys::generate("County Justice IT".into()).unwrap();
-    let directory = Directory::new();
-    directory.add_anchor(anchor.trust_anchor()).unwrap();
-    let agency = |id: &str, role: &str, part2: bool| {
-        let keys = AgencyKeys::generate();
-        let cert = anchor
-            .issue_certificate(CertificateRequest {
-                agency_id: id.into(),
-                name: id.into(),
-                roles: vec![role.into()],
-                part2_program: part2,
-                public_bundle: keys.public_bundle(),
-                not_before: T0 - DAY,
-                not_after: T0 + 365 * DAY,
-            })
-            .unwrap();
-        let info = directory.add_certificate(cert).unwrap();
-        assert_eq!(info.agency_id, id);
-        keys
-    };
-    World {
-        provider: agency("treatment-provider", "treatment_provider", true),
-        court: agency("superior-court", "court", false),
-        probation: agency("probation", "probation", false),
-        directory,
-        patient: PersonalKey::generate(),
-    }
-}
-
-fn consent_json(w: &World) -> String {
-    serde_json::json!({
-        "id": "c-pc1000-0001",
-        "version": 1,
-        "regime": "part2_2_35",
-        "regulatory_basis": ["42CFRPart2", "CA-PC-1000"],
-        "subject": {"name": "Jordan Avery Reyes", "date_of_birth": "1994-03-14"},
-        "disclosers": [{"agency": "treatment-provider"}],
-        "recipients": [{"agency": "superior-court"}, {"role": "probation"}],
-        "purposes": [PURPOSE],
-        "information": {
-            "record_types": ["attendance", "drug_test"],
-            "tiers": ["t1", "t2"],
-            "description": "attendance and drug tests",
-        },
-        "effective": T0 - DAY,
-        "expiry": {"date": T0 + 300 * DAY, "event": {"case_ref": "CR-1"}},
-        "revocation": {"revocable_after": {"event": {"case_ref": "CR-1"}}},
-        "redisclosure": "cj_official_duties_only",
-        "notice": {"form": "short", "attach_consent": true},
-        "case": {"case_ref": "CR-1", "authority": "superior-court"},
-        "signers": [
-            {"capacity": "patient", "name": "Jordan Avery Reyes", "method": "electronic",
-             "key": hex::encode(w.patient.public_key())},
-            {"capacity": "witnessing_agency", "name": "Treatment Provider", "method": "electronic",
-             "key": hex::encode(w.provider.signing_public_key()), "agency_id": "treatment-provider"},
-        ],
-        "signed_at": T0 - DAY,
-    })
-    .to_string()
-}
-
-fn subject() -> Subject {
-    Subject {
-        name: "Jordan Avery Reyes".into(),
-        date_of_birth: "1994-03-14".into(),
-    }
-}
-
-fn request(recipients: &[&str]) -> SealRequest {
-    SealRequest {
-        recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
-        subject: subject(),
-        purpose: PURPOSE.into(),
-        consent_id: "c-pc1000-0001".into(),
-        minimum_necessary: MinimumNecessary::Refuse,
-        consent_copy: ConsentCopy::Attach,
-    }
-}
+use common::*;
 
 fn drug_test() -> Arc<Record> {
     Record::drug_test(
@@ -127,7 +39,7 @@ fn drug_test() -> Arc<Record> {
 fn drug_test_from_provider_to_court_through_the_facade() {
     let w = world();
     let signed = sign_consent(
-        consent_json(&w),
+        consent_json(&w, true),
         vec![w.provider.clone()],
         vec![w.patient.clone()],
     )
@@ -150,7 +62,7 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         w.directory.clone(),
         consents.clone(),
         record.clone(),
-        request(&["superior-court"]),
+        request(&["superior-court"], ConsentCopy::Attach),
         T0,
     )
     .unwrap();
@@ -219,7 +131,7 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         w.directory.clone(),
         consents,
         clinical,
-        request(&["superior-court"]),
+        request(&["superior-court"], ConsentCopy::Attach),
         T0,
     )
     .unwrap_err();
@@ -229,7 +141,7 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         "{denied:?}"
     );
     let unknown = sign_consent(
-        consent_json(&w).replacen("\"version\"", "\"colour\":\"blue\",\"version\"", 1),
+        consent_json(&w, true).replacen("\"version\"", "\"colour\":\"blue\",\"version\"", 1),
         vec![w.provider.clone()],
         vec![w.patient.clone()],
     )
