@@ -34,12 +34,9 @@ use divex_core::consent::{
     CaseEvent, DispositionOutcome, RevocationStatement, SignedConsent, VerifiedConsent,
 };
 use divex_core::cose::{self, TAG_ENCRYPT, TAG_SIGN, TAG_SIGN1};
-use divex_core::directory::{
-    AgencyCertificate, AnchorKeys, CertificateRequest, CertificateRevocation, Directory,
-    TrustAnchor,
-};
+use divex_core::directory::{AgencyCertificate, CertificateRevocation, Directory, TrustAnchor};
 use divex_core::envelope::{self, StaticResolver};
-use divex_core::keys::{AgencyKeys, PersonalKey, PublicBundle};
+use divex_core::keys::{AgencyKeys, PublicBundle};
 use divex_core::records::{
     AsamLevel, Attendance, AttendanceStatus, CaseDisposition, ClinicalDetail, ComplianceStatus,
     Confirmation, CounselingNote, CourtEvent, CourtEventKind, CourtResponse, Date, Discharge,
@@ -178,8 +175,8 @@ pub fn envelopes() -> &'static Envelopes {
     &ENVELOPES
 }
 
-/// The consent world: a deterministic copy of the shared test `World` (anchor, nine certified
-/// agencies, the participant), its two consents, and signed statements about them.
+/// The consent world: the shared test `World` (anchor, nine certified agencies, the
+/// participant) built from fixed seeds, its two consents, and signed statements about them.
 #[allow(missing_debug_implementations)]
 pub struct Consents {
     /// The world (its directory is the one every consent and statement is checked against).
@@ -215,41 +212,14 @@ pub struct Consents {
 }
 
 static CONSENTS: LazyLock<Consents> = LazyLock::new(|| {
-    let rng = divex_conformance::rng;
-    let anchor = AnchorKeys::generate_with_rng("county-justice-it", &mut rng("fuzz anchor"))
-        .expect("anchor");
-    let mut directory = Directory::new();
-    directory.add_anchor(anchor.public()).expect("anchor");
-    let mut keys = BTreeMap::new();
-    let mut certificates = Vec::new();
-    for (id, role, part2) in world::AGENCIES {
-        let k = agency(id);
-        let cert = anchor
-            .issue_with_rng(
-                &CertificateRequest {
-                    agency_id: id.into(),
-                    name: id.replace('-', " "),
-                    roles: vec![role],
-                    part2_program: part2,
-                    keys: k.public().clone(),
-                    not_before: T0 - 365 * DAY,
-                    not_after: T0 + 3 * 365 * DAY,
-                },
-                &mut rng(&format!("fuzz certificate {id}")),
-            )
-            .expect("certificate");
-        directory.add_certificate(cert.as_bytes()).expect("add");
-        certificates.push(cert.to_bytes());
-        keys.insert(id, k);
-    }
-    let w = World {
-        anchor,
-        directory,
-        keys,
-        patient: PersonalKey::generate_with_rng(&mut rng("fuzz patient")),
-        parent: PersonalKey::generate_with_rng(&mut rng("fuzz parent")),
-        stranger: PersonalKey::generate_with_rng(&mut rng("fuzz stranger")),
-    };
+    let w = World::builder()
+        .seeded(world::Seeds {
+            anchor: "fuzz anchor",
+            serial: "fuzz certificate ",
+            person: "fuzz ",
+        })
+        .build();
+    let certificates: Vec<Vec<u8>> = w.certificates.iter().map(|c| c.to_bytes()).collect();
     let pc1000 = w.sign(&world::pc1000(&w)).expect("pc1000 consent");
     let lead = w.sign(&world::lead(&w)).expect("lead consent");
     let verified = [&pc1000, &lead]

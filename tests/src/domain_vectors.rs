@@ -15,10 +15,9 @@
 
 use divex_core::codec::{self, CodecError, Map, Value};
 use divex_core::consent::{
-    CONSENT_TYP, Capacity, Case, CaseEvent, ConsentDirective, ConsentError, DispositionOutcome,
-    EventTrigger, Expiry, Information, Notice, NoticeForm, Party, Redisclosure, Regime,
-    Revocability, RevocationStatement, SignMethod, SignedConsent, Signer, SourceDocument,
-    StatementSigner, Subject, UseRestriction,
+    CONSENT_TYP, Capacity, CaseEvent, ConsentDirective, ConsentError, DispositionOutcome, Expiry,
+    Information, Party, Redisclosure, Regime, Revocability, RevocationStatement, SignMethod,
+    SignedConsent, Signer, SourceDocument, StatementSigner, Subject,
 };
 use divex_core::cose::{self, ProtectedHeader, alg, label};
 use divex_core::directory::{
@@ -37,6 +36,7 @@ use divex_core::records::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::world::{self, lead, pc1000};
 use crate::{NOW, agency, rng};
 
 /// One day in seconds.
@@ -242,39 +242,28 @@ pub fn record_detail(e: &RecordError) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // The deterministic world
 
-/// Agencies certified by the county anchor: id, role, Part 2 program, and whether the
-/// certificate starts at [`NOT_BEFORE`] (a year before `NOW`) or only five days before `NOW`.
-const AGENCIES: [(&str, Role, bool, bool); 9] = [
-    ("superior-court", Role::Court, false, true),
-    ("other-court", Role::Court, false, true),
-    ("district-attorney", Role::Prosecutor, false, true),
-    ("probation", Role::Probation, false, true),
-    ("treatment-provider", Role::TreatmentProvider, true, true),
-    ("other-provider", Role::TreatmentProvider, true, true),
-    ("new-provider", Role::TreatmentProvider, true, false),
-    ("police-lead-unit", Role::Police, false, true),
-    ("lead-case-manager", Role::LeadCaseManager, false, true),
-];
-
 /// Certificates run from a year before `NOW` to three years after it.
-const NOT_BEFORE: u64 = NOW - 365 * DAY;
-const NOT_AFTER: u64 = NOW + 3 * 365 * DAY;
+const NOT_BEFORE: u64 = world::VALIDITY.0;
+const NOT_AFTER: u64 = world::VALIDITY.1;
 
-struct World {
-    anchor: AnchorKeys,
+/// The seeded shared [`world::World`] of the domain vectors (nine agencies certified by the
+/// county anchor from [`NOT_BEFORE`] to [`NOT_AFTER`], but new-provider, certified only five
+/// days before `NOW`), with a second, untrusted anchor and the county anchor's revocations of
+/// other-court's and other-provider's certificates (both in the directory).
+struct DomainWorld {
+    world: world::World,
     rogue: AnchorKeys,
-    /// Certificates by agency id.
-    certs: Vec<(&'static str, AgencyCertificate)>,
     /// The county anchor's revocation of other-court's certificate (in effect at `NOW`).
     other_court_revoked: Vec<u8>,
-    directory: Directory,
-    patient: PersonalKey,
-    parent: PersonalKey,
-    stranger: PersonalKey,
 }
 
-fn person(name: &str) -> PersonalKey {
-    PersonalKey::generate_with_rng(&mut rng(&format!("domain person {name}")))
+/// The vectors read the shared world's anchor, directory, keys and people directly.
+impl std::ops::Deref for DomainWorld {
+    type Target = world::World;
+
+    fn deref(&self) -> &world::World {
+        &self.world
+    }
 }
 
 fn anchor_keys(label: &str, name: &str) -> AnchorKeys {
@@ -308,69 +297,42 @@ fn issue(
         .expect("issue")
 }
 
-impl World {
-    fn new() -> World {
-        let anchor = anchor_keys("county", "County Justice IT");
-        let rogue = anchor_keys("rogue", "Rogue Justice IT");
-        let mut directory = Directory::new();
-        directory.add_anchor(anchor.public()).expect("anchor");
-        let mut certs = Vec::new();
-        for (id, role, part2, established) in AGENCIES {
-            let not_before = if established {
-                NOT_BEFORE
-            } else {
-                NOW - 5 * DAY
-            };
-            let c = issue(
-                &anchor,
-                id,
-                id,
-                vec![role],
-                part2,
-                &agency(id),
-                (not_before, NOT_AFTER),
-            );
-            directory
-                .add_certificate(c.as_bytes())
-                .expect("certificate");
-            certs.push((id, c));
-        }
+impl DomainWorld {
+    fn new() -> DomainWorld {
+        let mut world = world::World::builder()
+            .seeded(world::Seeds {
+                anchor: "domain anchor county",
+                serial: "domain serial ",
+                person: "domain person ",
+            })
+            .anchor_name("County Justice IT")
+            // The shared agencies but the rotated provider, and a provider certified only five
+            // days before `NOW`.
+            .without("rotated-provider")
+            .agency("new-provider", Role::TreatmentProvider, true)
+            .not_before("new-provider", NOW - 5 * DAY)
+            .build();
         let revoke = |id: &str| {
-            let serial = certs
-                .iter()
-                .find(|(i, _): &&(&str, AgencyCertificate)| *i == id)
-                .expect("certified agency")
-                .1
-                .serial();
-            anchor
-                .revoke(serial, NOW - 7 * DAY, "key_compromise")
+            world
+                .anchor
+                .revoke(
+                    world.certificate(id).serial(),
+                    NOW - 7 * DAY,
+                    "key_compromise",
+                )
                 .expect("revoke")
                 .to_bytes()
         };
         let other_court_revoked = revoke("other-court");
         let other_provider_revoked = revoke("other-provider");
         for r in [&other_court_revoked, &other_provider_revoked] {
-            directory.add_revocation(r).expect("revocation");
+            world.directory.add_revocation(r).expect("revocation");
         }
-        World {
-            anchor,
-            rogue,
-            certs,
+        DomainWorld {
+            world,
+            rogue: anchor_keys("rogue", "Rogue Justice IT"),
             other_court_revoked,
-            directory,
-            patient: person("patient"),
-            parent: person("parent"),
-            stranger: person("stranger"),
         }
-    }
-
-    fn cert(&self, id: &str) -> &AgencyCertificate {
-        &self
-            .certs
-            .iter()
-            .find(|(i, _)| *i == id)
-            .expect("known agency")
-            .1
     }
 
     fn anchor_hex(&self) -> String {
@@ -538,7 +500,7 @@ fn with_trailing_byte(b: &[u8]) -> Vec<u8> {
 
 /// Generates every domain vector, by folder (in [`FOLDERS`] order), each in file order.
 pub fn generate() -> Vec<(&'static str, Vec<DomainVector>)> {
-    let w = World::new();
+    let w = DomainWorld::new();
     vec![
         ("directory", directory_vectors(&w)),
         ("consent", consent_vectors(&w)),
@@ -546,7 +508,13 @@ pub fn generate() -> Vec<(&'static str, Vec<DomainVector>)> {
     ]
 }
 
-fn certificate(w: &World, scenario: &str, expect: &str, desc: &str, b: &[u8]) -> DomainVector {
+fn certificate(
+    w: &DomainWorld,
+    scenario: &str,
+    expect: &str,
+    desc: &str,
+    b: &[u8],
+) -> DomainVector {
     DomainVector {
         now: Some(NOW),
         anchors: vec![w.anchor_hex()],
@@ -554,18 +522,18 @@ fn certificate(w: &World, scenario: &str, expect: &str, desc: &str, b: &[u8]) ->
     }
 }
 
-fn revocation(w: &World, scenario: &str, expect: &str, desc: &str, b: &[u8]) -> DomainVector {
+fn revocation(w: &DomainWorld, scenario: &str, expect: &str, desc: &str, b: &[u8]) -> DomainVector {
     DomainVector {
         anchors: vec![w.anchor_hex()],
         ..DomainVector::new(Kind::CertificateRevocation, scenario, expect, desc, b)
     }
 }
 
-fn directory_vectors(w: &World) -> Vec<DomainVector> {
+fn directory_vectors(w: &DomainWorld) -> Vec<DomainVector> {
     let mut out = Vec::new();
-    let provider = w.cert("treatment-provider");
-    let police = w.cert("police-lead-unit");
-    let other_court = w.cert("other-court");
+    let provider = w.certificate("treatment-provider");
+    let police = w.certificate("police-lead-unit");
+    let other_court = w.certificate("other-court");
 
     // Self-check: re-signing with the anchor's key reproduces what the anchor issued.
     assert_eq!(
@@ -594,7 +562,11 @@ fn directory_vectors(w: &World) -> Vec<DomainVector> {
     {
         let scheduled = w
             .anchor
-            .revoke(w.cert("probation").serial(), NOW + 30 * DAY, "superseded")
+            .revoke(
+                w.certificate("probation").serial(),
+                NOW + 30 * DAY,
+                "superseded",
+            )
             .expect("revoke");
         out.push(
             DomainVector {
@@ -605,7 +577,7 @@ fn directory_vectors(w: &World) -> Vec<DomainVector> {
                     "ok",
                     "Probation's certificate with a revocation that takes effect 30 days after \
                      now: still valid at now.",
-                    w.cert("probation").as_bytes(),
+                    w.certificate("probation").as_bytes(),
                 )
             }
             .result("probation"),
@@ -1020,13 +992,8 @@ fn rebuild_bundle(bundle: &[u8], f: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
 
 // --- Consents ----------------------------------------------------------------------------------
 
-fn subject() -> Subject {
-    Subject {
-        name: "Jordan Avery Reyes".into(),
-        date_of_birth: "1994-03-14".into(),
-    }
-}
-
+/// Agency `id` as the witnessing signer, listed with `key` (which need not be its own; the
+/// shared world's [`world::World::witness`] lists the agency's own key).
 fn witness(id: &str, key: &AgencyKeys) -> Signer {
     Signer {
         capacity: Capacity::WitnessingAgency,
@@ -1038,125 +1005,8 @@ fn witness(id: &str, key: &AgencyKeys) -> Signer {
     }
 }
 
-fn patient_signer(w: &World) -> Signer {
-    Signer {
-        capacity: Capacity::Patient,
-        name: "Jordan Avery Reyes".into(),
-        method: SignMethod::Electronic,
-        key: Some(*w.patient.public().as_bytes()),
-        agency_id: None,
-        authority: None,
-    }
-}
-
-/// The PC 1000 §2.35 consent: provider → court, DA, probation; irrevocable until the final
-/// disposition of the case.
-fn pc1000(w: &World) -> ConsentDirective {
-    ConsentDirective {
-        id: "c-pc1000-0001".into(),
-        version: 1,
-        supersedes: None,
-        regime: Regime::Part2CriminalJustice,
-        regulatory_basis: vec!["42CFRPart2".into(), "CA-PC-1000".into()],
-        subject: subject(),
-        disclosers: vec![Party::Agency("treatment-provider".into())],
-        recipients: vec![
-            Party::Agency("superior-court".into()),
-            Party::Agency("district-attorney".into()),
-            Party::Role(Role::Probation),
-        ],
-        purposes: vec!["cj-monitor-conditional-release".into()],
-        information: Information {
-            record_types: vec![
-                RecordType::IntakeStatus,
-                RecordType::Enrollment,
-                RecordType::Attendance,
-                RecordType::DrugTest,
-                RecordType::ProgressReport,
-                RecordType::Discharge,
-            ],
-            fields: Default::default(),
-            tiers: vec![Tier::T1, Tier::T2],
-            excluded_record_types: vec![],
-            data_period: None,
-            description: "Attendance, drug test results and progress in the PC 1000 program".into(),
-        },
-        effective: NOW - 30 * DAY,
-        expiry: Expiry {
-            date: Some(NOW + 540 * DAY),
-            event: Some(EventTrigger {
-                case_ref: CASE.into(),
-            }),
-        },
-        revocation: Revocability::RevocableAfter(Expiry {
-            date: None,
-            event: Some(EventTrigger {
-                case_ref: CASE.into(),
-            }),
-        }),
-        redisclosure: Redisclosure::CjOfficialDutiesOnly,
-        use_restrictions: vec![],
-        notice: Notice {
-            form: NoticeForm::Short,
-            attach_consent: true,
-        },
-        case: Some(Case {
-            case_ref: CASE.into(),
-            authority: "superior-court".into(),
-        }),
-        signers: vec![
-            patient_signer(w),
-            witness("treatment-provider", &agency("treatment-provider")),
-        ],
-        source_document: None,
-        signed_at: NOW - 30 * DAY,
-    }
-}
-
-/// The LEAD social-contact §2.31 consent: case manager → police LEAD unit, revocable at will.
-fn lead(w: &World) -> ConsentDirective {
-    ConsentDirective {
-        id: "c-lead-0007".into(),
-        version: 1,
-        supersedes: None,
-        regime: Regime::Part2General,
-        regulatory_basis: vec!["42CFRPart2".into()],
-        subject: subject(),
-        disclosers: vec![Party::Agency("lead-case-manager".into())],
-        recipients: vec![Party::Agency("police-lead-unit".into())],
-        purposes: vec!["lead-care-coordination".into()],
-        information: Information {
-            record_types: vec![RecordType::LeadStatus],
-            fields: Default::default(),
-            tiers: vec![Tier::T1, Tier::Lead],
-            excluded_record_types: vec![],
-            data_period: None,
-            description: "Engagement with the LEAD case manager and barriers".into(),
-        },
-        effective: NOW - 10 * DAY,
-        expiry: Expiry {
-            date: Some(NOW + 365 * DAY),
-            event: None,
-        },
-        revocation: Revocability::AtWill,
-        redisclosure: Redisclosure::Prohibited,
-        use_restrictions: vec![UseRestriction::NoAdverseAction],
-        notice: Notice {
-            form: NoticeForm::Short,
-            attach_consent: true,
-        },
-        case: None,
-        signers: vec![
-            patient_signer(w),
-            witness("lead-case-manager", &agency("lead-case-manager")),
-        ],
-        source_document: None,
-        signed_at: NOW - 10 * DAY,
-    }
-}
-
 /// A §2.31 consent for a minor, signed by a parent: provider → probation.
-fn minor(w: &World) -> ConsentDirective {
+fn minor(w: &DomainWorld) -> ConsentDirective {
     ConsentDirective {
         id: "c-minor-0003".into(),
         subject: Subject {
@@ -1192,7 +1042,7 @@ fn minor(w: &World) -> ConsentDirective {
                 agency_id: None,
                 authority: Some("parent of minor patient".into()),
             },
-            witness("treatment-provider", &agency("treatment-provider")),
+            w.witness("treatment-provider"),
         ],
         ..pc1000(w)
     }
@@ -1200,11 +1050,10 @@ fn minor(w: &World) -> ConsentDirective {
 
 /// Signs with the patient, the parent and every agency that appears (each signer picks its
 /// key), through the API.
-fn sign(w: &World, d: &ConsentDirective) -> Vec<u8> {
-    let agencies: Vec<AgencyKeys> = AGENCIES.iter().map(|(id, ..)| agency(id)).collect();
+fn sign(w: &DomainWorld, d: &ConsentDirective) -> Vec<u8> {
     let outsider = agency("outsider");
     let mut keys: Vec<&dyn StatementSigner> = vec![&w.patient, &w.parent, &outsider];
-    for k in &agencies {
+    for k in w.keys.values() {
         keys.push(k);
     }
     SignedConsent::sign(d, &keys)
@@ -1214,10 +1063,9 @@ fn sign(w: &World, d: &ConsentDirective) -> Vec<u8> {
 }
 
 /// Signs without validating, with the keys of the keyed signers in signer order.
-fn sign_unchecked(w: &World, d: &ConsentDirective) -> Vec<u8> {
-    let agencies: Vec<AgencyKeys> = AGENCIES.iter().map(|(id, ..)| agency(id)).collect();
+fn sign_unchecked(w: &DomainWorld, d: &ConsentDirective) -> Vec<u8> {
     let mut all: Vec<&dyn StatementSigner> = vec![&w.patient, &w.parent];
-    for k in &agencies {
+    for k in w.keys.values() {
         all.push(k);
     }
     let keys: Vec<&dyn StatementSigner> = d
@@ -1234,7 +1082,7 @@ fn sign_unchecked(w: &World, d: &ConsentDirective) -> Vec<u8> {
 }
 
 fn statement(
-    w: &World,
+    w: &DomainWorld,
     kind: Kind,
     scenario: &str,
     expect: &str,
@@ -1248,7 +1096,7 @@ fn statement(
     }
 }
 
-fn consent_vectors(w: &World) -> Vec<DomainVector> {
+fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
     let mut out = Vec::new();
     let c = |scenario: &str, expect: &str, desc: &str, b: &[u8]| {
         statement(w, Kind::Consent, scenario, expect, desc, b)
@@ -1470,7 +1318,7 @@ fn consent_vectors(w: &World) -> Vec<DomainVector> {
     });
     {
         let mut d = pc1000(w);
-        d.signers[1] = witness("other-provider", &agency("other-provider"));
+        d.signers[1] = w.witness("other-provider");
         out.push(
             c(
                 "consent-witness-certificate-revoked",
@@ -1484,7 +1332,7 @@ fn consent_vectors(w: &World) -> Vec<DomainVector> {
     }
     {
         let mut d = pc1000(w);
-        d.signers[1] = witness("new-provider", &agency("new-provider"));
+        d.signers[1] = w.witness("new-provider");
         out.push(
             c(
                 "consent-witness-not-certified-at-signing",

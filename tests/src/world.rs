@@ -14,7 +14,7 @@ use divex_core::consent::{
     NoticeForm, Party, Redisclosure, Regime, Revocability, SignMethod, SignedConsent, Signer,
     StatementSigner, Subject, UseRestriction,
 };
-use divex_core::directory::{AnchorKeys, CertificateRequest, Directory, Role};
+use divex_core::directory::{AgencyCertificate, AnchorKeys, CertificateRequest, Directory, Role};
 use divex_core::keys::{AgencyKeys, PersonalKey};
 use divex_core::records::{
     Attendance, AttendanceStatus, Confirmation, Date, DrugTest, LeadEngagement, LeadStatus, Record,
@@ -40,47 +40,193 @@ pub const AGENCIES: [(&str, Role, bool); 9] = [
     ("rotated-provider", Role::TreatmentProvider, true),
 ];
 
+/// The validity of the world's certificates: a year before [`T0`] to three years after it
+/// ([`WorldBuilder::not_before`] starts one later).
+pub const VALIDITY: (u64, u64) = (T0 - 365 * DAY, T0 + 3 * 365 * DAY);
+
 /// The agencies, the directory and the people who sign.
 #[allow(missing_debug_implementations)]
 pub struct World {
     pub anchor: AnchorKeys,
     pub directory: Directory,
     pub keys: BTreeMap<&'static str, AgencyKeys>,
+    /// Every certificate the anchor issued while building the world, in issue order.
+    pub certificates: Vec<AgencyCertificate>,
     pub patient: PersonalKey,
     pub parent: PersonalKey,
     pub stranger: PersonalKey,
 }
 
-impl World {
-    pub fn new() -> World {
-        let anchor = AnchorKeys::generate("county-justice-it").unwrap();
+/// The [`crate::rng`] purposes a seeded world draws from, one stream per key and serial, so
+/// that the world is the same byte for byte on every run whatever else is drawn.
+///
+/// An agency's keys are always [`crate::agency`]`(id)`, the keys of the envelope vectors.
+#[derive(Debug, Clone, Copy)]
+pub struct Seeds {
+    /// The purpose of the anchor key's stream.
+    pub anchor: &'static str,
+    /// Prefix of a certificate serial's stream; the agency id follows it.
+    pub serial: &'static str,
+    /// Prefix of a person's stream; `patient`, `parent` or `stranger` follows it.
+    pub person: &'static str,
+}
+
+/// Where a world's keys and certificate serials come from.
+#[derive(Debug, Clone, Copy)]
+enum Randomness {
+    /// The operating system's CSPRNG: a fresh world every time.
+    Os,
+    /// One seeded stream per draw, named by [`Seeds`].
+    Seeded(Seeds),
+}
+
+impl Randomness {
+    fn anchor(self, name: &str) -> AnchorKeys {
+        match self {
+            Randomness::Os => AnchorKeys::generate(name),
+            Randomness::Seeded(s) => AnchorKeys::generate_with_rng(name, &mut crate::rng(s.anchor)),
+        }
+        .expect("anchor")
+    }
+
+    fn agency(self, id: &str) -> AgencyKeys {
+        match self {
+            Randomness::Os => AgencyKeys::generate(),
+            Randomness::Seeded(_) => crate::agency(id),
+        }
+    }
+
+    fn issue(self, anchor: &AnchorKeys, request: &CertificateRequest) -> AgencyCertificate {
+        match self {
+            Randomness::Os => anchor.issue(request),
+            Randomness::Seeded(s) => anchor.issue_with_rng(
+                request,
+                &mut crate::rng(&format!("{}{}", s.serial, request.agency_id)),
+            ),
+        }
+        .expect("certificate")
+    }
+
+    fn person(self, who: &str) -> PersonalKey {
+        match self {
+            Randomness::Os => PersonalKey::generate(),
+            Randomness::Seeded(s) => {
+                PersonalKey::generate_with_rng(&mut crate::rng(&format!("{}{who}", s.person)))
+            }
+        }
+    }
+}
+
+/// Builds a [`World`]: which agencies the anchor certifies, for how long, and whether the keys
+/// come from the operating system or from fixed seeds. Starts from [`World::new`]'s choices:
+/// the OS CSPRNG, the anchor `county-justice-it`, the nine [`AGENCIES`], [`VALIDITY`].
+#[derive(Debug, Clone)]
+pub struct WorldBuilder {
+    randomness: Randomness,
+    anchor_name: &'static str,
+    agencies: Vec<(&'static str, Role, bool)>,
+    /// Agencies whose certificate starts later than [`VALIDITY`]'s start.
+    not_before: BTreeMap<&'static str, u64>,
+}
+
+impl Default for WorldBuilder {
+    fn default() -> Self {
+        WorldBuilder {
+            randomness: Randomness::Os,
+            anchor_name: "county-justice-it",
+            agencies: AGENCIES.to_vec(),
+            not_before: BTreeMap::new(),
+        }
+    }
+}
+
+impl WorldBuilder {
+    /// Draws every key and serial from the seeded streams `seeds` names (see [`Seeds`]).
+    pub fn seeded(mut self, seeds: Seeds) -> Self {
+        self.randomness = Randomness::Seeded(seeds);
+        self
+    }
+
+    /// The trust anchor's name.
+    pub fn anchor_name(mut self, name: &'static str) -> Self {
+        self.anchor_name = name;
+        self
+    }
+
+    /// Also certifies agency `id` in `role` (`part2`: whether it is a Part 2 program).
+    pub fn agency(mut self, id: &'static str, role: Role, part2: bool) -> Self {
+        self.agencies.push((id, role, part2));
+        self
+    }
+
+    /// Does not certify agency `id`.
+    pub fn without(mut self, id: &str) -> Self {
+        self.agencies.retain(|(a, ..)| *a != id);
+        self
+    }
+
+    /// Starts agency `id`'s certificate at `t` instead of at the start of [`VALIDITY`].
+    pub fn not_before(mut self, id: &'static str, t: u64) -> Self {
+        self.not_before.insert(id, t);
+        self
+    }
+
+    /// The anchor, the certified agencies in order, then the patient, the parent and the
+    /// stranger.
+    pub fn build(self) -> World {
+        let r = self.randomness;
+        let anchor = r.anchor(self.anchor_name);
         let mut directory = Directory::new();
         directory.add_anchor(anchor.public()).unwrap();
         let mut keys = BTreeMap::new();
-        for (id, role, part2) in AGENCIES {
-            let k = AgencyKeys::generate();
-            let cert = anchor
-                .issue(&CertificateRequest {
+        let mut certificates = Vec::new();
+        for (id, role, part2) in self.agencies {
+            let k = r.agency(id);
+            let cert = r.issue(
+                &anchor,
+                &CertificateRequest {
                     agency_id: id.into(),
                     name: id.replace('-', " "),
                     roles: vec![role],
                     part2_program: part2,
                     keys: k.public().clone(),
-                    not_before: T0 - 365 * DAY,
-                    not_after: T0 + 3 * 365 * DAY,
-                })
-                .unwrap();
+                    not_before: self.not_before.get(id).copied().unwrap_or(VALIDITY.0),
+                    not_after: VALIDITY.1,
+                },
+            );
             directory.add_certificate(cert.as_bytes()).unwrap();
+            certificates.push(cert);
             keys.insert(id, k);
         }
         World {
             anchor,
             directory,
             keys,
-            patient: PersonalKey::generate(),
-            parent: PersonalKey::generate(),
-            stranger: PersonalKey::generate(),
+            certificates,
+            patient: r.person("patient"),
+            parent: r.person("parent"),
+            stranger: r.person("stranger"),
         }
+    }
+}
+
+impl World {
+    /// A fresh world from the operating system's CSPRNG (see [`WorldBuilder`] for the rest).
+    pub fn new() -> World {
+        World::builder().build()
+    }
+
+    /// A builder starting from [`World::new`]'s choices.
+    pub fn builder() -> WorldBuilder {
+        WorldBuilder::default()
+    }
+
+    /// The certificate the anchor issued to `id` while building the world.
+    pub fn certificate(&self, id: &str) -> &AgencyCertificate {
+        self.certificates
+            .iter()
+            .find(|c| c.agency_id() == id)
+            .expect("certified agency")
     }
 
     pub fn key(&self, id: &str) -> &AgencyKeys {

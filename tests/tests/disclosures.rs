@@ -5,9 +5,9 @@
 
 use divex_conformance::SeenSet;
 use divex_conformance::world::*;
-use divex_core::consent::{ConsentSet, RevocationStatement};
+use divex_core::consent::{ConsentSet, RevocationStatement, Subject};
 use divex_core::decision::{DenyReason, MinimumNecessary};
-use divex_core::disclosure::{self, ConsentCopy, DisclosureError, SealRequest};
+use divex_core::disclosure::{self, ConsentCopy, DisclosureError, Received, SealRequest, Sealed};
 use divex_core::envelope::{self, ConsentRef, OpenError};
 use divex_core::records::{ClinicalDetail, Record, RecordType};
 
@@ -25,7 +25,7 @@ fn request<'a>(
     purpose: &'a str,
     consent_id: &'a str,
     record: &'a Record,
-    subject: &'a divex_core::consent::Subject,
+    subject: &'a Subject,
 ) -> SealRequest<'a> {
     SealRequest {
         recipients,
@@ -38,24 +38,51 @@ fn request<'a>(
     }
 }
 
+/// A request under the PC 1000 consent (`c-pc1000-0001`, purpose [`CJ_PURPOSE`]).
+fn pc1000_request<'a>(
+    recipients: &'a [&'a str],
+    record: &'a Record,
+    subject: &'a Subject,
+) -> SealRequest<'a> {
+    request(recipients, CJ_PURPOSE, "c-pc1000-0001", record, subject)
+}
+
+/// The treatment provider, holding `set`, seals `req` at `T0`.
+fn provider_seal(
+    w: &World,
+    set: &ConsentSet,
+    req: &SealRequest<'_>,
+) -> Result<Sealed, DisclosureError> {
+    disclosure::seal(w.key("treatment-provider"), &w.directory, set, req, T0)
+}
+
+/// Agency `who` opens `envelope` at `T0` holding no consent of its own (the attached copy is
+/// all it has) and without a replay guard.
+fn open_holding_nothing(
+    w: &World,
+    envelope: &[u8],
+    who: &str,
+) -> Result<Received, DisclosureError> {
+    disclosure::open(
+        envelope,
+        w.key(who),
+        &w.directory,
+        &ConsentSet::new(),
+        T0,
+        None,
+    )
+}
+
 #[test]
 fn pc1000_drug_test_reaches_court_and_da_with_the_law_attached() {
     let w = World::new();
     let provider_set = held(&w, &[&pc1000(&w)]);
     let record = drug_test();
     let subj = subject();
-    let sealed = disclosure::seal(
-        w.key("treatment-provider"),
-        &w.directory,
+    let sealed = provider_seal(
+        &w,
         &provider_set,
-        &request(
-            &["superior-court", "district-attorney"],
-            CJ_PURPOSE,
-            "c-pc1000-0001",
-            &record,
-            &subj,
-        ),
-        T0,
+        &pc1000_request(&["superior-court", "district-attorney"], &record, &subj),
     )
     .unwrap();
     assert_eq!(sealed.permits.len(), 2);
@@ -63,15 +90,7 @@ fn pc1000_drug_test_reaches_court_and_da_with_the_law_attached() {
 
     // The court holds no consent of its own: the attached copy is verified from its bytes.
     for who in ["superior-court", "district-attorney"] {
-        let got = disclosure::open(
-            &sealed.envelope,
-            w.key(who),
-            &w.directory,
-            &ConsentSet::new(),
-            T0,
-            None,
-        )
-        .unwrap();
+        let got = open_holding_nothing(&w, &sealed.envelope, who).unwrap();
         assert_eq!(got.record, record);
         assert_eq!(got.sender.agency_id, "treatment-provider");
         assert_eq!(got.subject, subj);
@@ -94,14 +113,7 @@ fn pc1000_drug_test_reaches_court_and_da_with_the_law_attached() {
     }
     // Probation is not among this envelope's recipients.
     assert!(matches!(
-        disclosure::open(
-            &sealed.envelope,
-            w.key("probation"),
-            &w.directory,
-            &ConsentSet::new(),
-            T0,
-            None
-        ),
+        open_holding_nothing(&w, &sealed.envelope, "probation"),
         Err(DisclosureError::Envelope(OpenError::NotForMe { .. }))
     ));
 }
@@ -112,18 +124,10 @@ fn over_share_of_clinical_detail_to_the_court_is_refused() {
     let set = held(&w, &[&pc1000(&w)]);
     let clinical = Record::from(ClinicalDetail::new(["F11.20"]));
     let subj = subject();
-    let err = disclosure::seal(
-        w.key("treatment-provider"),
-        &w.directory,
+    let err = provider_seal(
+        &w,
         &set,
-        &request(
-            &["superior-court"],
-            CJ_PURPOSE,
-            "c-pc1000-0001",
-            &clinical,
-            &subj,
-        ),
-        T0,
+        &pc1000_request(&["superior-court"], &clinical, &subj),
     )
     .unwrap_err();
     assert!(
@@ -140,49 +144,25 @@ fn over_share_of_clinical_detail_to_the_court_is_refused() {
     );
     let set = held(&w, &[&narrow]);
     let record = drug_test();
-    let err = disclosure::seal(
-        w.key("treatment-provider"),
-        &w.directory,
+    let err = provider_seal(
+        &w,
         &set,
-        &request(
-            &["superior-court"],
-            CJ_PURPOSE,
-            "c-pc1000-0001",
-            &record,
-            &subj,
-        ),
-        T0,
+        &pc1000_request(&["superior-court"], &record, &subj),
     )
     .unwrap_err();
     assert!(err.to_string().contains("field confirmation"), "{err}");
     // ... and removed, with the removal signed into the metadata, in redact mode.
-    let sealed = disclosure::seal(
-        w.key("treatment-provider"),
-        &w.directory,
+    let sealed = provider_seal(
+        &w,
         &set,
         &SealRequest {
             minimum_necessary: MinimumNecessary::Redact,
-            ..request(
-                &["superior-court"],
-                CJ_PURPOSE,
-                "c-pc1000-0001",
-                &record,
-                &subj,
-            )
+            ..pc1000_request(&["superior-court"], &record, &subj)
         },
-        T0,
     )
     .unwrap();
     assert_eq!(sealed.redacted, ["confirmation"]);
-    let got = disclosure::open(
-        &sealed.envelope,
-        w.key("superior-court"),
-        &w.directory,
-        &ConsentSet::new(),
-        T0,
-        None,
-    )
-    .unwrap();
+    let got = open_holding_nothing(&w, &sealed.envelope, "superior-court").unwrap();
     assert_eq!(got.metadata.disclosure.redacted, ["confirmation"]);
     assert!(
         got.record
@@ -306,18 +286,10 @@ fn recipient_outside_the_consent_is_refused_at_seal_and_at_open() {
     let set = held(&w, &[&pc1000(&w)]);
     let record = drug_test();
     let subj = subject();
-    let err = disclosure::seal(
-        w.key("treatment-provider"),
-        &w.directory,
+    let err = provider_seal(
+        &w,
         &set,
-        &request(
-            &["superior-court", "police-lead-unit"],
-            CJ_PURPOSE,
-            "c-pc1000-0001",
-            &record,
-            &subj,
-        ),
-        T0,
+        &pc1000_request(&["superior-court", "police-lead-unit"], &record, &subj),
     )
     .unwrap_err();
     assert!(
@@ -374,15 +346,7 @@ fn recipient_outside_the_consent_is_refused_at_seal_and_at_open() {
     .map(String::from)
     .to_vec();
     let to_police = bypass("police-lead-unit", full_labels.clone());
-    let err = disclosure::open(
-        &to_police,
-        w.key("police-lead-unit"),
-        &w.directory,
-        &ConsentSet::new(),
-        T0,
-        None,
-    )
-    .unwrap_err();
+    let err = open_holding_nothing(&w, &to_police, "police-lead-unit").unwrap_err();
     assert!(
         matches!(
             err,
@@ -395,30 +359,14 @@ fn recipient_outside_the_consent_is_refused_at_seal_and_at_open() {
     );
     // Dropping the Part 2 labels is caught too.
     let unlabelled = bypass("superior-court", vec![]);
-    let err = disclosure::open(
-        &unlabelled,
-        w.key("superior-court"),
-        &w.directory,
-        &ConsentSet::new(),
-        T0,
-        None,
-    )
-    .unwrap_err();
+    let err = open_holding_nothing(&w, &unlabelled, "superior-court").unwrap_err();
     assert!(
         matches!(err, DisclosureError::ObligationsNotMet(_)),
         "{err}"
     );
     // With everything in order the same path opens.
     assert!(
-        disclosure::open(
-            &bypass("superior-court", full_labels),
-            w.key("superior-court"),
-            &w.directory,
-            &ConsentSet::new(),
-            T0,
-            None
-        )
-        .is_ok()
+        open_holding_nothing(&w, &bypass("superior-court", full_labels), "superior-court").is_ok()
     );
 }
 
@@ -430,32 +378,17 @@ fn reference_mode_needs_a_consent_that_allows_it_and_a_recipient_that_holds_it()
     let set = held(&w, &[&pc1000(&w)]);
     let by_ref = SealRequest {
         consent_copy: ConsentCopy::Reference,
-        ..request(
-            &["superior-court"],
-            CJ_PURPOSE,
-            "c-pc1000-0001",
-            &record,
-            &subj,
-        )
+        ..pc1000_request(&["superior-court"], &record, &subj)
     };
     assert!(matches!(
-        disclosure::seal(w.key("treatment-provider"), &w.directory, &set, &by_ref, T0),
+        provider_seal(&w, &set, &by_ref),
         Err(DisclosureError::CopyRequired { .. })
     ));
     let mut allows = pc1000(&w);
     allows.notice.attach_consent = false;
     let set = held(&w, &[&allows]);
-    let sealed =
-        disclosure::seal(w.key("treatment-provider"), &w.directory, &set, &by_ref, T0).unwrap();
-    let err = disclosure::open(
-        &sealed.envelope,
-        w.key("superior-court"),
-        &w.directory,
-        &ConsentSet::new(),
-        T0,
-        None,
-    )
-    .unwrap_err();
+    let sealed = provider_seal(&w, &set, &by_ref).unwrap();
+    let err = open_holding_nothing(&w, &sealed.envelope, "superior-court").unwrap_err();
     assert!(
         matches!(err, DisclosureError::ConsentUnavailable { .. }),
         "{err}"
@@ -480,18 +413,10 @@ fn replay_and_expired_sender_certificate_are_refused() {
     let set = held(&w, &[&pc1000(&w)]);
     let record = drug_test();
     let subj = subject();
-    let sealed = disclosure::seal(
-        w.key("treatment-provider"),
-        &w.directory,
+    let sealed = provider_seal(
+        &w,
         &set,
-        &request(
-            &["superior-court"],
-            CJ_PURPOSE,
-            "c-pc1000-0001",
-            &record,
-            &subj,
-        ),
-        T0,
+        &pc1000_request(&["superior-court"], &record, &subj),
     )
     .unwrap();
     let seen = SeenSet([sealed.envelope_id].into_iter().collect());

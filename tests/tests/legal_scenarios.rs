@@ -107,10 +107,16 @@ impl<'w> Setup<'w> {
         }
     }
 
-    fn consent(mut self, d: &ConsentDirective) -> Result<Self, String> {
-        let bytes = self.w.sign(d)?;
+    fn consent(self, d: &ConsentDirective) -> Result<Self, String> {
+        let w = self.w;
+        self.import(&w.sign(d)?, &w.directory, T0)
+    }
+
+    /// Imports the signed consent `bytes` as checked against `dir` at `now` (where a row needs
+    /// other bytes, another directory or another time than [`Setup::consent`]).
+    fn import(mut self, bytes: &[u8], dir: &Directory, now: u64) -> Result<Self, String> {
         self.set
-            .import_consent(&bytes, &self.w.directory, T0)
+            .import_consent(bytes, dir, now)
             .map_err(|e| format!("{e}"))?;
         Ok(self)
     }
@@ -182,6 +188,41 @@ type Row = (
 
 fn run(w: &World, f: fn(&World) -> Result<Outcome, String>) -> Outcome {
     f(w).unwrap_or_else(Outcome::Refused)
+}
+
+/// The LEAD consent re-pointed: the treatment provider discloses (and witnesses) to `to`.
+fn provider_lead(w: &World, to: &str) -> ConsentDirective {
+    let mut d = lead(w);
+    d.disclosers = vec![Party::Agency("treatment-provider".into())];
+    d.recipients = vec![Party::Agency(to.into())];
+    d.signers[1] = w.witness("treatment-provider");
+    d
+}
+
+/// Version 2 of the PC 1000 consent, superseding version 1, in effect two days before `T0`.
+fn pc1000_v2(w: &World) -> ConsentDirective {
+    let mut v2 = pc1000(w);
+    v2.id = "c-pc1000-0001-v2".into();
+    v2.version = 2;
+    v2.supersedes = Some("c-pc1000-0001".into());
+    v2.effective = T0 - 2 * DAY;
+    v2.signed_at = T0 - 2 * DAY;
+    v2
+}
+
+/// The world's directory with agency `id`'s certificate revoked (key compromise) a day
+/// before `T0`.
+fn directory_revoking(w: &World, id: &str) -> Directory {
+    let mut dir = w.directory.clone();
+    let serial = dir.current_certificate(id, T0).unwrap().serial();
+    dir.add_revocation(
+        w.anchor
+            .revoke(serial, T0 - DAY, "key_compromise")
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    dir
 }
 
 fn rows() -> Vec<Row> {
@@ -454,10 +495,7 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.13(a)",
             Deny("required_field_not_permitted"),
             |w| {
-                let mut d = lead(w);
-                d.recipients = vec![Party::Agency("superior-court".into())];
-                d.disclosers = vec![Party::Agency("treatment-provider".into())];
-                d.signers[1] = w.witness("treatment-provider");
+                let mut d = provider_lead(w, "superior-court");
                 d.information.record_types.push(RecordType::ClinicalDetail);
                 Setup::new(w).consent(&d)?.ask(Ask::new(
                     "treatment-provider",
@@ -552,10 +590,7 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(b)",
             Deny("counseling_notes_need_own_consent"),
             |w| {
-                let mut d = lead(w);
-                d.recipients = vec![Party::Agency("other-provider".into())];
-                d.disclosers = vec![Party::Agency("treatment-provider".into())];
-                d.signers[1] = w.witness("treatment-provider");
+                let mut d = provider_lead(w, "other-provider");
                 d.information.tiers = vec![Tier::T1, Tier::T2, Tier::T3];
                 Setup::new(w).consent(&d)?.ask(Ask::new(
                     "treatment-provider",
@@ -570,11 +605,8 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(b)",
             Permit,
             |w| {
-                let mut d = lead(w);
+                let mut d = provider_lead(w, "other-provider");
                 d.regime = Regime::Part2CounselingNotes;
-                d.recipients = vec![Party::Agency("other-provider".into())];
-                d.disclosers = vec![Party::Agency("treatment-provider".into())];
-                d.signers[1] = w.witness("treatment-provider");
                 d.information.record_types = vec![RecordType::CounselingNote];
                 d.information.tiers = vec![Tier::T3];
                 Setup::new(w).consent(&d)?.ask(Ask::new(
@@ -733,15 +765,9 @@ fn rows() -> Vec<Row> {
             "DOMAIN §3 (versions)",
             Deny("superseded"),
             |w| {
-                let mut v2 = pc1000(w);
-                v2.id = "c-pc1000-0001-v2".into();
-                v2.version = 2;
-                v2.supersedes = Some("c-pc1000-0001".into());
-                v2.effective = T0 - 2 * DAY;
-                v2.signed_at = T0 - 2 * DAY;
                 Setup::new(w)
                     .consent(&pc1000(w))?
-                    .consent(&v2)?
+                    .consent(&pc1000_v2(w))?
                     .ask(Ask::pc1000("superior-court").relying_on("c-pc1000-0001"))
             },
         ),
@@ -750,15 +776,9 @@ fn rows() -> Vec<Row> {
             "DOMAIN §3 (versions)",
             Permit,
             |w| {
-                let mut v2 = pc1000(w);
-                v2.id = "c-pc1000-0001-v2".into();
-                v2.version = 2;
-                v2.supersedes = Some("c-pc1000-0001".into());
-                v2.effective = T0 - 2 * DAY;
-                v2.signed_at = T0 - 2 * DAY;
                 Setup::new(w)
                     .consent(&pc1000(w))?
-                    .consent(&v2)?
+                    .consent(&pc1000_v2(w))?
                     .ask(Ask::pc1000("superior-court").relying_on("c-pc1000-0001-v2"))
             },
         ),
@@ -802,13 +822,10 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(c)",
             Permit,
             |w| {
-                let mut v2 = lead(w);
+                let mut v2 = provider_lead(w, "superior-court");
                 v2.id = "c-pc1000-0001-v2".into();
                 v2.version = 2;
                 v2.supersedes = Some("c-pc1000-0001".into());
-                v2.disclosers = vec![Party::Agency("treatment-provider".into())];
-                v2.recipients = vec![Party::Agency("superior-court".into())];
-                v2.signers[1] = w.witness("treatment-provider");
                 Setup::new(w)
                     .consent(&pc1000(w))?
                     .consent(&v2)?
@@ -961,10 +978,9 @@ fn rows() -> Vec<Row> {
                 let mut wider = d.clone();
                 wider.recipients.push(Party::Role(Role::Prosecutor));
                 msg.payload = divex_core::codec::to_vec(&wider).unwrap();
-                let mut set = ConsentSet::new();
-                set.import_consent(&msg.to_bytes(), &w.directory, T0)
-                    .map_err(|e| format!("{e}"))?;
-                Setup { w, set, dir: None }.ask(Ask::lead())
+                Setup::new(w)
+                    .import(&msg.to_bytes(), &w.directory, T0)?
+                    .ask(Ask::lead())
             },
         ),
         (
@@ -1038,11 +1054,8 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.2, §2.31",
             Deny("part2_consent_required"),
             |w| {
-                let mut d = lead(w);
+                let mut d = provider_lead(w, "other-provider");
                 d.regime = Regime::Hipaa;
-                d.disclosers = vec![Party::Agency("treatment-provider".into())];
-                d.recipients = vec![Party::Agency("other-provider".into())];
-                d.signers[1] = w.witness("treatment-provider");
                 d.information.record_types = vec![RecordType::Attendance];
                 Setup::new(w).consent(&d)?.ask(Ask::new(
                     "treatment-provider",
@@ -1087,22 +1100,10 @@ fn rows() -> Vec<Row> {
             "spec/directory.md; DOMAIN §5",
             Refused("revoked"),
             |w| {
-                let mut dir = w.directory.clone();
-                let serial = dir
-                    .current_certificate("lead-case-manager", T0)
-                    .unwrap()
-                    .serial();
-                dir.add_revocation(
-                    w.anchor
-                        .revoke(serial, T0 - DAY, "key_compromise")
-                        .unwrap()
-                        .as_bytes(),
-                )
-                .unwrap();
-                let mut set = ConsentSet::new();
-                set.import_consent(&w.sign(&lead(w))?, &dir, T0)
-                    .map_err(|e| format!("{e}"))?;
-                Setup { w, set, dir: None }.ask(Ask::lead())
+                let dir = directory_revoking(w, "lead-case-manager");
+                Setup::new(w)
+                    .import(&w.sign(&lead(w))?, &dir, T0)?
+                    .ask(Ask::lead())
             },
         ),
         (
@@ -1110,18 +1111,7 @@ fn rows() -> Vec<Row> {
             "spec/directory.md §7",
             Refused("revoked"),
             |w| {
-                let mut dir = w.directory.clone();
-                let serial = dir
-                    .current_certificate("superior-court", T0)
-                    .unwrap()
-                    .serial();
-                dir.add_revocation(
-                    w.anchor
-                        .revoke(serial, T0 - DAY, "key_compromise")
-                        .unwrap()
-                        .as_bytes(),
-                )
-                .unwrap();
+                let dir = directory_revoking(w, "superior-court");
                 let set = Setup::new(w).consent(&pc1000(w))?.set;
                 Setup {
                     w,
@@ -1146,10 +1136,9 @@ fn rows() -> Vec<Row> {
             "spec/consent.md §4; spec/directory.md",
             Permit,
             |w| {
-                let mut set = ConsentSet::new();
-                set.import_consent(&w.sign(&lead(w))?, &w.directory, T0 + 4 * 365 * DAY)
-                    .map_err(|e| format!("{e}"))?;
-                Setup { w, set, dir: None }.ask(Ask::lead())
+                Setup::new(w)
+                    .import(&w.sign(&lead(w))?, &w.directory, T0 + 4 * 365 * DAY)?
+                    .ask(Ask::lead())
             },
         ),
         (
@@ -1189,10 +1178,9 @@ fn rows() -> Vec<Row> {
                         .keys(),
                     new_keys.public()
                 );
-                let mut set = ConsentSet::new();
-                set.import_consent(&w.sign(&lead(w))?, &dir, T0)
-                    .map_err(|e| format!("{e}"))?;
-                Setup { w, set, dir: None }.ask(Ask::lead())
+                Setup::new(w)
+                    .import(&w.sign(&lead(w))?, &dir, T0)?
+                    .ask(Ask::lead())
             },
         ),
     ]

@@ -10,164 +10,36 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
-use common::{DAY, T0, jordan};
-use divex_core::consent::{
-    Capacity, Case, ConsentDirective, ConsentSet, EventTrigger, Expiry, Information, Notice,
-    NoticeForm, Party, Redisclosure, Regime, Revocability, SignMethod, SignedConsent, Signer,
-    StatementSigner,
-};
+use common::T0;
+use divex_conformance::world::{self, CJ_PURPOSE, World, drug_test, pc1000};
+use divex_core::consent::ConsentSet;
 use divex_core::decision::MinimumNecessary;
-use divex_core::directory::{AnchorKeys, CertificateRequest, Directory, Role};
 use divex_core::disclosure::{self, ConsentCopy, DisclosureError, SealRequest};
-use divex_core::keys::{AgencyKeys, PersonalKey};
-use divex_core::records::{DrugTest, Record, RecordType, Specimen, TestResult, Tier};
 use divex_ledger::{Direction, Ledger, LedgerError};
 
-const PURPOSE: &str = "cj-monitor-conditional-release";
+/// The id of the shared world's PC 1000 §2.35 consent (provider → court, DA, probation).
 const CONSENT: &str = "c-pc1000-0001";
-const CASE: &str = "CR-2026-001234";
-
-struct World {
-    directory: Directory,
-    keys: BTreeMap<&'static str, AgencyKeys>,
-    patient: PersonalKey,
-}
-
-fn world() -> World {
-    let anchor = AnchorKeys::generate("county-justice-it").unwrap();
-    let mut directory = Directory::new();
-    directory.add_anchor(anchor.public()).unwrap();
-    let mut keys = BTreeMap::new();
-    for (id, role, part2) in [
-        ("superior-court", Role::Court, false),
-        ("district-attorney", Role::Prosecutor, false),
-        ("treatment-provider", Role::TreatmentProvider, true),
-    ] {
-        let k = AgencyKeys::generate();
-        let cert = anchor
-            .issue(&CertificateRequest {
-                agency_id: id.into(),
-                name: id.replace('-', " "),
-                roles: vec![role],
-                part2_program: part2,
-                keys: k.public().clone(),
-                not_before: T0 - 365 * DAY,
-                not_after: T0 + 365 * DAY,
-            })
-            .unwrap();
-        directory.add_certificate(cert.as_bytes()).unwrap();
-        keys.insert(id, k);
-    }
-    World {
-        directory,
-        keys,
-        patient: PersonalKey::generate(),
-    }
-}
-
-/// A PC 1000 §2.35 consent: provider → court and DA.
-fn consent(w: &World) -> Vec<u8> {
-    let d = ConsentDirective {
-        id: CONSENT.into(),
-        version: 1,
-        supersedes: None,
-        regime: Regime::Part2CriminalJustice,
-        regulatory_basis: vec!["42CFRPart2".into(), "CA-PC-1000".into()],
-        subject: jordan(),
-        disclosers: vec![Party::Agency("treatment-provider".into())],
-        recipients: vec![
-            Party::Agency("superior-court".into()),
-            Party::Agency("district-attorney".into()),
-        ],
-        purposes: vec![PURPOSE.into()],
-        information: Information {
-            record_types: vec![RecordType::DrugTest],
-            fields: BTreeMap::new(),
-            tiers: vec![Tier::T1, Tier::T2],
-            excluded_record_types: vec![],
-            data_period: None,
-            description: "Drug test results in the PC 1000 program".into(),
-        },
-        effective: T0 - 30 * DAY,
-        expiry: Expiry {
-            date: Some(T0 + 300 * DAY),
-            event: Some(EventTrigger {
-                case_ref: CASE.into(),
-            }),
-        },
-        revocation: Revocability::RevocableAfter(Expiry {
-            date: None,
-            event: Some(EventTrigger {
-                case_ref: CASE.into(),
-            }),
-        }),
-        redisclosure: Redisclosure::CjOfficialDutiesOnly,
-        use_restrictions: vec![],
-        notice: Notice {
-            form: NoticeForm::Short,
-            attach_consent: true,
-        },
-        case: Some(Case {
-            case_ref: CASE.into(),
-            authority: "superior-court".into(),
-        }),
-        signers: vec![
-            Signer {
-                capacity: Capacity::Patient,
-                name: "Jordan Avery Reyes".into(),
-                method: SignMethod::Electronic,
-                key: Some(*w.patient.public().as_bytes()),
-                agency_id: None,
-                authority: None,
-            },
-            Signer {
-                capacity: Capacity::WitnessingAgency,
-                name: "treatment provider".into(),
-                method: SignMethod::Electronic,
-                key: Some(*w.keys["treatment-provider"].public().signing().as_bytes()),
-                agency_id: Some("treatment-provider".into()),
-                authority: None,
-            },
-        ],
-        source_document: None,
-        signed_at: T0 - 30 * DAY,
-    };
-    let signers: Vec<&dyn StatementSigner> = vec![&w.patient, &w.keys["treatment-provider"]];
-    SignedConsent::sign(&d, &signers)
-        .unwrap()
-        .as_bytes()
-        .to_vec()
-}
-
-fn drug_test() -> Record {
-    Record::from(
-        DrugTest::new(T0 - DAY, Specimen::Urine, true, "10-panel")
-            .with_result("fentanyl", TestResult::Negative),
-    )
-}
 
 #[test]
 fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
-    let w = world();
+    let w = World::new();
     let dir = tempfile::tempdir().unwrap();
     let mut consents = ConsentSet::new();
     consents
-        .import_consent(&consent(&w), &w.directory, T0)
+        .import_consent(&w.sign(&pc1000(&w)).unwrap(), &w.directory, T0)
         .unwrap();
 
     // The provider seals a drug test to the court and the DA and records it.
-    let subject = jordan();
+    let subject = world::subject();
     let record = drug_test();
     let sealed = disclosure::seal(
-        &w.keys["treatment-provider"],
+        w.key("treatment-provider"),
         &w.directory,
         &consents,
         &SealRequest {
             recipients: &["superior-court", "district-attorney"],
             subject: &subject,
-            purpose: PURPOSE,
+            purpose: CJ_PURPOSE,
             consent_id: CONSENT,
             record: &record,
             minimum_necessary: MinimumNecessary::Refuse,
@@ -179,15 +51,15 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     let mut provider =
         Ledger::open(&dir.path().join("provider.ledger"), "treatment-provider").unwrap();
     let sent = provider
-        .record_sent(&sealed, &subject, "drug_test", PURPOSE, CONSENT, T0)
+        .record_sent(&sealed, &subject, "drug_test", CJ_PURPOSE, CONSENT, T0)
         .unwrap();
     let to: Vec<&str> = sent.iter().map(|e| e.counterparty.as_str()).collect();
     assert_eq!(to, ["superior-court", "district-attorney"]);
     provider
-        .checkpoint(&w.keys["treatment-provider"], T0)
+        .checkpoint(w.key("treatment-provider"), T0)
         .unwrap();
     provider
-        .verify(w.keys["treatment-provider"].public().signing())
+        .verify(w.key("treatment-provider").public().signing())
         .unwrap();
 
     // The court opens it with its ledger as the replay guard, and records the receipt.
@@ -195,7 +67,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     let open = |court: &Ledger| {
         disclosure::open(
             &sealed.envelope,
-            &w.keys["superior-court"],
+            w.key("superior-court"),
             &w.directory,
             &ConsentSet::new(),
             T0 + 60,
@@ -207,7 +79,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     assert_eq!(entry.direction, Direction::Received);
     assert_eq!(entry.counterparty, "treatment-provider");
     assert_eq!(entry.record_types, ["drug_test"]);
-    assert_eq!(entry.purpose, PURPOSE);
+    assert_eq!(entry.purpose, CJ_PURPOSE);
     assert_eq!(entry.consent_id, CONSENT);
     assert_eq!(entry.envelope_id, sealed.envelope_id.0);
     assert_eq!(entry.envelope_hash, sealed.envelope_hash);
@@ -224,11 +96,9 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
         court.record_received(&received, T0 + 61),
         Err(LedgerError::Replay { .. })
     ));
-    court
-        .checkpoint(&w.keys["superior-court"], T0 + 120)
-        .unwrap();
+    court.checkpoint(w.key("superior-court"), T0 + 120).unwrap();
     let report = court
-        .verify(w.keys["superior-court"].public().signing())
+        .verify(w.key("superior-court").public().signing())
         .unwrap();
     assert_eq!((report.entries, report.anchored_seq), (1, 1));
 
