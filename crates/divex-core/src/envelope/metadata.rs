@@ -1,0 +1,197 @@
+//! What an envelope's signed header says: the envelope id, issue time, audience and the
+//! sender's statement about the disclosure (spec/envelope.md §2.3), and its encoding as the
+//! inner protected header.
+
+use std::fmt;
+
+use super::error::SealError;
+use super::labels;
+use super::{
+    ENVELOPE_ID_LEN, KEY_COMMITMENT_LEN, MAX_CONSENT_ID_LEN, MAX_LABELS, MAX_TOKEN_LEN,
+    PROFILE_VERSION,
+};
+use crate::codec::{Map, Value};
+use crate::cose::{alg, label};
+use crate::keys::KeyId;
+
+/// A 16-byte random envelope id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnvelopeId(pub [u8; ENVELOPE_ID_LEN]);
+
+impl EnvelopeId {
+    /// Lower-case hex.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl fmt::Debug for EnvelopeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EnvelopeId({})", self.to_hex())
+    }
+}
+
+impl fmt::Display for EnvelopeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+/// A reference to the consent a disclosure relies on. Opaque to the envelope layer: the
+/// consent engine gives it meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRef {
+    /// The consent's id.
+    pub id: String,
+    /// SHA-256 of the signed consent bytes.
+    pub digest: [u8; 32],
+}
+
+/// What the sender states about a disclosure (the caller's part of the metadata).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disclosure {
+    /// Purpose of use, e.g. `cj-monitor-conditional-release`.
+    pub purpose: String,
+    /// The consent relied on.
+    pub consent: ConsentRef,
+    /// Record type, e.g. `drug_test`.
+    pub record_type: String,
+    /// Security labels (sorted and de-duplicated when sealed).
+    pub labels: Vec<String>,
+    /// §2.32 notice code.
+    pub notice: String,
+    /// Record fields removed for minimum necessary (sorted and de-duplicated when sealed).
+    pub redacted: Vec<String>,
+}
+
+/// The complete signed metadata of an envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metadata {
+    /// Random envelope id.
+    pub envelope_id: EnvelopeId,
+    /// Seconds since the Unix epoch when sealed.
+    pub issued_at: u64,
+    /// The recipients' encryption key ids, ascending.
+    pub audience: Vec<KeyId>,
+    /// The sender's statement.
+    pub disclosure: Disclosure,
+}
+
+pub(super) fn is_token(s: &str, max: usize) -> bool {
+    !s.is_empty()
+        && s.len() <= max
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+impl Disclosure {
+    pub(super) fn validate(&self) -> Result<(), SealError> {
+        let check = |ok: bool, field: &'static str, max: usize| {
+            if ok {
+                Ok(())
+            } else {
+                Err(SealError::InvalidField { field, max })
+            }
+        };
+        check(
+            is_token(&self.purpose, MAX_TOKEN_LEN),
+            "purpose",
+            MAX_TOKEN_LEN,
+        )?;
+        check(
+            is_token(&self.record_type, MAX_TOKEN_LEN),
+            "record type",
+            MAX_TOKEN_LEN,
+        )?;
+        check(
+            is_token(&self.notice, MAX_TOKEN_LEN),
+            "notice code",
+            MAX_TOKEN_LEN,
+        )?;
+        check(
+            is_token(&self.consent.id, MAX_CONSENT_ID_LEN),
+            "consent id",
+            MAX_CONSENT_ID_LEN,
+        )?;
+        check(self.labels.len() <= MAX_LABELS, "label list", MAX_LABELS)?;
+        for l in &self.labels {
+            check(is_token(l, MAX_TOKEN_LEN), "security label", MAX_TOKEN_LEN)?;
+        }
+        check(
+            self.redacted.len() <= MAX_LABELS,
+            "redacted field list",
+            MAX_LABELS,
+        )?;
+        for l in &self.redacted {
+            check(
+                is_token(l, MAX_TOKEN_LEN),
+                "redacted field name",
+                MAX_TOKEN_LEN,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Metadata {
+    /// The inner protected header: `alg`, the sender's `kid`, the metadata labels and the key
+    /// commitment.
+    pub fn to_protected_map(
+        &self,
+        sender_kid: &KeyId,
+        commitment: &[u8; KEY_COMMITMENT_LEN],
+    ) -> Map {
+        let tokens = |list: &[String]| {
+            Value::Array(sorted_tokens(list).into_iter().map(Value::from).collect())
+        };
+        let entries = [
+            (label::ALG, Value::from(alg::ED25519)),
+            (label::KID, Value::bytes(sender_kid.as_bytes())),
+            (labels::KEY_COMMITMENT, Value::bytes(commitment)),
+            (labels::ENVELOPE_ID, Value::bytes(self.envelope_id.0)),
+            (labels::ISSUED_AT, Value::from(self.issued_at)),
+            (
+                labels::AUDIENCE,
+                Value::Array(
+                    self.audience
+                        .iter()
+                        .map(|k| Value::bytes(k.as_bytes()))
+                        .collect(),
+                ),
+            ),
+            (
+                labels::PURPOSE,
+                Value::from(self.disclosure.purpose.as_str()),
+            ),
+            (
+                labels::CONSENT_REF,
+                Value::Array(vec![
+                    Value::from(self.disclosure.consent.id.as_str()),
+                    Value::bytes(self.disclosure.consent.digest),
+                ]),
+            ),
+            (
+                labels::RECORD_TYPE,
+                Value::from(self.disclosure.record_type.as_str()),
+            ),
+            (labels::SECURITY_LABELS, tokens(&self.disclosure.labels)),
+            (labels::REDACTED, tokens(&self.disclosure.redacted)),
+            (labels::NOTICE, Value::from(self.disclosure.notice.as_str())),
+            (labels::PROFILE, Value::from(PROFILE_VERSION)),
+        ];
+        let mut m = Map::new();
+        for (k, v) in entries {
+            // Labels are distinct constants.
+            let _ = m.insert(Value::from(k), v);
+        }
+        m
+    }
+}
+
+/// Tokens sorted bytewise without duplicates, as the metadata carries them.
+pub(super) fn sorted_tokens(list: &[String]) -> Vec<String> {
+    let mut v = list.to_vec();
+    v.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    v.dedup();
+    v
+}

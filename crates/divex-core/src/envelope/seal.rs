@@ -1,0 +1,222 @@
+//! `seal`: sign the disclosure, encrypt it once under a fresh content key, and wrap that
+//! key for each recipient (spec/envelope.md §5).
+
+use hkdf::Hkdf;
+use rand_core::CryptoRng;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use super::error::SealError;
+use super::labels;
+use super::limits::EnvelopeLimits;
+use super::metadata::{Disclosure, EnvelopeId, Metadata, sorted_tokens};
+use super::{ENVELOPE_ID_LEN, KEY_COMMITMENT_INFO, KEY_COMMITMENT_LEN};
+use crate::codec::{self, Map, Value};
+use crate::cose::{self, HpkeParams, ProtectedHeader, Recipient, alg, label};
+use crate::keys::{AgencyKeys, PublicBundle};
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks (public so that tests and the vector generator can assemble hostile
+// envelopes from the same parts).
+
+/// `HKDF-SHA256(salt = empty, ikm = CEK, info = "divex/v1 key commitment", L = 32)`.
+pub fn key_commitment(cek: &[u8]) -> [u8; KEY_COMMITMENT_LEN] {
+    let hk = Hkdf::<Sha256>::new(None, cek);
+    let mut out = [0u8; KEY_COMMITMENT_LEN];
+    // 32 bytes is far below HKDF-SHA256's 8160-byte maximum.
+    let _ = hk.expand(KEY_COMMITMENT_INFO, &mut out);
+    out
+}
+
+/// SHA-256 of the encoded recipients array: layer 0's `external_aad`.
+pub fn recipients_digest(recipients: &[Recipient]) -> [u8; 32] {
+    let v = Value::Array(recipients.iter().map(Recipient::to_value).collect());
+    Sha256::digest(codec::encode(&v)).into()
+}
+
+/// Signs `payload` with `metadata` as the inner `COSE_Sign1`; returns its encoding.
+pub fn sign_inner(
+    sender: &AgencyKeys,
+    metadata: &Metadata,
+    commitment: &[u8; KEY_COMMITMENT_LEN],
+    payload: &[u8],
+) -> Vec<u8> {
+    let protected = ProtectedHeader::new(
+        metadata.to_protected_map(&sender.public().signing().kid(), commitment),
+    );
+    let signature = sender.sign(&cose::sig_structure(protected.as_bytes(), &[], payload));
+    // Sign1 { protected, unprotected: {}, payload, signature }.to_bytes(), without copying the
+    // payload into a Sign1 first.
+    cose::encode_sign1(protected.as_bytes(), &Map::new(), payload, &signature)
+}
+
+/// One HPKE-4-KE recipient carrying `cek` for `recipient`.
+pub fn wrap_for<R: CryptoRng>(
+    recipient: &PublicBundle,
+    cek: &[u8],
+    rng: &mut R,
+) -> Result<Recipient, SealError> {
+    let enc = recipient.encryption();
+    let mut pm = Map::new();
+    let _ = pm.insert(Value::from(label::ALG), Value::from(alg::HPKE_4_KE));
+    let _ = pm.insert(Value::from(label::KID), Value::bytes(enc.kid().as_bytes()));
+    let protected = ProtectedHeader::new(pm);
+    let (ek, ciphertext) = cose::hpke_wrap(
+        enc,
+        protected.as_bytes(),
+        alg::CHACHA20_POLY1305,
+        HpkeParams::default(),
+        cek,
+        rng,
+    )
+    .map_err(|_| SealError::Crypto)?;
+    let mut um = Map::new();
+    let _ = um.insert(Value::from(label::EK), Value::bytes(ek));
+    Ok(Recipient {
+        protected,
+        unprotected: um,
+        ciphertext,
+    })
+}
+
+/// Encrypts `inner` under `cek` as layer 0 for the given (already sorted) recipients.
+pub fn encrypt_layer<R: CryptoRng>(
+    inner: &[u8],
+    cek: &[u8],
+    commitment: &[u8; KEY_COMMITMENT_LEN],
+    recipients: Vec<Recipient>,
+    rng: &mut R,
+) -> Result<Vec<u8>, SealError> {
+    let mut pm = Map::new();
+    let _ = pm.insert(Value::from(label::ALG), Value::from(alg::CHACHA20_POLY1305));
+    let _ = pm.insert(
+        Value::from(labels::KEY_COMMITMENT),
+        Value::bytes(commitment),
+    );
+    let protected = ProtectedHeader::new(pm);
+    let mut iv = [0u8; cose::IV_LEN];
+    rng.fill_bytes(&mut iv);
+    // The recipients array is encoded once: its SHA-256 is layer 0's external_aad, and the
+    // same bytes end the envelope.
+    let encoded_recipients = codec::encode(&Value::Array(
+        recipients.iter().map(Recipient::to_value).collect(),
+    ));
+    let digest: [u8; 32] = Sha256::digest(&encoded_recipients).into();
+    let aad = cose::enc_structure(protected.as_bytes(), &digest);
+    let ciphertext = cose::aead_seal(cek, &iv, &aad, inner).map_err(|_| SealError::Crypto)?;
+    let mut um = Map::new();
+    let _ = um.insert(Value::from(label::IV), Value::bytes(iv));
+    Ok(cose::encode_encrypt(
+        protected.as_bytes(),
+        &um,
+        &ciphertext,
+        &encoded_recipients,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// seal
+
+/// Seals `payload` from `sender` to `recipients` with the OS CSPRNG. `now` is the issue time
+/// (seconds since the Unix epoch).
+pub fn seal(
+    sender: &AgencyKeys,
+    recipients: &[PublicBundle],
+    disclosure: &Disclosure,
+    payload: &[u8],
+    now: u64,
+) -> Result<Vec<u8>, SealError> {
+    seal_with_rng(
+        sender,
+        recipients,
+        disclosure,
+        payload,
+        now,
+        &mut crate::rng::os(),
+    )
+}
+
+/// [`seal`] with a caller-supplied CSPRNG (for reproducible test vectors).
+pub fn seal_with_rng<R: CryptoRng>(
+    sender: &AgencyKeys,
+    recipients: &[PublicBundle],
+    disclosure: &Disclosure,
+    payload: &[u8],
+    now: u64,
+    rng: &mut R,
+) -> Result<Vec<u8>, SealError> {
+    seal_detailed_with_rng(sender, recipients, disclosure, payload, now, rng).map(|(b, _)| b)
+}
+
+/// [`seal_with_rng`], also returning the signed metadata (envelope id, audience...) so that
+/// the sender can record the disclosure.
+pub fn seal_detailed_with_rng<R: CryptoRng>(
+    sender: &AgencyKeys,
+    recipients: &[PublicBundle],
+    disclosure: &Disclosure,
+    payload: &[u8],
+    now: u64,
+    rng: &mut R,
+) -> Result<(Vec<u8>, Metadata), SealError> {
+    let limits = EnvelopeLimits::DEFAULT;
+    disclosure.validate()?;
+    if recipients.is_empty() {
+        return Err(SealError::NoRecipients);
+    }
+    if recipients.len() > limits.max_recipients {
+        return Err(SealError::TooManyRecipients {
+            count: recipients.len(),
+            limit: limits.max_recipients,
+        });
+    }
+    let mut sorted: Vec<&PublicBundle> = recipients.iter().collect();
+    sorted.sort_by_key(|b| b.encryption().kid());
+    for w in sorted.windows(2) {
+        if let [a, b] = w
+            && a.encryption().kid() == b.encryption().kid()
+        {
+            return Err(SealError::DuplicateRecipient {
+                kid: a.encryption().kid(),
+            });
+        }
+    }
+    // Rough size bound before doing any work: payload, fixed headers, ~150 bytes a recipient.
+    let estimate = payload.len() + 1024 + 160 * sorted.len();
+    if estimate > limits.max_envelope_bytes {
+        return Err(SealError::TooLarge {
+            size: estimate,
+            limit: limits.max_envelope_bytes,
+        });
+    }
+
+    let mut cek = Zeroizing::new([0u8; cose::CEK_LEN]);
+    rng.fill_bytes(cek.as_mut());
+    let commitment = key_commitment(cek.as_ref());
+    let mut id = [0u8; ENVELOPE_ID_LEN];
+    rng.fill_bytes(&mut id);
+
+    let metadata = Metadata {
+        envelope_id: EnvelopeId(id),
+        issued_at: now,
+        audience: sorted.iter().map(|b| b.encryption().kid()).collect(),
+        disclosure: Disclosure {
+            labels: sorted_tokens(&disclosure.labels),
+            redacted: sorted_tokens(&disclosure.redacted),
+            ..disclosure.clone()
+        },
+    };
+    let inner = sign_inner(sender, &metadata, &commitment, payload);
+    let stanzas = sorted
+        .iter()
+        .map(|b| wrap_for(b, cek.as_ref(), rng))
+        .collect::<Result<Vec<_>, _>>()?;
+    let bytes = encrypt_layer(&inner, cek.as_ref(), &commitment, stanzas, rng)?;
+    // Never hand out an envelope that `open` would refuse as too large.
+    if bytes.len() > limits.max_envelope_bytes {
+        return Err(SealError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_envelope_bytes,
+        });
+    }
+    Ok((bytes, metadata))
+}
