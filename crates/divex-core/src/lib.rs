@@ -43,6 +43,7 @@ pub mod envelope;
 pub mod keys;
 pub mod records;
 pub mod rng;
+pub mod vocab;
 
 /// The repository README's examples, compiled and run as doctests.
 #[cfg(doctest)]
