@@ -33,13 +33,12 @@ pub(crate) const fn is_token(s: &str, max: usize) -> bool {
     if b.is_empty() || b.len() > max {
         return false;
     }
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if !(c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b':' || c == b'-') {
+    let mut rest = b;
+    while let [c, tail @ ..] = rest {
+        if !(c.is_ascii_alphanumeric() || *c == b'.' || *c == b'_' || *c == b':' || *c == b'-') {
             return false;
         }
-        i += 1;
+        rest = tail;
     }
     true
 }
