@@ -226,7 +226,7 @@ mod tests {
 
     #[test]
     fn order_is_bytewise_as_the_envelope_sorts() {
-        let mut v = vec![
+        let mut v = [
             SecurityLabel::NO_CRIMINAL_USE,
             SecurityLabel::PART2,
             SecurityLabel::new("Z").unwrap(),
