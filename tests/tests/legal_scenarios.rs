@@ -172,10 +172,12 @@ impl<'w> Setup<'w> {
             consent_id: a.consent,
             minimum_necessary: a.mode,
         };
-        Ok(match decision::decide(&self.set.facts(), &req) {
-            Decision::Permit(p) => Outcome::Permit(p),
-            Decision::Deny(r) => Outcome::Deny(r.code()),
-        })
+        Ok(
+            match decision::decide(&decision::Facts::from(&self.set), &req) {
+                Decision::Permit(p) => Outcome::Permit(p),
+                Decision::Deny(r) => Outcome::Deny(r.code()),
+            },
+        )
     }
 }
 

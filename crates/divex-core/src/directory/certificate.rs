@@ -7,11 +7,10 @@ use std::fmt;
 use crate::codec;
 use crate::keys::{EncryptionPublicKey, KeyId, PublicBundle, SigningPublicKey};
 
-use super::fields::{is_display_name, is_id_token, roles_are_canonical};
+use super::fields::{is_agency_id, is_display_name, roles_are_canonical};
 use super::signed::{DocumentKind, Signed, SignedDocument, decode_payload};
 use super::{
-    DirectoryError, MAX_AGENCY_ID_LEN, MAX_CERTIFICATE_BYTES, Role, SERIAL_LEN, Serial,
-    TYP_CERTIFICATE, TrustAnchor,
+    DirectoryError, MAX_CERTIFICATE_BYTES, Role, SERIAL_LEN, Serial, TYP_CERTIFICATE, TrustAnchor,
 };
 
 /// How errors name a certificate.
@@ -63,7 +62,7 @@ pub(super) struct CertificateWire {
 impl CertificateWire {
     /// The field rules of spec/directory.md §3.2; the validated keys.
     pub(super) fn validate(&self) -> Result<PublicBundle, DirectoryError> {
-        if !is_id_token(&self.agency_id, MAX_AGENCY_ID_LEN) {
+        if !is_agency_id(&self.agency_id) {
             return Err(DirectoryError::InvalidCertificate(
                 "agency_id must be 1-64 characters of a-z 0-9 . _ -",
             ));

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::{MAX_NAME_LEN, Role, SERIAL_LEN};
+use super::{MAX_AGENCY_ID_LEN, MAX_NAME_LEN, Role, SERIAL_LEN};
 
 /// A certificate serial number: 16 random bytes chosen by the issuing anchor.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -40,6 +40,12 @@ pub(super) fn is_id_token(s: &str, max: usize) -> bool {
         && s.bytes().all(|b| {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
         })
+}
+
+/// Whether `s` is an agency id, `[a-z0-9._-]{1,64}` (spec/directory.md §3.2 rule 1); consents
+/// name agencies by these ids.
+pub(crate) fn is_agency_id(s: &str) -> bool {
+    is_id_token(s, MAX_AGENCY_ID_LEN)
 }
 
 /// Unicode bidirectional formatting characters: refused in display names so that a name

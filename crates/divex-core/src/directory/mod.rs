@@ -116,6 +116,8 @@ pub use revocation::CertificateRevocation;
 pub use role::Role;
 pub use store::Directory;
 
+pub(crate) use fields::is_agency_id;
+
 // ---------------------------------------------------------------------------------------------
 // Constants (spec/directory.md §2, §9)
 
