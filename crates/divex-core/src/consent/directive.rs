@@ -62,16 +62,34 @@ pub struct Subject {
 }
 
 impl Subject {
-    /// Whether two subject descriptions name the same participant (name compared after
-    /// trimming, collapsing spaces and ignoring case; date of birth exactly).
+    /// The name as divex compares it: split on whitespace, each word lower-cased (Unicode
+    /// lower case), joined with single spaces. This is the one normalisation of participant
+    /// names: [`Subject::same_person`] compares it, and the ledger hashes it into its subject
+    /// key, so two subjects that are the same person are also one participant there.
+    ///
+    /// ```
+    /// use divex_core::consent::Subject;
+    ///
+    /// let s = Subject {
+    ///     name: "  Jordan\tAvery  REYES ".into(),
+    ///     date_of_birth: "1994-03-14".into(),
+    /// };
+    /// assert_eq!(s.normalised_name(), "jordan avery reyes");
+    /// ```
+    pub fn normalised_name(&self) -> String {
+        self.name
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Whether two subject descriptions name the same participant (names compared as
+    /// [`Subject::normalised_name`]: trimmed, spaces collapsed, case ignored; date of birth
+    /// exactly).
     pub fn same_person(&self, other: &Subject) -> bool {
-        fn norm(s: &str) -> String {
-            s.split_whitespace()
-                .map(str::to_lowercase)
-                .collect::<Vec<_>>()
-                .join(" ")
-        }
-        norm(&self.name) == norm(&other.name) && self.date_of_birth == other.date_of_birth
+        self.normalised_name() == other.normalised_name()
+            && self.date_of_birth == other.date_of_birth
     }
 }
 
