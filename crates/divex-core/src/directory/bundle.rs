@@ -216,3 +216,222 @@ impl Bundle {
         })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    //! The import order of spec/directory.md §5.3: each case is built so that two steps would
+    //! fail, and the earlier one must be reported.
+
+    use super::*;
+    use crate::directory::testkit::*;
+    use crate::directory::{SERIAL_LEN, Serial, TrustAnchor};
+
+    fn bundle(anchors: Vec<Value>, certificates: Vec<Value>, revocations: Vec<Value>) -> Vec<u8> {
+        codec::encode(
+            &Value::map([
+                (Value::from("typ"), Value::from(TYP_DIRECTORY)),
+                (Value::from("anchors"), Value::Array(anchors)),
+                (Value::from("certificates"), Value::Array(certificates)),
+                (Value::from("revocations"), Value::Array(revocations)),
+            ])
+            .unwrap(),
+        )
+    }
+
+    fn structure(reason: &'static str) -> DirectoryError {
+        DirectoryError::Structure {
+            what: "directory",
+            reason,
+        }
+    }
+
+    #[test]
+    fn steps_1_to_4_size_decode_type_structure() {
+        let a = anchor(1);
+        let cert = sign_wire(&a, &wire(agency(2).public()));
+        assert!(matches!(
+            Directory::from_bytes(&vec![0xa0; MAX_DIRECTORY_BYTES + 1]),
+            Err(DirectoryError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            Directory::from_bytes(&[0xa4]),
+            Err(DirectoryError::Malformed { .. })
+        ));
+        // A certificate where a bundle is expected is named as such.
+        assert_eq!(
+            Directory::from_bytes(&cert).unwrap_err(),
+            DirectoryError::WrongType {
+                expected: "a directory bundle",
+                found: "an agency certificate",
+            }
+        );
+        let untyped =
+            codec::encode(&Value::map([(Value::from("anchors"), Value::from(1u64))]).unwrap());
+        assert_eq!(
+            Directory::from_bytes(&untyped).unwrap_err(),
+            DirectoryError::WrongType {
+                expected: "a directory bundle",
+                found: "an object of another type",
+            }
+        );
+        // Only a COSE_Sign1 that announces the directory typ reaches "must be a map".
+        let signed_bundle = a.sign_document(TYP_DIRECTORY, bundle(vec![], vec![], vec![]));
+        assert_eq!(
+            Directory::from_bytes(&signed_bundle).unwrap_err(),
+            structure("must be a map")
+        );
+        let not_arrays = codec::encode(
+            &Value::map([
+                (Value::from("typ"), Value::from(TYP_DIRECTORY)),
+                (Value::from("anchors"), Value::Array(vec![])),
+                (Value::from("certificates"), Value::from(0u64)),
+                (Value::from("revocations"), Value::from(0u64)),
+            ])
+            .unwrap(),
+        );
+        assert_eq!(
+            Directory::from_bytes(&not_arrays).unwrap_err(),
+            structure("\"certificates\" must be an array")
+        );
+    }
+
+    #[test]
+    fn steps_5_to_7_counts_then_anchors_then_signed_items() {
+        let a = anchor(1);
+        let b = anchor(3);
+        // 65 anchors that are not even anchors: the count is checked first.
+        let many = vec![Value::from(0u64); MAX_ANCHORS + 1];
+        assert_eq!(
+            Directory::from_bytes(&bundle(many, vec![], vec![])).unwrap_err(),
+            DirectoryError::Full {
+                what: "trust anchor",
+                limit: "64 trust anchors",
+            }
+        );
+        // A bad anchor is reported before a bad certificate item.
+        let bad_anchor = bundle(vec![Value::from(0u64)], vec![Value::from(1u64)], vec![]);
+        assert_eq!(
+            Directory::from_bytes(&bad_anchor).unwrap_err(),
+            DirectoryError::Structure {
+                what: "trust anchor",
+                reason: "must be a map",
+            }
+        );
+        // Anchors must be sorted by their encodings.
+        let mut anchors = [a.public(), b.public()];
+        anchors.sort_by_key(TrustAnchor::to_bytes);
+        let [first, second] = anchors.map(|x| x.to_value());
+        let unsorted = bundle(vec![second.clone(), first.clone()], vec![], vec![]);
+        assert_eq!(
+            Directory::from_bytes(&unsorted).unwrap_err(),
+            structure("anchors must be sorted by their encoding, without duplicates")
+        );
+        // The same key under two names: refused when trusted (step 8), but a malformed
+        // certificate item is reported first (step 7).
+        let renamed = TrustAnchor::new("Another Name", a.public().key().clone()).unwrap();
+        let mut twins = [a.public(), renamed];
+        twins.sort_by_key(TrustAnchor::to_bytes);
+        let twins: Vec<Value> = twins.iter().map(TrustAnchor::to_value).collect();
+        assert_eq!(
+            Directory::from_bytes(&bundle(twins.clone(), vec![Value::from(1u64)], vec![]))
+                .unwrap_err(),
+            structure("items must be byte strings")
+        );
+        assert_eq!(
+            Directory::from_bytes(&bundle(twins, vec![], vec![])).unwrap_err(),
+            DirectoryError::DuplicateAnchor { kid: a.kid() }
+        );
+    }
+
+    #[test]
+    fn steps_9_and_10_revocations_before_certificates() {
+        let a = anchor(1);
+        let b = anchor(3);
+        let mut tampered = sign_wire(&a, &wire(agency(2).public()));
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        // The certificate's signature is bad and the revocation is by an unpinned anchor:
+        // the revocation is checked first.
+        let stranger = b
+            .revoke(Serial([9; SERIAL_LEN]), NOW, "superseded")
+            .unwrap();
+        let both_bad = bundle(
+            vec![a.public().to_value()],
+            vec![Value::bytes(&tampered)],
+            vec![Value::bytes(stranger.as_bytes())],
+        );
+        assert_eq!(
+            Directory::from_bytes(&both_bad).unwrap_err(),
+            DirectoryError::UnknownAnchor {
+                what: "revocation",
+                kid: b.kid(),
+            }
+        );
+        let good = a
+            .revoke(Serial([9; SERIAL_LEN]), NOW, "superseded")
+            .unwrap();
+        let bad_certificate = bundle(
+            vec![a.public().to_value()],
+            vec![Value::bytes(&tampered)],
+            vec![Value::bytes(good.as_bytes())],
+        );
+        assert_eq!(
+            Directory::from_bytes(&bad_certificate).unwrap_err(),
+            DirectoryError::BadSignature {
+                what: "certificate"
+            }
+        );
+    }
+
+    #[test]
+    fn a_merge_needs_pinned_anchors_and_is_all_or_nothing() {
+        let a = anchor(1);
+        let b = anchor(3);
+        let cert = sign_wire(&a, &wire(agency(2).public()));
+        let rev = a
+            .revoke(Serial([9; SERIAL_LEN]), NOW, "superseded")
+            .unwrap();
+        let mut d = directory_with(&a);
+        // An unpinned anchor in the bundle refuses the update...
+        let unpinned = bundle(vec![b.public().to_value()], vec![], vec![]);
+        assert_eq!(
+            d.merge(&unpinned).unwrap_err(),
+            DirectoryError::UnknownAnchor {
+                what: "directory",
+                kid: b.kid(),
+            }
+        );
+        // ...a failing certificate after an accepted revocation leaves nothing behind...
+        let mut tampered = cert.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        let failing = bundle(
+            vec![],
+            vec![Value::bytes(&tampered)],
+            vec![Value::bytes(rev.as_bytes())],
+        );
+        assert_eq!(
+            d.merge(&failing).unwrap_err(),
+            DirectoryError::BadSignature {
+                what: "certificate"
+            }
+        );
+        assert_eq!(d.revocations().count(), 0);
+        // ...and a bundle that lists no anchor may carry items signed by a pinned one.
+        let update = bundle(
+            vec![],
+            vec![Value::bytes(&cert)],
+            vec![Value::bytes(rev.as_bytes())],
+        );
+        d.merge(&update).unwrap();
+        assert_eq!((d.certificates().count(), d.revocations().count()), (1, 1));
+        // Merging the same bundle again changes nothing.
+        d.merge(&update).unwrap();
+        assert_eq!(d.to_bytes(), {
+            let mut again = directory_with(&a);
+            again.merge(&update).unwrap();
+            again.to_bytes()
+        });
+    }
+}
