@@ -172,10 +172,12 @@ impl<'w> Setup<'w> {
             consent_id: a.consent,
             minimum_necessary: a.mode,
         };
-        Ok(match decision::decide(&self.set.facts(), &req) {
-            Decision::Permit(p) => Outcome::Permit(p),
-            Decision::Deny(r) => Outcome::Deny(r.code()),
-        })
+        Ok(
+            match decision::decide(&decision::Facts::from(&self.set), &req) {
+                Decision::Permit(p) => Outcome::Permit(p),
+                Decision::Deny(r) => Outcome::Deny(r.code()),
+            },
+        )
     }
 }
 
@@ -1249,4 +1251,43 @@ fn part2_obligations_come_from_the_law() {
     );
     assert_eq!(p.obligations.notice, Some(NoticeForm::Short));
     assert!(p.obligations.attach_consent);
+}
+
+#[test]
+fn a_patient_signing_with_the_witness_key_is_refused_when_signed() {
+    // spec/consent.md §3.2 row 26a: the reuse is a `validate` rule with its own class,
+    // checked after row 26 and before row 27, so `SignedConsent::sign` refuses it too.
+    use divex_core::consent::{ConsentError, SignedConsent};
+    let w = World::new();
+    let mut d = pc1000(&w);
+    d.signers[0].key = d.signers[1].key;
+    let keys: Vec<&dyn StatementSigner> = vec![w.key("treatment-provider")];
+    assert_eq!(
+        SignedConsent::sign(&d, &keys).unwrap_err(),
+        ConsentError::SignerKeyReused
+    );
+    // A row 27 deficiency is not reached...
+    let mut later = d.clone();
+    later.expiry.event = Some(EventTrigger {
+        case_ref: "CR-OTHER".into(),
+    });
+    assert_eq!(later.validate(), Err(ConsentError::SignerKeyReused));
+    later.signers[0].key = Some(*w.patient.public().as_bytes());
+    assert!(matches!(
+        later.validate(),
+        Err(ConsentError::Deficient {
+            element: "expiration event",
+            ..
+        })
+    ));
+    // ...and a row 26 deficiency is reported first.
+    let mut earlier = d.clone();
+    earlier.signed_at = earlier.effective + 2 * DAY;
+    assert!(matches!(
+        earlier.validate(),
+        Err(ConsentError::Deficient {
+            element: "signature date",
+            ..
+        })
+    ));
 }

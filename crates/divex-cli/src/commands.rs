@@ -1096,7 +1096,7 @@ fn consent_show(ctx: &Ctx, a: &ConsentShowArgs) -> Result<Report, CliError> {
     if let Some(agency) = &a.agency {
         let (mut set, notes) = load_consents(&ctx.home, agency, &dir, ctx.now)?;
         set.insert_consent(consent.clone())?;
-        let facts = set.facts();
+        let facts = divex_core::decision::Facts::from(&set);
         let revoked = divex_core::decision::revoked_at(&consent, &facts);
         let d = consent.directive();
         let case_refs: Vec<&str> = d

@@ -1025,7 +1025,10 @@ impl Story {
                 .ok_or_else(|| ConsentError::ConsentNotHeld {
                     consent_id: consent_id.to_owned(),
                 })?;
-        Ok(decision::revoked_at(consent, &provider.consents.facts()).filter(|t| *t == self.now))
+        Ok(
+            decision::revoked_at(consent, &decision::Facts::from(&provider.consents))
+                .filter(|t| *t == self.now),
+        )
     }
 
     // --- consents ----------------------------------------------------------------------------

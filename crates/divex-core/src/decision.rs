@@ -19,8 +19,8 @@
 //! only verified values, so the rules here can be read and tested on their own.
 
 use crate::consent::{
-    AgencyFacts, ConsentDirective, NoticeForm, Redisclosure, Regime, Revocability, Subject,
-    UseRestriction, VerifiedConsent, VerifiedEvent, VerifiedRevocation,
+    AgencyFacts, ConsentDirective, ConsentSet, NoticeForm, Redisclosure, Regime, Revocability,
+    Subject, UseRestriction, VerifiedConsent, VerifiedEvent, VerifiedRevocation,
 };
 use crate::directory::Role;
 use crate::records::{Date, FieldSpec, RecordType, Tier};
@@ -36,7 +36,8 @@ pub const LABEL_REDISCLOSURE_PROHIBITED: &str = "redisclosure-prohibited";
 /// Security label: redisclosure only for official duties on the case (§2.35(d)).
 pub const LABEL_REDISCLOSURE_CJ_DUTIES: &str = "redisclosure-cj-official-duties";
 
-/// What the engine is given.
+/// What the engine is given: verified values only, usually everything a [`ConsentSet`] holds
+/// (`Facts::from(&set)`).
 #[derive(Debug, Clone, Copy)]
 pub struct Facts<'a> {
     /// Every verified consent known (all versions).
@@ -45,6 +46,18 @@ pub struct Facts<'a> {
     pub revocations: &'a [VerifiedRevocation],
     /// Every verified case event known.
     pub events: &'a [VerifiedEvent],
+}
+
+/// The facts are everything the set holds. The engine reads the consent module's verified
+/// values; the consent module knows nothing of the engine (data flows one way).
+impl<'a> From<&'a ConsentSet> for Facts<'a> {
+    fn from(set: &'a ConsentSet) -> Facts<'a> {
+        Facts {
+            consents: set.consents(),
+            revocations: set.revocations(),
+            events: set.events(),
+        }
+    }
 }
 
 /// What to do with fields the consent does not permit.

@@ -22,7 +22,7 @@ use crate::consent::{
     AgencyFacts, ConsentError, ConsentSet, NO_PART2_NOTICE, NoticeForm, SignedConsent, Subject,
     VerifiedConsent,
 };
-use crate::decision::{self, Decision, DenyReason, MinimumNecessary, Permit, Request};
+use crate::decision::{self, Decision, DenyReason, Facts, MinimumNecessary, Permit, Request};
 use crate::directory::{Directory, DirectoryError};
 use crate::envelope::{
     self, ConsentRef, EnvelopeId, Metadata, OpenError, OpenOptions, SealError, SeenEnvelopes,
@@ -200,7 +200,7 @@ pub fn seal(
                 consent_id: req.consent_id.to_owned(),
             },
         })?;
-    let facts = consents.facts();
+    let facts = Facts::from(consents);
     let fields = req.record.present_fields();
 
     let mut bundles = Vec::with_capacity(req.recipients.len());
@@ -417,7 +417,7 @@ pub fn open(
         consent_id: Some(&reference.id),
         minimum_necessary: MinimumNecessary::Refuse,
     };
-    let permit = match decision::decide(&all.facts(), &request) {
+    let permit = match decision::decide(&Facts::from(&all), &request) {
         // The permit must come from the very consent the sender signed a reference to.
         Decision::Permit(p) if p.consent_digest == reference.digest => p,
         Decision::Permit(_) => return Err(DisclosureError::ConsentMismatch),

@@ -137,29 +137,18 @@ impl Entry {
     }
 }
 
-/// The participant's name as [`Subject::same_person`] compares it: split on whitespace,
-/// lower-cased, joined with single spaces.
-///
-/// divex-core keeps its normalisation private, so it is restated here; the
-/// `subject_key_matches_same_person` test pins the two together.
-fn normalised_name(name: &str) -> String {
-    name.split_whitespace()
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The key under which the ledger stores a participant:
 /// `SHA-256("divex/v1 ledger subject" || normalised name || 0x00 || date_of_birth)`, where the
-/// name is normalised as [`Subject::same_person`] does (whitespace collapsed, case ignored).
-/// Two subjects that are the same person have the same key.
+/// name is [`Subject::normalised_name`], the normalisation [`Subject::same_person`] compares
+/// (whitespace collapsed, case ignored). Two subjects that are the same person have the same
+/// key.
 ///
 /// This is a pseudonym, not encryption: anyone who can guess a name and a date of birth can
 /// recompute it. It keeps names out of the file, not out of reach of a determined reader.
 pub fn subject_key(subject: &Subject) -> [u8; 32] {
     Sha256::new()
         .chain_update(SUBJECT_PREFIX)
-        .chain_update(normalised_name(&subject.name).as_bytes())
+        .chain_update(subject.normalised_name().as_bytes())
         .chain_update([0u8])
         .chain_update(subject.date_of_birth.as_bytes())
         .finalize()
@@ -201,7 +190,7 @@ pub(crate) fn validate(e: &NewEntry) -> Result<(), LedgerError> {
     )?;
     // The NUL separator in the subject key must be unambiguous.
     check_text(
-        &normalised_name(&e.subject.name),
+        &e.subject.normalised_name(),
         "the participant's name is empty",
         "the participant's name contains a NUL character",
     )?;

@@ -1,0 +1,133 @@
+//! Why a consent, revocation statement or case event was refused, with the stable class of
+//! each refusal (spec/consent.md §4.6).
+
+use crate::codec::CodecError;
+
+use super::Capacity;
+
+/// Why a consent, revocation or event was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConsentError {
+    /// Not strict CBOR or not the expected schema.
+    #[error("the consent document is malformed: {0}")]
+    Malformed(#[from] CodecError),
+    /// The COSE structure is wrong.
+    #[error("the consent document is not a valid signed divex document: {0}")]
+    Structure(&'static str),
+    /// Larger than the limit.
+    #[error("the consent document is {size} bytes, over the limit of {limit}")]
+    TooLarge {
+        /// Size.
+        size: usize,
+        /// Limit.
+        limit: usize,
+    },
+    /// A required element is missing or invalid (a facially deficient consent).
+    #[error("the consent is deficient: {element} {problem} ({citation})")]
+    Deficient {
+        /// The element (e.g. "recipients").
+        element: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+        /// The section requiring it.
+        citation: &'static str,
+    },
+    /// A listed signer did not sign, or a signature does not verify.
+    #[error(
+        "the consent signature of the {capacity:?} does not verify; the consent is forged or altered"
+    )]
+    BadSignature {
+        /// Whose signature.
+        capacity: Capacity,
+    },
+    /// A signature by a key that is not a listed signer.
+    #[error("the consent carries a signature by a key it does not list as a signer")]
+    UnexpectedSigner,
+    /// The witnessing agency is not certified with that key.
+    #[error(
+        "the witnessing agency {agency_id} is not certified with the key that signed: {reason}"
+    )]
+    UncertifiedWitness {
+        /// Agency id.
+        agency_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// Signing was asked without a key for a listed signer.
+    #[error("no key was supplied for the {capacity:?} signer")]
+    MissingSignerKey {
+        /// The signer lacking a key.
+        capacity: Capacity,
+    },
+    /// A revocation or event names a consent, case or signer it does not match.
+    #[error("the statement does not apply: {0}")]
+    NotApplicable(&'static str),
+    /// A revocation or case event's signature does not verify.
+    #[error("the {what}'s signature does not verify; it is forged or altered")]
+    BadStatementSignature {
+        /// "revocation" or "case event".
+        what: &'static str,
+    },
+    /// A statement dated later than now (beyond the allowed clock skew).
+    #[error("the {what} is dated {at}, after the current time {now}; check the clocks")]
+    FutureDated {
+        /// What was dated.
+        what: &'static str,
+        /// Its date.
+        at: u64,
+        /// The time of verification.
+        now: u64,
+    },
+    /// A different consent with the same id is already held.
+    #[error("a different consent with id {id} is already held; consent ids must be unique")]
+    ConflictingId {
+        /// The id.
+        id: String,
+    },
+    /// The agency that signed a revocation or case event is known but not trusted now
+    /// (certificate expired, revoked or not yet valid).
+    #[error("the signer of the {what} is not trusted: {reason}")]
+    UntrustedSigner {
+        /// "revocation" or "case event".
+        what: &'static str,
+        /// The directory's reason.
+        reason: String,
+    },
+    /// A revocation names a consent this agency does not hold.
+    #[error(
+        "the revocation is for consent {consent_id}, which this agency does not hold; import the consent first"
+    )]
+    ConsentNotHeld {
+        /// The consent named.
+        consent_id: String,
+    },
+    /// The same key signs as the patient (or representative) and as the witnessing agency.
+    #[error(
+        "the witnessing agency's key also signs for the patient; the patient must sign with their own key"
+    )]
+    SignerKeyReused,
+}
+
+impl ConsentError {
+    /// A stable snake_case name for the error (used by vectors, bindings and the CLI).
+    pub fn class(&self) -> &'static str {
+        match self {
+            ConsentError::Malformed(_) => "malformed",
+            ConsentError::Structure(_) => "structure",
+            ConsentError::TooLarge { .. } => "too_large",
+            ConsentError::Deficient { .. } => "deficient",
+            ConsentError::BadSignature { .. } => "bad_signature",
+            ConsentError::UnexpectedSigner => "unexpected_signer",
+            ConsentError::UncertifiedWitness { .. } => "uncertified_witness",
+            ConsentError::MissingSignerKey { .. } => "missing_signer_key",
+            ConsentError::NotApplicable(_) => "not_applicable",
+            ConsentError::BadStatementSignature { .. } => "bad_statement_signature",
+            ConsentError::FutureDated { .. } => "future_dated",
+            ConsentError::ConflictingId { .. } => "conflicting_id",
+            ConsentError::UntrustedSigner { .. } => "untrusted_signer",
+            ConsentError::SignerKeyReused => "signer_key_reused",
+            ConsentError::ConsentNotHeld { .. } => "consent_not_held",
+        }
+    }
+}
