@@ -13,18 +13,22 @@
 use std::collections::BTreeSet;
 
 pub mod domain_vectors;
+mod revision_2;
+mod vector_file;
 pub mod world;
+
+pub use vector_file::{
+    Vector, VectorMetadata, VectorResolver, VectorSender, file_name, resolver, to_file,
+};
 
 use divex_core::codec::{self, Map, Value};
 use divex_core::cose::{self, ProtectedHeader, label};
 use divex_core::envelope::{
     self, ConsentRef, Disclosure, EnvelopeId, KEY_COMMITMENT_LEN, Metadata, SeenEnvelopes,
-    StaticResolver,
 };
 use divex_core::keys::{AgencyKeys, PublicBundle};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Time used by every vector: 2026-09-21T14:13:20Z.
@@ -169,47 +173,6 @@ impl SeenEnvelopes for SeenSet {
     }
 }
 
-/// A trusted sender entry in a vector.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VectorSender {
-    /// Agency id returned by the resolver.
-    pub agency_id: String,
-    /// Ed25519 public key, hex.
-    pub signing_key: String,
-}
-
-/// One envelope spec vector (one scenario per file).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Vector {
-    /// Short scenario name (the file name without number and extension).
-    pub scenario: String,
-    /// What the scenario shows.
-    pub description: String,
-    /// `ok`, or the `OpenError::class()` expected.
-    pub expect: String,
-    /// The `now` passed to `open`.
-    pub now: u64,
-    /// The opening agency's name.
-    pub recipient: String,
-    /// The opening agency's 64 secret bytes (Ed25519 seed ‖ X25519 scalar), hex. Test keys only.
-    pub recipient_secret: String,
-    /// Senders the resolver trusts.
-    pub senders: Vec<VectorSender>,
-    /// Envelope ids already seen (replay hook), hex.
-    pub seen: Vec<String>,
-    /// The envelope, hex.
-    pub envelope: String,
-    /// For `ok`: the expected payload, hex.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub payload: Option<String>,
-    /// For `ok`: the expected envelope id, hex.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub envelope_id: Option<String>,
-    /// For `ok`: the expected sender agency id.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub sender: Option<String>,
-}
-
 /// The agencies of the vector world.
 pub const AGENCIES: [&str; 6] = [
     "treatment-provider",
@@ -228,6 +191,7 @@ fn default_senders() -> Vec<VectorSender> {
         .map(|n| VectorSender {
             agency_id: (*n).to_owned(),
             signing_key: hex::encode(agency(n).public().signing().as_bytes()),
+            untrusted: None,
         })
         .collect()
 }
@@ -240,9 +204,11 @@ struct Builder {
     senders: Vec<VectorSender>,
     seen: Vec<String>,
     now: u64,
+    max_envelope_bytes: Option<u64>,
     payload: Option<Vec<u8>>,
     envelope_id: Option<String>,
     sender: Option<String>,
+    metadata: Option<VectorMetadata>,
 }
 
 impl Builder {
@@ -255,10 +221,21 @@ impl Builder {
             senders: default_senders(),
             seen: Vec::new(),
             now: NOW,
+            max_envelope_bytes: None,
             payload: None,
             envelope_id: None,
             sender: None,
+            metadata: None,
         }
+    }
+
+    /// An `ok` vector: `sender` signed `metadata` over `payload`.
+    fn opens(mut self, sender: &str, metadata: &Metadata, payload: &[u8]) -> Builder {
+        self.payload = Some(payload.to_vec());
+        self.envelope_id = Some(metadata.envelope_id.to_hex());
+        self.sender = Some(sender.to_owned());
+        self.metadata = Some(VectorMetadata::signed(metadata));
+        self
     }
 
     fn finish(self, envelope: Vec<u8>) -> Vector {
@@ -271,10 +248,12 @@ impl Builder {
             recipient_secret: hex::encode(agency(self.opener).expose_secret_bytes().as_ref()),
             senders: self.senders,
             seen: self.seen,
+            max_envelope_bytes: self.max_envelope_bytes,
             envelope: hex::encode(envelope),
             payload: self.payload.map(hex::encode),
             envelope_id: self.envelope_id,
             sender: self.sender,
+            metadata: self.metadata,
         }
     }
 }
@@ -297,15 +276,9 @@ pub fn generate() -> Vec<Vector> {
         let mut r = rng(tag);
         plan(&provider, &three, PAYLOAD, NOW, &mut r).assemble(&mut r)
     };
-    let genuine_id = {
-        let mut r = rng("genuine");
-        hex::encode(
-            plan(&provider, &three, PAYLOAD, NOW, &mut r)
-                .metadata
-                .envelope_id
-                .0,
-        )
-    };
+    // What the genuine envelope signs (the same draws as `genuine("genuine")` up to signing).
+    let genuine_metadata = plan(&provider, &three, PAYLOAD, NOW, &mut rng("genuine")).metadata;
+    let genuine_id = genuine_metadata.envelope_id.to_hex();
     for (name, opener, desc) in [
         (
             "ok-three-recipients-court",
@@ -323,16 +296,14 @@ pub fn generate() -> Vec<Vector> {
             "The same envelope opened by the district attorney.",
         ),
     ] {
-        let mut b = Builder::new(name, "ok", desc);
+        let mut b =
+            Builder::new(name, "ok", desc).opens("treatment-provider", &genuine_metadata, PAYLOAD);
         b.opener = opener;
-        b.payload = Some(PAYLOAD.to_vec());
-        b.envelope_id = Some(genuine_id.clone());
-        b.sender = Some("treatment-provider".into());
         out.push(b.finish(genuine("genuine")));
     }
     {
         let mut r = rng("one-recipient");
-        let env = envelope::seal_with_rng(
+        let (env, metadata) = envelope::seal_detailed_with_rng(
             &lead,
             &[court.public().clone()],
             &disclosure("lead_status"),
@@ -341,20 +312,12 @@ pub fn generate() -> Vec<Vector> {
             &mut r,
         )
         .expect("seal");
-        let mut b = Builder::new(
+        let b = Builder::new(
             "ok-one-recipient-empty-payload",
             "ok",
             "A single recipient and an empty payload.",
-        );
-        b.payload = Some(Vec::new());
-        b.sender = Some("lead-case-manager".into());
-        b.envelope_id = Some(hex::encode(
-            envelope::open(&env, &court, &resolver(&b.senders), NOW)
-                .expect("own envelope opens")
-                .metadata
-                .envelope_id
-                .0,
-        ));
+        )
+        .opens("lead-case-manager", &metadata, b"");
         out.push(b.finish(env));
     }
 
@@ -397,12 +360,8 @@ pub fn generate() -> Vec<Vector> {
     }
     {
         // A 20-deep array in the unprotected header of layer 0.
-        let mut nested = Value::from(0u64);
-        for _ in 0..20 {
-            nested = Value::Array(vec![nested]);
-        }
         let env = rewrite(&g, |m| {
-            m.unprotected = with_label(&m.unprotected, 99, nested);
+            m.unprotected = with_label(&m.unprotected, 99, nested_arrays(20));
         });
         out.push(
             Builder::new(
@@ -776,34 +735,28 @@ pub fn generate() -> Vec<Vector> {
         b.seen = vec![genuine_id.clone()];
         out.push(b.finish(g.clone()));
     }
+
+    // --- Added in revision 2 of the vectors: what 001-031 leave unpinned. Each scenario
+    // starts from the genuine envelope or from a seeded generator of its own, so the earlier
+    // vectors' draws are untouched.
+    out.extend(revision_2::generate(
+        &g,
+        &genuine_metadata,
+        &provider,
+        [&court, &probation, &da],
+    ));
     out
+}
+
+/// Nested one-element arrays, `depth` containers deep, around the integer 0.
+fn nested_arrays(depth: usize) -> Value {
+    let mut v = Value::from(0u64);
+    for _ in 0..depth {
+        v = Value::Array(vec![v]);
+    }
+    v
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The resolver a vector describes.
-pub fn resolver(senders: &[VectorSender]) -> StaticResolver {
-    let mut r = StaticResolver::new();
-    for s in senders {
-        let key = divex_core::keys::SigningPublicKey::from_bytes(
-            &hex::decode(&s.signing_key).expect("hex"),
-        )
-        .expect("vector sender key");
-        r.insert(s.agency_id.clone(), key);
-    }
-    r
-}
-
-/// The file name of vector number `i`.
-pub fn file_name(i: usize, v: &Vector) -> String {
-    format!("{:03}-{}.json", i + 1, v.scenario)
-}
-
-/// The file contents of a vector (pretty JSON, trailing newline).
-pub fn to_file(v: &Vector) -> String {
-    let mut s = serde_json::to_string_pretty(v).expect("serialize");
-    s.push('\n');
-    s
 }

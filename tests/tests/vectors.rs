@@ -4,9 +4,12 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use divex_conformance::{SeenSet, Vector, file_name, generate, resolver, to_file};
-use divex_core::envelope::{self, EnvelopeId, OpenOptions};
+use divex_conformance::{
+    SeenSet, Vector, VectorMetadata, agency, file_name, generate, resolver, rng, to_file,
+};
+use divex_core::envelope::{self, EnvelopeId, EnvelopeLimits, OpenOptions};
 use divex_core::keys::AgencyKeys;
+use rand_core::Rng;
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/vectors/envelope")
@@ -50,7 +53,12 @@ fn run(v: &Vector) -> Result<envelope::Opened, envelope::OpenError> {
             .map(|h| EnvelopeId(hex::decode(h).unwrap().try_into().unwrap()))
             .collect(),
     );
+    let mut limits = EnvelopeLimits::DEFAULT;
+    if let Some(n) = v.max_envelope_bytes {
+        limits.max_envelope_bytes = usize::try_from(n).unwrap();
+    }
     let options = OpenOptions {
+        limits,
         seen: Some(&seen),
         ..OpenOptions::default()
     };
@@ -90,6 +98,26 @@ fn every_vector_gives_its_expected_outcome() {
                     v.scenario
                 );
                 assert_eq!(Some(opened.sender.agency_id), v.sender, "{}", v.scenario);
+                assert_eq!(
+                    Some(VectorMetadata::signed(&opened.metadata)),
+                    v.metadata,
+                    "{}: released metadata",
+                    v.scenario
+                );
+                // Released exactly as signed: the reader refuses unsorted token lists, so
+                // sorting above changed nothing.
+                assert_eq!(
+                    opened.metadata.disclosure.labels,
+                    v.metadata.as_ref().unwrap().labels,
+                    "{}",
+                    v.scenario
+                );
+                assert_eq!(
+                    opened.metadata.disclosure.redacted,
+                    v.metadata.as_ref().unwrap().redacted,
+                    "{}",
+                    v.scenario
+                );
                 ok += 1;
             }
             (Ok(_), expect) => panic!("{}: opened, expected {expect}", v.scenario),
@@ -99,5 +127,33 @@ fn every_vector_gives_its_expected_outcome() {
             }
         }
     }
-    assert!(ok >= 4 && refused >= 20, "ok {ok}, refused {refused}");
+    assert!(ok >= 7 && refused >= 28, "ok {ok}, refused {refused}");
+}
+
+/// spec/envelope.md §12.2: a vector's `recipient_secret` is the agency's first 64 generator
+/// bytes with the X25519 half clamped (RFC 7748 `decodeScalar25519`, as RFC 9180's
+/// `SerializePrivateKey` requires); the unclamped bytes give the same keys.
+#[test]
+fn recipient_secret_is_the_seed_and_the_clamped_x25519_secret() {
+    let mut differ = BTreeSet::new();
+    for v in generate() {
+        let mut raw = [0u8; 64];
+        rng(&format!("agency {}", v.recipient)).fill_bytes(&mut raw);
+        let mut expected = raw;
+        expected[32] &= 248;
+        expected[63] &= 127;
+        expected[63] |= 64;
+        assert_eq!(v.recipient_secret, hex::encode(expected), "{}", v.scenario);
+        if expected != raw {
+            differ.insert(v.recipient.clone());
+        }
+        let from_raw = AgencyKeys::from_secret_bytes(&raw);
+        assert_eq!(from_raw.public(), agency(&v.recipient).public());
+        assert_eq!(*from_raw.expose_secret_bytes(), expected);
+    }
+    // The court's generator bytes happen to be clamped already; the other openers' are not.
+    assert_eq!(
+        differ.into_iter().collect::<Vec<_>>(),
+        ["district-attorney", "lead-case-manager", "probation"]
+    );
 }

@@ -166,6 +166,7 @@ fn main() {
     let senders = vec![KnownSender {
         agency_id: "treatment-provider".into(),
         signing_public_key: w.provider.signing_public_key(),
+        untrusted: None,
     }];
 
     let mut ops: Vec<Op<'_>> = vec![
@@ -196,6 +197,7 @@ fn main() {
                         senders.clone(),
                         T0,
                         Vec::new(),
+                        None,
                     )
                     .unwrap(),
                 );

@@ -3,16 +3,17 @@
 //! only when every envelope check and the consent re-evaluation pass. Also the envelope layer
 //! alone ([`open_envelope`]), as the spec vectors exercise it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use divex_core::consent::{AgencyFacts, Subject as CoreSubject};
 use divex_core::decision::{MinimumNecessary as CoreMinimum, Obligations as CoreObligations};
 use divex_core::disclosure::{self as core, ConsentCopy as CoreCopy};
 use divex_core::envelope::{
-    self, EnvelopeId, Metadata, OpenOptions, SeenEnvelopes, StaticResolver,
+    self, EnvelopeId, EnvelopeLimits, Metadata, OpenOptions, ResolveError, SeenEnvelopes, Sender,
+    SenderResolver,
 };
-use divex_core::keys::SigningPublicKey;
+use divex_core::keys::{KeyId, SigningPublicKey};
 
 use crate::consent::{ConsentInfo, ConsentSet, consent_info, token};
 use crate::directory::{Directory, lock};
@@ -355,13 +356,31 @@ pub fn open_disclosure(
     Ok(Arc::new(ReceivedDisclosure { inner: received }))
 }
 
-/// A sender the envelope layer trusts, for [`open_envelope`].
+/// A sender the envelope layer knows, for [`open_envelope`].
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct KnownSender {
     /// The agency's id.
     pub agency_id: String,
     /// Its 32-byte Ed25519 public key.
     pub signing_public_key: Vec<u8>,
+    /// `None` (the default): trusted. Otherwise the key is known but not trusted now (an
+    /// expired or revoked certificate, for example), and an envelope it signed is refused as
+    /// `untrusted_sender` with this reason.
+    #[uniffi(default = None)]
+    pub untrusted: Option<String>,
+}
+
+/// The resolver [`open_envelope`] builds from its `senders`.
+struct KnownSenders(BTreeMap<KeyId, (Sender, Option<String>)>);
+
+impl SenderResolver for KnownSenders {
+    fn resolve(&self, kid: &KeyId, _now: u64) -> std::result::Result<Sender, ResolveError> {
+        match self.0.get(kid) {
+            None => Err(ResolveError::Unknown),
+            Some((_, Some(reason))) => Err(ResolveError::NotTrusted(reason.clone())),
+            Some((sender, None)) => Ok(sender.clone()),
+        }
+    }
 }
 
 /// An envelope that passed every check of the envelope layer.
@@ -387,24 +406,34 @@ impl SeenEnvelopes for SeenIds {
     }
 }
 
-/// The envelope layer alone (spec/envelope.md §7, checks 1-9 and 11): opens `envelope` for
-/// `me`, trusting exactly the signing keys in `senders`, refusing the ids in
-/// `seen_envelope_ids` as replays. No directory and no consent engine: this is what the
-/// envelope spec vectors exercise; applications use [`open_disclosure`].
-#[uniffi::export]
+/// The envelope layer alone (spec/envelope.md §7, checks 1-16 and 18): opens `envelope` for
+/// `me`, knowing exactly the signing keys in `senders` (trusted unless marked `untrusted`),
+/// refusing the ids in `seen_envelope_ids` as replays, and refusing envelopes over
+/// `max_envelope_bytes` (default 16 MiB, at most 256 MiB). No directory and no consent engine:
+/// this is what the envelope spec vectors exercise; applications use [`open_disclosure`].
+#[uniffi::export(default(max_envelope_bytes = None))]
 pub fn open_envelope(
     envelope: Vec<u8>,
     me: Arc<AgencyKeys>,
     senders: Vec<KnownSender>,
     now: u64,
     seen_envelope_ids: Vec<Vec<u8>>,
+    max_envelope_bytes: Option<u64>,
 ) -> Result<OpenedEnvelope> {
-    let mut resolver = StaticResolver::new();
+    let mut known = BTreeMap::new();
     for s in senders {
-        resolver.insert(
-            s.agency_id,
-            SigningPublicKey::from_bytes(&s.signing_public_key)?,
-        );
+        let key = SigningPublicKey::from_bytes(&s.signing_public_key)?;
+        let sender = Sender {
+            agency_id: s.agency_id,
+            key,
+        };
+        known.insert(sender.key.kid(), (sender, s.untrusted));
+    }
+    let resolver = KnownSenders(known);
+    let mut limits = EnvelopeLimits::DEFAULT;
+    if let Some(n) = max_envelope_bytes {
+        // Larger than the address space is larger than the cap `open` clamps to anyway.
+        limits.max_envelope_bytes = usize::try_from(n).unwrap_or(usize::MAX);
     }
     let seen = SeenIds(
         seen_envelope_ids
@@ -418,6 +447,7 @@ pub fn open_envelope(
         &resolver,
         now,
         &OpenOptions {
+            limits,
             seen: Some(&seen),
             ..OpenOptions::default()
         },
