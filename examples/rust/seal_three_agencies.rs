@@ -10,6 +10,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use divex_core::envelope::{self, ConsentRef, Disclosure, StaticResolver};
 use divex_core::keys::AgencyKeys;
+use divex_core::envelope::{OpenOptions, SealOptions};
+use divex_core::records::RecordType;
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
@@ -30,14 +33,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let disclosure = Disclosure {
-        purpose: "cj-monitor-conditional-release".into(),
+        purpose: Purpose::from_static("cj-monitor-conditional-release"),
         consent: ConsentRef {
             id: "consent-pc1000-0001".into(),
             digest: [0x11; 32],
         },
-        record_type: "drug_test".into(),
-        labels: vec!["42CFRPart2".into(), "no-criminal-use".into()],
-        notice: "part2-short".into(),
+        record_type: RecordType::DrugTest,
+        labels: vec![
+            SecurityLabel::PART2,
+            SecurityLabel::from_static("no-criminal-use"),
+        ],
+        notice: NoticeCode::from_static("part2-short"),
         redacted: vec![],
     };
     let record =
@@ -53,7 +59,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &disclosure,
         record,
         now,
-    )?;
+        SealOptions::default(),
+    )
+    .map(|s| s.bytes)?;
     println!(
         "sealed {} bytes of record into a {}-byte envelope for 3 agencies",
         record.len(),
@@ -65,7 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("probation", &probation),
         ("district attorney", &da),
     ] {
-        let opened = envelope::open(&sealed, keys, &directory, now)?;
+        let opened = envelope::open(&sealed, keys, &directory, now, &OpenOptions::default())?;
         assert_eq!(opened.payload, record);
         println!(
             "{name:>17}: opened envelope {} from {} ({}, purpose {}, labels {:?})",
@@ -77,7 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    match envelope::open(&sealed, &lead, &directory, now) {
+    match envelope::open(&sealed, &lead, &directory, now, &OpenOptions::default()) {
         Err(e) => println!("LEAD case manager: refused as expected: {e}"),
         Ok(_) => return Err("an agency outside the audience opened the envelope".into()),
     }

@@ -45,6 +45,7 @@ use divex_core::records::{
     ServiceType, Specimen, TestResult,
 };
 use sha2::{Digest, Sha256};
+use divex_core::envelope::{OpenOptions, SealOptions};
 
 /// Every fuzz target, in the order of `fuzz/Cargo.toml`.
 pub const TARGETS: [&str; 8] = [
@@ -394,7 +395,7 @@ pub fn envelope_parse(data: &[u8]) -> Outcome {
 /// [`Envelopes::authentic`]): whatever the fuzzer derives from one is refused.
 pub fn envelope_open(data: &[u8]) -> Outcome {
     let f = envelopes();
-    match envelope::open(data, &f.court, &f.senders, NOW) {
+    match envelope::open(data, &f.court, &f.senders, NOW, &OpenOptions::default()) {
         Ok(opened) => {
             let h = sha256(data);
             assert!(
@@ -751,28 +752,40 @@ pub fn disclosure_roundtrip(data: &[u8]) -> Outcome {
         "a valid record does not decode to itself"
     );
     let f = envelopes();
-    let sealed = envelope::seal_with_rng(
+    let sealed = envelope::seal(
         &f.provider,
         &[f.court.public().clone()],
-        &disclosure(rt.as_str()),
+        &disclosure(rt),
         &bytes,
         NOW,
-        &mut divex_conformance::rng("fuzz disclosure_roundtrip"),
+        SealOptions {
+            rng: Some(&mut divex_conformance::rng("fuzz disclosure_roundtrip")),
+            ..SealOptions::default()
+        },
     )
+    .map(|s| s.bytes)
     .expect("a valid record seals");
-    let opened = envelope::open(&sealed, &f.court, &f.senders, NOW).expect("the recipient opens");
+    let opened = envelope::open(&sealed, &f.court, &f.senders, NOW, &OpenOptions::default())
+        .expect("the recipient opens");
     assert_eq!(
         opened.payload, bytes,
         "opened payload differs from the sealed one"
     );
-    assert_eq!(opened.metadata.disclosure.record_type, rt.as_str());
+    assert_eq!(opened.metadata.disclosure.record_type, rt);
     assert_eq!(opened.sender.agency_id, "treatment-provider");
     assert_eq!(
         Record::from_bytes(rt, &opened.payload).as_ref(),
         Ok(&record)
     );
     assert!(
-        envelope::open(&sealed, &f.probation, &f.senders, NOW).is_err(),
+        envelope::open(
+            &sealed,
+            &f.probation,
+            &f.senders,
+            NOW,
+            &OpenOptions::default()
+        )
+        .is_err(),
         "a non-recipient opened the envelope"
     );
     Outcome::Accepted
@@ -808,7 +821,7 @@ pub fn decoders() -> Vec<(&'static str, Decoder)> {
         }),
         ("envelope::open", |d| {
             let f = envelopes();
-            envelope::open(d, &f.court, &f.senders, NOW).is_ok()
+            envelope::open(d, &f.court, &f.senders, NOW, &OpenOptions::default()).is_ok()
         }),
         ("SignedConsent::verify", |d| {
             SignedConsent::verify(d, &consents().world.directory, T0).is_ok()
@@ -1117,7 +1130,8 @@ pub fn seeds() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
         add("codec_roundtrip", env);
     }
     for env in &e.genuine {
-        let opened = envelope::open(env, &e.court, &e.senders, NOW).expect("genuine envelope");
+        let opened = envelope::open(env, &e.court, &e.senders, NOW, &OpenOptions::default())
+            .expect("genuine envelope");
         add("envelope_parse", &opened.signed);
         add("codec_roundtrip", &opened.signed);
     }

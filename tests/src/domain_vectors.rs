@@ -38,6 +38,7 @@ use sha2::{Digest, Sha256};
 
 use crate::world::{self, lead, pc1000};
 use crate::{NOW, agency, rng};
+use divex_core::vocab::Purpose;
 
 /// One day in seconds.
 pub const DAY: u64 = 86_400;
@@ -1011,13 +1012,13 @@ fn minor(w: &DomainWorld) -> ConsentDirective {
         id: "c-minor-0003".into(),
         subject: Subject {
             name: "Sam Rivera Reyes".into(),
-            date_of_birth: "2011-05-02".into(),
+            date_of_birth: Date::parse("2011-05-02").expect("date"),
         },
         regime: Regime::Part2General,
         regulatory_basis: vec!["42CFRPart2".into()],
         disclosers: vec![Party::Agency("treatment-provider".into())],
         recipients: vec![Party::Agency("probation".into())],
-        purposes: vec!["juvenile-probation-monitoring".into()],
+        purposes: vec![Purpose::from_static("juvenile-probation-monitoring")],
         information: Information {
             record_types: vec![RecordType::Enrollment, RecordType::Attendance],
             fields: Default::default(),

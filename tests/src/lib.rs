@@ -30,6 +30,9 @@ use divex_core::keys::{AgencyKeys, PublicBundle};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
+use divex_core::envelope::SealOptions;
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
+use divex_core::records::RecordType;
 
 /// Time used by every vector: 2026-09-21T14:13:20Z.
 pub const NOW: u64 = 1_790_000_000;
@@ -50,16 +53,19 @@ pub fn agency(name: &str) -> AgencyKeys {
 }
 
 /// A typical Part 2 disclosure statement for the vectors.
-pub fn disclosure(record_type: &str) -> Disclosure {
+pub fn disclosure(record_type: RecordType) -> Disclosure {
     Disclosure {
-        purpose: "cj-monitor-conditional-release".into(),
+        purpose: Purpose::from_static("cj-monitor-conditional-release"),
         consent: ConsentRef {
             id: "consent-pc1000-0001".into(),
             digest: Sha256::digest(b"signed consent placeholder").into(),
         },
-        record_type: record_type.into(),
-        labels: vec!["42CFRPart2".into(), "no-criminal-use".into()],
-        notice: "part2-short".into(),
+        record_type,
+        labels: vec![
+            SecurityLabel::PART2,
+            SecurityLabel::NO_CRIMINAL_USE,
+        ],
+        notice: NoticeCode::from_static("part2-short"),
         redacted: vec![],
     }
 }
@@ -99,7 +105,7 @@ pub fn plan(
         envelope_id: EnvelopeId(id),
         issued_at: now,
         audience: bundles.iter().map(|b| b.encryption().kid()).collect(),
-        disclosure: disclosure("drug_test"),
+        disclosure: disclosure(RecordType::DrugTest),
     };
     let inner = envelope::sign_inner(sender, &metadata, &commitment, payload);
     Parts {
@@ -303,14 +309,18 @@ pub fn generate() -> Vec<Vector> {
     }
     {
         let mut r = rng("one-recipient");
-        let (env, metadata) = envelope::seal_detailed_with_rng(
+        let (env, metadata) = envelope::seal(
             &lead,
             &[court.public().clone()],
-            &disclosure("lead_status"),
+            &disclosure(RecordType::LeadStatus),
             b"",
             NOW,
-            &mut r,
+            SealOptions {
+                rng: Some(&mut r),
+                ..SealOptions::default()
+            },
         )
+        .map(|s| (s.bytes, s.metadata))
         .expect("seal");
         let b = Builder::new(
             "ok-one-recipient-empty-payload",

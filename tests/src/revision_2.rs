@@ -10,6 +10,9 @@ use divex_core::keys::AgencyKeys;
 use sha2::{Digest, Sha256};
 
 use super::{Builder, NOW, PAYLOAD, Vector, nested_arrays, plan, rewrite, rng, with_label};
+use divex_core::envelope::SealOptions;
+use divex_core::records::RecordType;
+use divex_core::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel};
 
 /// Vectors 032 onwards: the trust, size, clock-skew and nesting boundaries, the audience
 /// rules, a kid outside the closed recipient label set, and an `ok` envelope whose metadata
@@ -176,29 +179,36 @@ pub(crate) fn generate(
         let mut r = rng("labels-and-redactions");
         let payload = b"progress report 2026-09-07..2026-09-20: compliant";
         let d = Disclosure {
-            purpose: "cj-monitor-conditional-release".into(),
+            purpose: Purpose::from_static("cj-monitor-conditional-release"),
             consent: ConsentRef {
                 id: "consent-pc1000-0002".into(),
                 digest: Sha256::digest(b"second signed consent placeholder").into(),
             },
-            record_type: "progress_report".into(),
+            record_type: RecordType::ProgressReport,
             labels: vec![
-                "no-criminal-use".into(),
-                "R".into(),
-                "42CFRPart2".into(),
-                "R".into(),
+                SecurityLabel::from_static("no-criminal-use"),
+                SecurityLabel::from_static("R"),
+                SecurityLabel::PART2,
+                SecurityLabel::from_static("R"),
             ],
-            notice: "part2-notice-long".into(),
-            redacted: vec!["engagement".into(), "barriers".into()],
+            notice: NoticeCode::from_static("part2-notice-long"),
+            redacted: vec![
+                FieldName::from_static("engagement"),
+                FieldName::from_static("barriers"),
+            ],
         };
-        let (env, metadata) = envelope::seal_detailed_with_rng(
+        let (env, metadata) = envelope::seal(
             provider,
             &[probation.public().clone(), court.public().clone()],
             &d,
             payload,
             NOW,
-            &mut r,
+            SealOptions {
+                rng: Some(&mut r),
+                ..SealOptions::default()
+            },
         )
+        .map(|s| (s.bytes, s.metadata))
         .expect("seal");
         let b = Builder::new(
             "ok-labels-and-redactions",

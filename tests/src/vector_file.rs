@@ -49,12 +49,12 @@ impl VectorMetadata {
     /// The metadata a sealer signs for `m`: labels and redacted fields sorted bytewise and
     /// de-duplicated, as spec/envelope.md §2.3 requires of a writer.
     pub fn signed(m: &Metadata) -> VectorMetadata {
-        let tokens = |list: &[String]| -> Vec<String> {
-            let set: BTreeSet<&[u8]> = list.iter().map(String::as_bytes).collect();
+        fn tokens<T: AsRef<str>>(list: &[T]) -> Vec<String> {
+            let set: BTreeSet<&[u8]> = list.iter().map(|t| t.as_ref().as_bytes()).collect();
             set.into_iter()
                 .map(|b| String::from_utf8(b.to_vec()).expect("tokens are ASCII"))
                 .collect()
-        };
+        }
         let d = &m.disclosure;
         VectorMetadata {
             issued_at: m.issued_at,
@@ -63,12 +63,12 @@ impl VectorMetadata {
                 .iter()
                 .map(|k| hex::encode(k.as_bytes()))
                 .collect(),
-            purpose: d.purpose.clone(),
+            purpose: d.purpose.to_string(),
             consent_id: d.consent.id.clone(),
             consent_digest: hex::encode(d.consent.digest),
-            record_type: d.record_type.clone(),
+            record_type: d.record_type.to_string(),
             labels: tokens(&d.labels),
-            notice: d.notice.clone(),
+            notice: d.notice.to_string(),
             redacted: tokens(&d.redacted),
         }
     }

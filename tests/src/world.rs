@@ -20,13 +20,14 @@ use divex_core::records::{
     Attendance, AttendanceStatus, Confirmation, Date, DrugTest, LeadEngagement, LeadStatus, Record,
     RecordType, ServiceType, Specimen, TestResult, Tier,
 };
+use divex_core::vocab::Purpose;
 
 pub const DAY: u64 = 86_400;
 /// 2026-09-21.
 pub const T0: u64 = 1_790_000_000;
 pub const CASE: &str = "CR-2026-001234";
-pub const CJ_PURPOSE: &str = "cj-monitor-conditional-release";
-pub const LEAD_PURPOSE: &str = "lead-care-coordination";
+pub static CJ_PURPOSE: Purpose = Purpose::from_static("cj-monitor-conditional-release");
+pub static LEAD_PURPOSE: Purpose = Purpose::from_static("lead-care-coordination");
 
 pub const AGENCIES: [(&str, Role, bool); 9] = [
     ("superior-court", Role::Court, false),
@@ -274,7 +275,7 @@ impl World {
 pub fn subject() -> Subject {
     Subject {
         name: "Jordan Avery Reyes".into(),
-        date_of_birth: "1994-03-14".into(),
+        date_of_birth: Date::parse("1994-03-14").expect("date"),
     }
 }
 
@@ -294,7 +295,7 @@ pub fn pc1000(w: &World) -> ConsentDirective {
             Party::Agency("district-attorney".into()),
             Party::Role(Role::Probation),
         ],
-        purposes: vec![CJ_PURPOSE.into()],
+        purposes: vec![CJ_PURPOSE.clone()],
         information: Information {
             record_types: vec![
                 RecordType::IntakeStatus,
@@ -350,7 +351,7 @@ pub fn lead(w: &World) -> ConsentDirective {
         subject: subject(),
         disclosers: vec![Party::Agency("lead-case-manager".into())],
         recipients: vec![Party::Agency("police-lead-unit".into())],
-        purposes: vec![LEAD_PURPOSE.into()],
+        purposes: vec![LEAD_PURPOSE.clone()],
         information: Information {
             record_types: vec![RecordType::LeadStatus],
             fields: BTreeMap::new(),

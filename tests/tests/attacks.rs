@@ -15,6 +15,8 @@ use divex_core::codec::{CodecError, Value};
 use divex_core::cose::{self, ProtectedHeader, label};
 use divex_core::envelope::{self, EnvelopeLimits, Layer, OpenError, OpenOptions, StaticResolver};
 use divex_core::keys::AgencyKeys;
+use divex_core::envelope::SealOptions;
+use divex_core::records::RecordType;
 
 struct World {
     provider: AgencyKeys,
@@ -57,15 +59,17 @@ fn sealed(w: &World) -> Vec<u8> {
             w.probation.public().clone(),
             w.da.public().clone(),
         ],
-        &disclosure("attendance"),
+        &disclosure(RecordType::Attendance),
         RECORD,
         NOW,
+        SealOptions::default(),
     )
+    .map(|s| s.bytes)
     .unwrap()
 }
 
 fn open(w: &World, env: &[u8], me: &AgencyKeys) -> Result<envelope::Opened, OpenError> {
-    envelope::open(env, me, &w.directory, NOW)
+    envelope::open(env, me, &w.directory, NOW, &OpenOptions::default())
 }
 
 #[test]
@@ -297,7 +301,7 @@ fn replayed_envelope_id_is_refused() {
         ..OpenOptions::default()
     };
     assert_eq!(
-        envelope::open_with(&env, &w.court, &w.directory, NOW, &options).unwrap_err(),
+        envelope::open(&env, &w.court, &w.directory, NOW, &options).unwrap_err(),
         OpenError::Replay {
             envelope_id: first.metadata.envelope_id
         }
@@ -308,7 +312,7 @@ fn replayed_envelope_id_is_refused() {
         seen: Some(&empty),
         ..OpenOptions::default()
     };
-    assert!(envelope::open_with(&env, &w.probation, &w.directory, NOW, &options).is_ok());
+    assert!(envelope::open(&env, &w.probation, &w.directory, NOW, &options).is_ok());
 }
 
 #[test]
@@ -342,7 +346,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
         ..OpenOptions::default()
     };
     assert!(matches!(
-        envelope::open_with(&env, &w.court, &w.directory, NOW, &tight).unwrap_err(),
+        envelope::open(&env, &w.court, &w.directory, NOW, &tight).unwrap_err(),
         OpenError::TooLarge { .. }
     ));
     // A recipient limit below the envelope's count.
@@ -354,7 +358,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
         ..OpenOptions::default()
     };
     assert_eq!(
-        envelope::open_with(&env, &w.court, &w.directory, NOW, &two).unwrap_err(),
+        envelope::open(&env, &w.court, &w.directory, NOW, &two).unwrap_err(),
         OpenError::TooManyRecipients { count: 3, limit: 2 }
     );
 

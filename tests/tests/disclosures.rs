@@ -10,6 +10,9 @@ use divex_core::decision::{DenyReason, MinimumNecessary};
 use divex_core::disclosure::{self, ConsentCopy, DisclosureError, Received, SealRequest, Sealed};
 use divex_core::envelope::{self, ConsentRef, OpenError};
 use divex_core::records::{ClinicalDetail, Record, RecordType};
+use divex_core::envelope::{OpenOptions, SealOptions};
+use divex_core::vocab::NoticeCode;
+use divex_core::vocab::{FieldName, Purpose, SecurityLabel};
 
 fn held(w: &World, consents: &[&divex_core::consent::ConsentDirective]) -> ConsentSet {
     let mut set = ConsentSet::new();
@@ -22,7 +25,7 @@ fn held(w: &World, consents: &[&divex_core::consent::ConsentDirective]) -> Conse
 
 fn request<'a>(
     recipients: &'a [&'a str],
-    purpose: &'a str,
+    purpose: &'a Purpose,
     consent_id: &'a str,
     record: &'a Record,
     subject: &'a Subject,
@@ -44,7 +47,7 @@ fn pc1000_request<'a>(
     record: &'a Record,
     subject: &'a Subject,
 ) -> SealRequest<'a> {
-    request(recipients, CJ_PURPOSE, "c-pc1000-0001", record, subject)
+    request(recipients, &CJ_PURPOSE, "c-pc1000-0001", record, subject)
 }
 
 /// The treatment provider, holding `set`, seals `req` at `T0`.
@@ -69,7 +72,7 @@ fn open_holding_nothing(
         &w.directory,
         &ConsentSet::new(),
         T0,
-        None,
+        &OpenOptions::default(),
     )
 }
 
@@ -86,7 +89,7 @@ fn pc1000_drug_test_reaches_court_and_da_with_the_law_attached() {
     )
     .unwrap();
     assert_eq!(sealed.permits.len(), 2);
-    assert!(sealed.redacted.is_empty());
+    assert!(sealed.metadata.disclosure.redacted.is_empty());
 
     // The court holds no consent of its own: the attached copy is verified from its bytes.
     for who in ["superior-court", "district-attorney"] {
@@ -108,7 +111,7 @@ fn pc1000_drug_test_reaches_court_and_da_with_the_law_attached() {
             got.notice
                 .starts_with("42 CFR part 2 prohibits unauthorized use")
         );
-        assert_eq!(got.metadata.envelope_id, sealed.envelope_id);
+        assert_eq!(got.metadata.envelope_id, sealed.metadata.envelope_id);
         assert_eq!(got.envelope_hash, sealed.envelope_hash);
     }
     // Probation is not among this envelope's recipients.
@@ -139,7 +142,7 @@ fn over_share_of_clinical_detail_to_the_court_is_refused() {
     narrow.information.fields.insert(
         RecordType::DrugTest,
         ["collected_at", "specimen", "observed", "panel", "results"]
-            .map(String::from)
+            .map(FieldName::from_static)
             .to_vec(),
     );
     let set = held(&w, &[&narrow]);
@@ -161,7 +164,7 @@ fn over_share_of_clinical_detail_to_the_court_is_refused() {
         },
     )
     .unwrap();
-    assert_eq!(sealed.redacted, ["confirmation"]);
+    assert_eq!(sealed.metadata.disclosure.redacted, ["confirmation"]);
     let got = open_holding_nothing(&w, &sealed.envelope, "superior-court").unwrap();
     assert_eq!(got.metadata.disclosure.redacted, ["confirmation"]);
     assert!(
@@ -182,7 +185,7 @@ fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() 
     let subj = subject();
     let req = request(
         &["police-lead-unit"],
-        LEAD_PURPOSE,
+        &LEAD_PURPOSE,
         "c-lead-0007",
         &record,
         &subj,
@@ -210,20 +213,20 @@ fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() 
         &w.directory,
         &police_set,
         T0 + 2 * DAY,
-        None,
+        &OpenOptions::default(),
     )
     .unwrap();
     assert!(
         got.metadata
             .disclosure
             .labels
-            .contains(&"no-adverse-action".to_string())
+            .contains(&SecurityLabel::NO_ADVERSE_ACTION)
     );
     assert!(
         got.permit
             .obligations
             .labels
-            .contains(&"no-adverse-action".to_string())
+            .contains(&SecurityLabel::NO_ADVERSE_ACTION)
     );
 
     // A new disclosure after the revocation is refused at seal...
@@ -265,7 +268,7 @@ fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() 
         &w.directory,
         &police_set,
         T0 + 2 * DAY,
-        None,
+        &OpenOptions::default(),
     )
     .unwrap_err();
     assert!(
@@ -318,33 +321,33 @@ fn recipient_outside_the_consent_is_refused_at_seal_and_at_open() {
         ])
         .unwrap(),
     );
-    let bypass = |recipient: &str, labels: Vec<String>| {
+    let bypass = |recipient: &str, labels: Vec<SecurityLabel>| {
         envelope::seal(
             w.key("treatment-provider"),
             &[w.key(recipient).public().clone()],
             &envelope::Disclosure {
-                purpose: CJ_PURPOSE.into(),
+                purpose: CJ_PURPOSE.clone(),
                 consent: ConsentRef {
                     id: consent.id().into(),
                     digest: *consent.digest(),
                 },
-                record_type: "drug_test".into(),
+                record_type: RecordType::DrugTest,
                 labels,
-                notice: "part2-notice-short".into(),
+                notice: NoticeCode::from_static("part2-notice-short"),
                 redacted: vec![],
             },
             &payload,
             T0,
+            SealOptions::default(),
         )
+        .map(|s| s.bytes)
         .unwrap()
     };
-    let full_labels: Vec<String> = [
-        "42CFRPart2",
-        "no-criminal-use",
-        "redisclosure-cj-official-duties",
-    ]
-    .map(String::from)
-    .to_vec();
+    let full_labels: Vec<SecurityLabel> = vec![
+        SecurityLabel::PART2,
+        SecurityLabel::NO_CRIMINAL_USE,
+        SecurityLabel::REDISCLOSURE_CJ_DUTIES,
+    ];
     let to_police = bypass("police-lead-unit", full_labels.clone());
     let err = open_holding_nothing(&w, &to_police, "police-lead-unit").unwrap_err();
     assert!(
@@ -401,7 +404,7 @@ fn reference_mode_needs_a_consent_that_allows_it_and_a_recipient_that_holds_it()
             &w.directory,
             &court_set,
             T0,
-            None
+            &OpenOptions::default()
         )
         .is_ok()
     );
@@ -419,7 +422,7 @@ fn replay_and_expired_sender_certificate_are_refused() {
         &pc1000_request(&["superior-court"], &record, &subj),
     )
     .unwrap();
-    let seen = SeenSet([sealed.envelope_id].into_iter().collect());
+    let seen = SeenSet([sealed.metadata.envelope_id].into_iter().collect());
     assert!(matches!(
         disclosure::open(
             &sealed.envelope,
@@ -427,9 +430,12 @@ fn replay_and_expired_sender_certificate_are_refused() {
             &w.directory,
             &set,
             T0,
-            Some(&seen)
+            &OpenOptions {
+                seen: Some(&seen),
+                ..OpenOptions::default()
+            }
         ),
-        Err(DisclosureError::Replay { .. })
+        Err(DisclosureError::Envelope(OpenError::Replay { .. }))
     ));
     // Four years later every certificate in this world has expired.
     assert!(matches!(
@@ -439,7 +445,7 @@ fn replay_and_expired_sender_certificate_are_refused() {
             &w.directory,
             &set,
             T0 + 4 * 365 * DAY,
-            None
+            &OpenOptions::default()
         ),
         Err(DisclosureError::Envelope(OpenError::UntrustedSender { .. }))
     ));

@@ -24,6 +24,10 @@ use divex_core::records::{
 };
 
 use divex_conformance::world::*;
+use divex_core::vocab::Purpose;
+use divex_core::vocab::FieldName;
+use divex_core::records::Date;
+use divex_core::vocab::SecurityLabel;
 
 /// What happened.
 #[derive(Debug)]
@@ -45,7 +49,7 @@ enum Expect {
 struct Ask<'a> {
     from: &'a str,
     to: &'a str,
-    purpose: &'a str,
+    purpose: Purpose,
     record: Record,
     time: u64,
     consent: Option<&'a str>,
@@ -54,7 +58,7 @@ struct Ask<'a> {
 }
 
 impl<'a> Ask<'a> {
-    fn new(from: &'a str, to: &'a str, purpose: &'a str, record: Record) -> Ask<'a> {
+    fn new(from: &'a str, to: &'a str, purpose: Purpose, record: Record) -> Ask<'a> {
         Ask {
             from,
             to,
@@ -68,16 +72,11 @@ impl<'a> Ask<'a> {
     }
 
     fn pc1000(to: &'a str) -> Ask<'a> {
-        Ask::new("treatment-provider", to, CJ_PURPOSE, drug_test())
+        Ask::new("treatment-provider", to, CJ_PURPOSE.clone(), drug_test())
     }
 
     fn lead() -> Ask<'a> {
-        Ask::new(
-            "lead-case-manager",
-            "police-lead-unit",
-            LEAD_PURPOSE,
-            lead_status(),
-        )
+        Ask::new("lead-case-manager", "police-lead-unit", LEAD_PURPOSE.clone(), lead_status())
     }
 
     fn at(mut self, t: u64) -> Self {
@@ -164,7 +163,7 @@ impl<'w> Setup<'w> {
             sender: &sender,
             recipient: &recipient,
             subject: &a.subject,
-            purpose: a.purpose,
+            purpose: &a.purpose,
             record_type: a.record.record_type(),
             fields: &fields,
             period: a.record.period(),
@@ -256,12 +255,7 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(a)",
             Permit,
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
-                    "treatment-provider",
-                    "probation",
-                    CJ_PURPOSE,
-                    attendance(),
-                ))
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new("treatment-provider", "probation", CJ_PURPOSE.clone(), attendance()))
             },
         ),
         (
@@ -412,12 +406,7 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(5)",
             Deny("purpose_not_permitted"),
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
-                    "treatment-provider",
-                    "superior-court",
-                    "research",
-                    drug_test(),
-                ))
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new("treatment-provider", "superior-court", Purpose::from_static("research"), drug_test()))
             },
         ),
         (
@@ -459,12 +448,7 @@ fn rows() -> Vec<Row> {
             "DOMAIN §5; 42 CFR §2.31(a)(2)",
             Deny("sender_not_named"),
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
-                    "other-provider",
-                    "superior-court",
-                    CJ_PURPOSE,
-                    drug_test(),
-                ))
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new("other-provider", "superior-court", CJ_PURPOSE.clone(), drug_test()))
             },
         ),
         (
@@ -472,12 +456,7 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.13(a), §2.35",
             Deny("record_type_not_permitted"),
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
-                    "treatment-provider",
-                    "superior-court",
-                    CJ_PURPOSE,
-                    Record::from(ClinicalDetail::new(["F11.20"])),
-                ))
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new("treatment-provider", "superior-court", CJ_PURPOSE.clone(), Record::from(ClinicalDetail::new(["F11.20"]))))
             },
         ),
         (
@@ -499,12 +478,7 @@ fn rows() -> Vec<Row> {
             |w| {
                 let mut d = provider_lead(w, "superior-court");
                 d.information.record_types.push(RecordType::ClinicalDetail);
-                Setup::new(w).consent(&d)?.ask(Ask::new(
-                    "treatment-provider",
-                    "superior-court",
-                    LEAD_PURPOSE,
-                    Record::from(ClinicalDetail::new(["F11.20"])),
-                ))
+                Setup::new(w).consent(&d)?.ask(Ask::new("treatment-provider", "superior-court", LEAD_PURPOSE.clone(), Record::from(ClinicalDetail::new(["F11.20"]))))
             },
         ),
         (
@@ -516,11 +490,11 @@ fn rows() -> Vec<Row> {
                 d.information.fields.insert(
                     RecordType::DrugTest,
                     vec![
-                        "collected_at".into(),
-                        "specimen".into(),
-                        "observed".into(),
-                        "panel".into(),
-                        "results".into(),
+                        FieldName::from_static("collected_at"),
+                        FieldName::from_static("specimen"),
+                        FieldName::from_static("observed"),
+                        FieldName::from_static("panel"),
+                        FieldName::from_static("results"),
                     ],
                 );
                 Setup::new(w)
@@ -537,11 +511,11 @@ fn rows() -> Vec<Row> {
                 d.information.fields.insert(
                     RecordType::DrugTest,
                     vec![
-                        "collected_at".into(),
-                        "specimen".into(),
-                        "observed".into(),
-                        "panel".into(),
-                        "results".into(),
+                        FieldName::from_static("collected_at"),
+                        FieldName::from_static("specimen"),
+                        FieldName::from_static("observed"),
+                        FieldName::from_static("panel"),
+                        FieldName::from_static("results"),
                     ],
                 );
                 let out = Setup::new(w).consent(&d)?.ask(Ask {
@@ -563,7 +537,7 @@ fn rows() -> Vec<Row> {
                 let mut d = pc1000(w);
                 d.information.fields.insert(
                     RecordType::DrugTest,
-                    vec!["collected_at".into(), "specimen".into()],
+                    vec![FieldName::from_static("collected_at"), FieldName::from_static("specimen")],
                 );
                 Setup::new(w).consent(&d)?.ask(Ask {
                     mode: MinimumNecessary::Redact,
@@ -594,12 +568,7 @@ fn rows() -> Vec<Row> {
             |w| {
                 let mut d = provider_lead(w, "other-provider");
                 d.information.tiers = vec![Tier::T1, Tier::T2, Tier::T3];
-                Setup::new(w).consent(&d)?.ask(Ask::new(
-                    "treatment-provider",
-                    "other-provider",
-                    LEAD_PURPOSE,
-                    Record::from(CounselingNote::new(date(T0 - DAY), "session note")),
-                ))
+                Setup::new(w).consent(&d)?.ask(Ask::new("treatment-provider", "other-provider", LEAD_PURPOSE.clone(), Record::from(CounselingNote::new(date(T0 - DAY), "session note"))))
             },
         ),
         (
@@ -611,12 +580,7 @@ fn rows() -> Vec<Row> {
                 d.regime = Regime::Part2CounselingNotes;
                 d.information.record_types = vec![RecordType::CounselingNote];
                 d.information.tiers = vec![Tier::T3];
-                Setup::new(w).consent(&d)?.ask(Ask::new(
-                    "treatment-provider",
-                    "other-provider",
-                    LEAD_PURPOSE,
-                    Record::from(CounselingNote::new(date(T0 - DAY), "session note")),
-                ))
+                Setup::new(w).consent(&d)?.ask(Ask::new("treatment-provider", "other-provider", LEAD_PURPOSE.clone(), Record::from(CounselingNote::new(date(T0 - DAY), "session note"))))
             },
         ),
         (
@@ -644,14 +608,14 @@ fn rows() -> Vec<Row> {
                     assert!(
                         p.obligations
                             .labels
-                            .contains(&"no-adverse-action".to_string())
+                            .contains(&SecurityLabel::NO_ADVERSE_ACTION)
                     );
                     assert!(
                         p.obligations
                             .labels
-                            .contains(&"no-criminal-use".to_string())
+                            .contains(&SecurityLabel::NO_CRIMINAL_USE)
                     );
-                    assert!(p.obligations.labels.contains(&"42CFRPart2".to_string()));
+                    assert!(p.obligations.labels.contains(&SecurityLabel::PART2));
                 }
                 Ok(out)
             },
@@ -876,7 +840,7 @@ fn rows() -> Vec<Row> {
                 let mut other = lead(w);
                 other.subject = Subject {
                     name: "Sam Other".into(),
-                    date_of_birth: "1990-01-01".into(),
+                    date_of_birth: Date::parse("1990-01-01").expect("date"),
                 };
                 Setup::new(w)
                     .consent(&lead(w))?
@@ -1030,7 +994,7 @@ fn rows() -> Vec<Row> {
                 Setup::new(w).consent(&lead(w))?.ask(Ask {
                     subject: Subject {
                         name: "Sam Other".into(),
-                        date_of_birth: "1990-01-01".into(),
+                        date_of_birth: Date::parse("1990-01-01").expect("date"),
                     },
                     ..Ask::lead()
                 })
@@ -1044,7 +1008,7 @@ fn rows() -> Vec<Row> {
                 Setup::new(w).consent(&lead(w))?.ask(Ask {
                     subject: Subject {
                         name: " jordan  avery REYES".into(),
-                        date_of_birth: "1994-03-14".into(),
+                        date_of_birth: Date::parse("1994-03-14").expect("date"),
                     },
                     ..Ask::lead()
                 })
@@ -1059,12 +1023,7 @@ fn rows() -> Vec<Row> {
                 let mut d = provider_lead(w, "other-provider");
                 d.regime = Regime::Hipaa;
                 d.information.record_types = vec![RecordType::Attendance];
-                Setup::new(w).consent(&d)?.ask(Ask::new(
-                    "treatment-provider",
-                    "other-provider",
-                    LEAD_PURPOSE,
-                    attendance(),
-                ))
+                Setup::new(w).consent(&d)?.ask(Ask::new("treatment-provider", "other-provider", LEAD_PURPOSE.clone(), attendance()))
             },
         ),
         (
@@ -1080,11 +1039,7 @@ fn rows() -> Vec<Row> {
                 d.information.record_types = vec![RecordType::Referral];
                 d.information.tiers = vec![Tier::Cj];
                 d.use_restrictions = vec![];
-                Setup::new(w).consent(&d)?.ask(Ask::new(
-                    "superior-court",
-                    "treatment-provider",
-                    LEAD_PURPOSE,
-                    Record::from(
+                Setup::new(w).consent(&d)?.ask(Ask::new("superior-court", "treatment-provider", LEAD_PURPOSE.clone(), Record::from(
                         Referral::new(
                             "R-1",
                             ReferralSource::Pc1000Order,
@@ -1092,8 +1047,7 @@ fn rows() -> Vec<Row> {
                             date(T0 - 3 * DAY),
                         )
                         .with_case_ref(CASE),
-                    ),
-                ))
+                    )))
             },
         ),
         // --- Certificates -----------------------------------------------------------------

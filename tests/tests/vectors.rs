@@ -62,7 +62,7 @@ fn run(v: &Vector) -> Result<envelope::Opened, envelope::OpenError> {
         seen: Some(&seen),
         ..OpenOptions::default()
     };
-    envelope::open_with(
+    envelope::open(
         &hex::decode(&v.envelope).unwrap(),
         &me,
         &senders,

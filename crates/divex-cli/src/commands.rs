@@ -40,6 +40,8 @@ use crate::support::{
     stage, stage_directory, wire_name,
 };
 use crate::timefmt::{format_time, system_now};
+use divex_core::envelope::OpenOptions;
+use divex_core::records::Date;
 
 /// Largest record JSON accepted.
 const MAX_RECORD_JSON: usize = 256 * 1024;
@@ -1275,7 +1277,7 @@ fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
         },
         ctx.now,
     )?;
-    let id = sealed.envelope_id.to_hex();
+    let id = sealed.metadata.envelope_id.to_hex();
     let out = a
         .out
         .clone()
@@ -1313,9 +1315,9 @@ fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
                 }
             ),
         )
-        .add("labels", sealed.labels.join(", "));
-    if !sealed.redacted.is_empty() {
-        l.add("redacted", sealed.redacted.join(", "));
+        .add("labels", sealed.metadata.disclosure.labels.join(", "));
+    if !sealed.metadata.disclosure.redacted.is_empty() {
+        l.add("redacted", sealed.metadata.disclosure.redacted.join(", "));
     }
     l.add(
         "ledger",
@@ -1336,7 +1338,7 @@ fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
             json!({"envelope": out, "envelope_id": id, "envelope_hash": hex::encode(sealed.envelope_hash),
                    "from": a.agency, "to": a.to, "record_type": rt.as_str(), "purpose": a.purpose,
                    "consent_id": a.consent, "consent_copy": if attached { "attached" } else { "reference" },
-                   "labels": sealed.labels, "redacted": sealed.redacted,
+                   "labels": sealed.metadata.disclosure.labels, "redacted": sealed.metadata.disclosure.redacted,
                    "ledger_entries": entries.iter().map(|e| e.seq).collect::<Vec<_>>()}),
         ),
         notes,
@@ -1362,9 +1364,12 @@ fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
         &dir,
         &consents,
         ctx.now,
-        existing
-            .as_ref()
-            .map(|l| l as &dyn divex_core::envelope::SeenEnvelopes),
+        &OpenOptions {
+            seen: existing
+                .as_ref()
+                .map(|l| l as &dyn divex_core::envelope::SeenEnvelopes),
+            ..OpenOptions::default()
+        },
     )?;
     // Keep an attached consent this agency did not hold (it may be referenced later).
     let mut staged = Vec::new();

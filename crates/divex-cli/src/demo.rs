@@ -54,6 +54,7 @@ use crate::fsutil;
 use crate::home::Home;
 use crate::keystore::{self, KdfProfile};
 use crate::passphrase;
+use divex_core::envelope::OpenOptions;
 
 /// The passphrase of the demo keystores when `DIVEX_PASSPHRASE` is not set. Public on
 /// purpose: the demo's keys protect nothing.
@@ -412,7 +413,7 @@ impl Story {
             participant: PersonalKey::generate(),
             subject: Subject {
                 name: "Jordan Avery Reyes".into(),
-                date_of_birth: "1994-03-14".into(),
+                date_of_birth: Date::parse("1994-03-14").expect("date"),
             },
             now,
             envelopes: 0,
@@ -744,7 +745,10 @@ impl Story {
             &self.directory,
             &court.consents,
             self.now,
-            Some(seen),
+            &OpenOptions {
+                seen: Some(seen),
+                ..OpenOptions::default()
+            },
         );
         let mut event = Event::new(
             self.now,
@@ -929,7 +933,10 @@ impl Story {
                 &self.directory,
                 &a.consents,
                 self.now,
-                Some(seen),
+                &OpenOptions {
+                    seen: Some(seen),
+                    ..OpenOptions::default()
+                },
             )?;
             a.ledger.record_received(&received, self.now)?;
             restrictions = received
@@ -943,12 +950,12 @@ impl Story {
         if record_type == RecordType::Discharge.as_str() {
             self.discharge = Some(sealed.envelope.clone());
         }
-        event.labels = sealed.labels.clone();
+        event.labels = sealed.metadata.disclosure.labels.clone();
         event.envelope = Some(format!("envelopes/{file}"));
-        event.envelope_id = Some(sealed.envelope_id.to_hex());
+        event.envelope_id = Some(sealed.metadata.envelope_id.to_hex());
         // Part 2 records travel with the §2.32 notice; justice data under a state-law release
         // does not need one.
-        let checked = if sealed.labels.iter().any(|l| l == decision::LABEL_PART2) {
+        let checked = if sealed.metadata.disclosure.labels.iter().any(|l| l == decision::LABEL_PART2) {
             "sender, consent copy and §2.32 notice verified"
         } else {
             "sender and consent copy verified"

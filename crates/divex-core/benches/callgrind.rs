@@ -32,6 +32,9 @@ use ed25519_dalek::{Signer, SigningKey};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use x25519_dalek::{PublicKey, StaticSecret};
+use divex_core::envelope::SealOptions;
+use divex_core::records::RecordType;
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 
 const NOW: u64 = 1_790_000_000;
 
@@ -59,14 +62,14 @@ impl World {
             bundles,
             resolver,
             disclosure: Disclosure {
-                purpose: "cj-monitor-conditional-release".into(),
+                purpose: Purpose::from_static("cj-monitor-conditional-release"),
                 consent: ConsentRef {
                     id: "consent-2026-0042".into(),
                     digest: [7; 32],
                 },
-                record_type: "drug_test".into(),
-                labels: vec!["42CFRPart2".into()],
-                notice: "part2-short".into(),
+                record_type: RecordType::DrugTest,
+                labels: vec![SecurityLabel::PART2],
+                notice: NoticeCode::from_static("part2-short"),
                 redacted: vec![],
             },
         }
@@ -110,14 +113,18 @@ fn run(name: &str, iters: usize) {
             let n: usize = n.parse().unwrap();
             measured(iters, &mut || {
                 black_box(
-                    envelope::seal_with_rng(
+                    envelope::seal(
                         &w.sender,
                         w.bundles(n),
                         &w.disclosure,
                         &payload,
                         NOW,
-                        &mut rng,
+                        SealOptions {
+                            rng: Some(&mut rng),
+                            ..SealOptions::default()
+                        },
                     )
+                    .map(|s| s.bytes)
                     .unwrap(),
                 );
             });
@@ -125,14 +132,18 @@ fn run(name: &str, iters: usize) {
         ["open", size, n, which] => {
             let payload = vec![0x5a; size_of(size)];
             let n: usize = n.parse().unwrap();
-            let sealed = envelope::seal_with_rng(
+            let sealed = envelope::seal(
                 &w.sender,
                 w.bundles(n),
                 &w.disclosure,
                 &payload,
                 NOW,
-                &mut rng,
+                SealOptions {
+                    rng: Some(&mut rng),
+                    ..SealOptions::default()
+                },
             )
+            .map(|s| s.bytes)
             .unwrap();
             let me = match *which {
                 "first" => w.recipients.first().unwrap(),
@@ -140,7 +151,16 @@ fn run(name: &str, iters: usize) {
                 _ => panic!("first or last"),
             };
             measured(iters, &mut || {
-                black_box(envelope::open(black_box(&sealed), me, &w.resolver, NOW).unwrap());
+                black_box(
+                    envelope::open(
+                        black_box(&sealed),
+                        me,
+                        &w.resolver,
+                        NOW,
+                        &OpenOptions::default(),
+                    )
+                    .unwrap(),
+                );
             });
         }
         ["open", mode @ ("many" | "seq"), count] => {
@@ -149,14 +169,18 @@ fn run(name: &str, iters: usize) {
             let me = w.recipients.first().unwrap();
             let sealed: Vec<Vec<u8>> = (0..count)
                 .map(|_| {
-                    envelope::seal_with_rng(
+                    envelope::seal(
                         &w.sender,
                         w.bundles(1),
                         &w.disclosure,
                         &payload,
                         NOW,
-                        &mut rng,
+                        SealOptions {
+                            rng: Some(&mut rng),
+                            ..SealOptions::default()
+                        },
                     )
+                    .map(|s| s.bytes)
                     .unwrap()
                 })
                 .collect();
@@ -168,7 +192,7 @@ fn run(name: &str, iters: usize) {
                     black_box(envelope::open_many(&refs, me, &w.resolver, NOW, &options));
                 } else {
                     for e in &refs {
-                        black_box(envelope::open_with(e, me, &w.resolver, NOW, &options).ok());
+                        black_box(envelope::open(e, me, &w.resolver, NOW, &options).ok());
                     }
                 }
             });

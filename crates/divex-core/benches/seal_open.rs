@@ -49,6 +49,9 @@ use hpke::{Deserializable, Serializable};
 use rand_core::Rng;
 use sha2::{Digest, Sha256};
 use x25519_dalek::{EphemeralSecret, PublicKey, StaticSecret};
+use divex_core::envelope::SealOptions;
+use divex_core::records::RecordType;
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 
 /// Issue time of every envelope (and the `now` given to `open`).
 const NOW: u64 = 1_790_000_000;
@@ -136,14 +139,17 @@ struct Fixture {
 
 fn disclosure() -> Disclosure {
     Disclosure {
-        purpose: "cj-monitor-conditional-release".into(),
+        purpose: Purpose::from_static("cj-monitor-conditional-release"),
         consent: ConsentRef {
             id: "consent-pc1000-0001".into(),
             digest: [7; 32],
         },
-        record_type: "drug_test".into(),
-        labels: vec!["42CFRPart2".into(), "no-criminal-use".into()],
-        notice: "part2-short".into(),
+        record_type: RecordType::DrugTest,
+        labels: vec![
+            SecurityLabel::PART2,
+            SecurityLabel::from_static("no-criminal-use"),
+        ],
+        notice: NoticeCode::from_static("part2-short"),
         redacted: vec![],
     }
 }
@@ -174,10 +180,19 @@ impl Fixture {
             rng.fill_bytes(&mut payload);
             let mut by_count = Vec::new();
             for n in COUNTS {
-                let env =
-                    envelope::seal(&sender, &bundles[..n], &disclosure, &payload, NOW).unwrap();
+                let env = envelope::seal(
+                    &sender,
+                    &bundles[..n],
+                    &disclosure,
+                    &payload,
+                    NOW,
+                    SealOptions::default(),
+                )
+                .map(|s| s.bytes)
+                .unwrap();
                 for me in [&recipients[0], &recipients[n - 1]] {
-                    let opened = envelope::open(&env, me, &resolver, NOW).unwrap();
+                    let opened =
+                        envelope::open(&env, me, &resolver, NOW, &OpenOptions::default()).unwrap();
                     assert_eq!(opened.payload, payload);
                 }
                 by_count.push(env);
@@ -205,7 +220,16 @@ impl Fixture {
         }
         let many = (0..MANY)
             .map(|_| {
-                envelope::seal(&sender, &bundles[..1], &disclosure, &prim[0].payload, NOW).unwrap()
+                envelope::seal(
+                    &sender,
+                    &bundles[..1],
+                    &disclosure,
+                    &prim[0].payload,
+                    NOW,
+                    SealOptions::default(),
+                )
+                .map(|s| s.bytes)
+                .unwrap()
             })
             .collect();
 
@@ -320,7 +344,9 @@ fn op_seal(f: &Fixture, size: usize, n: usize) {
             &f.disclosure,
             black_box(&f.prim(size).payload),
             NOW,
+            SealOptions::default(),
         )
+        .map(|s| s.bytes)
         .unwrap(),
     );
 }
@@ -333,6 +359,7 @@ fn op_open(f: &Fixture, size: usize, n: usize, who: usize) {
             &f.recipients[who],
             &f.resolver,
             NOW,
+            &OpenOptions::default(),
         )
         .unwrap(),
     );
@@ -341,7 +368,7 @@ fn op_open(f: &Fixture, size: usize, n: usize, who: usize) {
 fn op_open_sequential(f: &Fixture) {
     let options = OpenOptions::default();
     for e in &f.many {
-        black_box(envelope::open_with(e, &f.recipients[0], &f.resolver, NOW, &options).unwrap());
+        black_box(envelope::open(e, &f.recipients[0], &f.resolver, NOW, &options).unwrap());
     }
 }
 
@@ -831,7 +858,9 @@ fn size_table(f: &Fixture, out: &mut String) {
             &f.disclosure,
             &disclosure_payload(record, None),
             NOW,
+            SealOptions::default(),
         )
+        .map(|s| s.bytes)
         .unwrap()
         .len();
         let with = envelope::seal(
@@ -840,7 +869,9 @@ fn size_table(f: &Fixture, out: &mut String) {
             &f.disclosure,
             &disclosure_payload(record, Some(&consent)),
             NOW,
+            SealOptions::default(),
         )
+        .map(|s| s.bytes)
         .unwrap()
         .len();
         let per = prev.map_or("—".to_owned(), |(pn, plen)| {

@@ -24,17 +24,7 @@ use crate::consent::{
 };
 use crate::directory::Role;
 use crate::records::{Date, FieldSpec, RecordType, Tier};
-
-/// Security label: the data is protected by 42 CFR Part 2.
-pub const LABEL_PART2: &str = "42CFRPart2";
-/// Security label: §2.12(d), no use to investigate or prosecute the patient.
-pub const LABEL_NO_CRIMINAL_USE: &str = "no-criminal-use";
-/// Security label: LEAD, no adverse action against the participant.
-pub const LABEL_NO_ADVERSE_ACTION: &str = "no-adverse-action";
-/// Security label: redisclosure prohibited.
-pub const LABEL_REDISCLOSURE_PROHIBITED: &str = "redisclosure-prohibited";
-/// Security label: redisclosure only for official duties on the case (§2.35(d)).
-pub const LABEL_REDISCLOSURE_CJ_DUTIES: &str = "redisclosure-cj-official-duties";
+use crate::vocab::{FieldName, Purpose, SecurityLabel};
 
 /// What the engine is given: verified values only, usually everything a [`ConsentSet`] holds
 /// (`Facts::from(&set)`).
@@ -79,7 +69,7 @@ pub struct Request<'a> {
     /// The participant the record is about.
     pub subject: &'a Subject,
     /// Purpose of use.
-    pub purpose: &'a str,
+    pub purpose: &'a Purpose,
     /// Record type.
     pub record_type: RecordType,
     /// The record's present fields with their tiers.
@@ -103,13 +93,13 @@ pub struct Obligations {
     /// recipient that already holds it).
     pub attach_consent: bool,
     /// Security labels, sorted.
-    pub labels: Vec<String>,
+    pub labels: Vec<SecurityLabel>,
     /// The redisclosure rule.
     pub redisclosure: Redisclosure,
     /// Use restrictions, sorted.
     pub use_restrictions: Vec<UseRestriction>,
     /// Fields to remove (redact mode only), sorted.
-    pub redactions: Vec<String>,
+    pub redactions: Vec<FieldName>,
 }
 
 /// A permit.
@@ -189,7 +179,7 @@ pub enum DenyReason {
         /// The consent.
         consent_id: String,
         /// The purpose asked.
-        purpose: String,
+        purpose: Purpose,
     },
     /// The record type is not permitted.
     #[error("record type {record_type} is not permitted by consent {consent_id}")]
@@ -481,12 +471,12 @@ fn evaluate(c: &VerifiedConsent, facts: &Facts<'_>, req: &Request<'_>) -> Verdic
             },
         );
     }
-    if !d.purposes.iter().any(|p| p == req.purpose) {
+    if !d.purposes.contains(req.purpose) {
         return Verdict::Skip(
             Stage::Purpose,
             DenyReason::PurposeNotPermitted {
                 consent_id: id(),
-                purpose: req.purpose.to_owned(),
+                purpose: req.purpose.clone(),
             },
         );
     }
@@ -559,7 +549,7 @@ fn evaluate(c: &VerifiedConsent, facts: &Facts<'_>, req: &Request<'_>) -> Verdic
             );
         }
         match req.minimum_necessary {
-            MinimumNecessary::Redact => redactions.push(f.name.to_owned()),
+            MinimumNecessary::Redact => redactions.push(FieldName::from_static(f.name)),
             MinimumNecessary::Refuse => {
                 return Verdict::Skip(
                     Stage::Content,
@@ -582,12 +572,12 @@ fn evaluate(c: &VerifiedConsent, facts: &Facts<'_>, req: &Request<'_>) -> Verdic
     })
 }
 
-fn obligations(d: &ConsentDirective, req: &Request<'_>, redactions: Vec<String>) -> Obligations {
-    let mut labels: Vec<String> = Vec::new();
+fn obligations(d: &ConsentDirective, req: &Request<'_>, redactions: Vec<FieldName>) -> Obligations {
+    let mut labels: Vec<SecurityLabel> = Vec::new();
     let mut use_restrictions = d.use_restrictions.clone();
     let part2 = d.regime.is_part2();
     if part2 {
-        labels.push(LABEL_PART2.to_owned());
+        labels.push(SecurityLabel::PART2);
         // §2.12(d) binds every recipient of Part 2 records, whatever the consent says.
         use_restrictions.push(UseRestriction::NoCriminalUseAgainstPatient);
     }
@@ -597,13 +587,10 @@ fn obligations(d: &ConsentDirective, req: &Request<'_>, redactions: Vec<String>)
         (Regime::Part2CriminalJustice, r) => r,
         (_, _) => Redisclosure::Prohibited,
     };
-    labels.push(
-        match redisclosure {
-            Redisclosure::Prohibited => LABEL_REDISCLOSURE_PROHIBITED,
-            Redisclosure::CjOfficialDutiesOnly => LABEL_REDISCLOSURE_CJ_DUTIES,
-        }
-        .to_owned(),
-    );
+    labels.push(match redisclosure {
+        Redisclosure::Prohibited => SecurityLabel::REDISCLOSURE_PROHIBITED,
+        Redisclosure::CjOfficialDutiesOnly => SecurityLabel::REDISCLOSURE_CJ_DUTIES,
+    });
     let lead = req.record_type == RecordType::LeadStatus
         || req.fields.iter().any(|f| f.tier == Tier::Lead)
         || use_restrictions.contains(&UseRestriction::NoAdverseAction);
@@ -613,15 +600,13 @@ fn obligations(d: &ConsentDirective, req: &Request<'_>, redactions: Vec<String>)
     use_restrictions.sort();
     use_restrictions.dedup();
     for u in &use_restrictions {
-        labels.push(
-            match u {
-                UseRestriction::NoCriminalUseAgainstPatient => LABEL_NO_CRIMINAL_USE,
-                UseRestriction::NoAdverseAction => LABEL_NO_ADVERSE_ACTION,
-            }
-            .to_owned(),
-        );
+        labels.push(match u {
+            UseRestriction::NoCriminalUseAgainstPatient => SecurityLabel::NO_CRIMINAL_USE,
+            UseRestriction::NoAdverseAction => SecurityLabel::NO_ADVERSE_ACTION,
+        });
     }
-    labels.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    // Bytewise, the envelope's order.
+    labels.sort();
     labels.dedup();
     Obligations {
         // Every Part 2 disclosure carries a §2.32 notice; the consent chooses the form.

@@ -15,20 +15,22 @@
 //! The payload inside the signed `COSE_Sign1` is the map
 //! `{"consent": bstr (optional), "notice": tstr, "record": {...}, "subject": {...}}`.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
 use crate::codec::{self, CodecError, DecodeLimits, Map, Value};
 use crate::consent::{
-    AgencyFacts, ConsentError, ConsentSet, NO_PART2_NOTICE, NoticeForm, SignedConsent, Subject,
-    VerifiedConsent,
+    AgencyFacts, ConsentError, ConsentSet, NoticeForm, SignedConsent, Subject, VerifiedConsent,
 };
 use crate::decision::{self, Decision, DenyReason, Facts, MinimumNecessary, Permit, Request};
 use crate::directory::{Directory, DirectoryError};
 use crate::envelope::{
-    self, ConsentRef, EnvelopeId, Metadata, OpenError, OpenOptions, SealError, SeenEnvelopes,
+    self, ConsentRef, Metadata, OpenError, OpenOptions, ResolveError, SealError, SealOptions,
+    SealedEnvelope, Sender, SenderResolver,
 };
-use crate::keys::AgencyKeys;
-use crate::records::{Record, RecordError, RecordType};
+use crate::keys::{AgencyKeys, KeyId};
+use crate::records::{Record, RecordError};
+use crate::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel};
 
 /// Whether to attach the signed consent or send a reference to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +50,7 @@ pub struct SealRequest<'a> {
     /// The participant.
     pub subject: &'a Subject,
     /// Purpose of use.
-    pub purpose: &'a str,
+    pub purpose: &'a Purpose,
     /// The consent relied on.
     pub consent_id: &'a str,
     /// The record.
@@ -59,21 +61,21 @@ pub struct SealRequest<'a> {
     pub consent_copy: ConsentCopy,
 }
 
-/// A sealed disclosure.
+/// A sealed disclosure, with everything the sender's ledger records about it: the signed
+/// metadata (envelope id, issue time, audience, purpose, consent reference, record type,
+/// labels, notice, redacted fields), the participant and each recipient's permit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sealed {
     /// The envelope bytes.
     pub envelope: Vec<u8>,
-    /// Its id.
-    pub envelope_id: EnvelopeId,
+    /// The signed metadata, exactly as the recipients will read it.
+    pub metadata: Metadata,
     /// SHA-256 of the envelope.
     pub envelope_hash: [u8; 32],
-    /// The permit obtained for each recipient (agency id, permit).
+    /// The participant the record is about (in the encrypted payload, not the metadata).
+    pub subject: Subject,
+    /// The permit obtained for each recipient (agency id, permit), in request order.
     pub permits: Vec<(String, Permit)>,
-    /// Fields removed under minimum necessary.
-    pub redacted: Vec<String>,
-    /// Security labels carried.
-    pub labels: Vec<String>,
 }
 
 /// A received and released disclosure.
@@ -149,12 +151,6 @@ pub enum DisclosureError {
     /// The sender dropped a label, notice or redaction record the law requires.
     #[error("the sender's metadata omits what the consent requires: {0}")]
     ObligationsNotMet(&'static str),
-    /// The envelope was already received.
-    #[error("envelope {envelope_id} was already received; this is a replay")]
-    Replay {
-        /// The id.
-        envelope_id: EnvelopeId,
-    },
 }
 
 const PAYLOAD_LIMITS: DecodeLimits = DecodeLimits {
@@ -233,7 +229,7 @@ pub fn seal(
     }
 
     // Redact once for all recipients (everyone receives the same bytes).
-    let redacted: Vec<String> = permits
+    let redacted: Vec<FieldName> = permits
         .iter()
         .flat_map(|(_, p)| p.obligations.redactions.iter().cloned())
         .collect::<BTreeSet<_>>()
@@ -242,10 +238,10 @@ pub fn seal(
     let record = if redacted.is_empty() {
         req.record.clone()
     } else {
-        let names: Vec<&str> = redacted.iter().map(String::as_str).collect();
+        let names: Vec<&str> = redacted.iter().map(FieldName::as_str).collect();
         req.record.redact(&names)?
     };
-    let labels: Vec<String> = permits
+    let labels: Vec<SecurityLabel> = permits
         .iter()
         .flat_map(|(_, p)| p.obligations.labels.iter().cloned())
         .collect::<BTreeSet<_>>()
@@ -269,36 +265,35 @@ pub fn seal(
     let payload = payload_value(req.subject, &record, notice_text(notice), copy)
         .map_err(|_| DisclosureError::Payload("could not encode the payload"))?;
     let disclosure = envelope::Disclosure {
-        purpose: req.purpose.to_owned(),
+        purpose: req.purpose.clone(),
         consent: ConsentRef {
             id: consent.id().to_owned(),
             digest: *consent.digest(),
         },
-        record_type: record.record_type().as_str().to_owned(),
-        labels: labels.clone(),
-        notice: notice_code(notice).to_owned(),
-        redacted: redacted.clone(),
+        record_type: record.record_type(),
+        labels,
+        notice: notice_code(notice),
+        redacted,
     };
-    let (envelope_bytes, metadata) = envelope::seal_detailed_with_rng(
+    let SealedEnvelope { bytes, metadata } = envelope::seal(
         sender,
         &bundles,
         &disclosure,
         &payload,
         now,
-        &mut crate::rng::os(),
+        SealOptions::default(),
     )?;
     Ok(Sealed {
-        envelope_hash: sha256(&envelope_bytes),
-        envelope: envelope_bytes,
-        envelope_id: metadata.envelope_id,
+        envelope_hash: sha256(&bytes),
+        envelope: bytes,
+        metadata,
+        subject: req.subject.clone(),
         permits,
-        redacted,
-        labels,
     })
 }
 
-fn notice_code(n: Option<NoticeForm>) -> &'static str {
-    n.map_or(NO_PART2_NOTICE, NoticeForm::code)
+fn notice_code(n: Option<NoticeForm>) -> NoticeCode {
+    n.map_or(NoticeCode::NO_PART2_NOTICE, NoticeForm::code)
 }
 
 fn notice_text(n: Option<NoticeForm>) -> &'static str {
@@ -362,27 +357,54 @@ fn parse_payload(bytes: &[u8]) -> Result<Payload, DisclosureError> {
     })
 }
 
-/// Opens a disclosure addressed to `me`: every envelope check, then the consent engine as
-/// of the envelope's issue time, then the replay hook.
+/// The directory as the envelope's sender resolver, keeping the facts of the certificate it
+/// found: the sender is resolved once, and the consent engine judges that very certificate.
+struct CertifiedSender<'a> {
+    directory: &'a Directory,
+    facts: OnceCell<AgencyFacts>,
+}
+
+impl SenderResolver for CertifiedSender<'_> {
+    fn resolve(&self, kid: &KeyId, now: u64) -> Result<Sender, ResolveError> {
+        let cert = self.directory.resolve_certificate(kid, now)?;
+        // `open` resolves one signer per envelope; a second call could only repeat it.
+        let _ = self.facts.set(AgencyFacts::from_certificate(cert));
+        Ok(Sender {
+            agency_id: cert.agency_id().to_owned(),
+            key: cert.keys().signing().clone(),
+        })
+    }
+}
+
+/// Opens a disclosure addressed to `me`: the envelope checks of spec/envelope.md §7 steps
+/// 1-16, then the consent engine as of the envelope's issue time (step 17), then the replay
+/// hook of `options` (step 18); nothing is released unless all of them passed.
 pub fn open(
     envelope_bytes: &[u8],
     me: &AgencyKeys,
     directory: &Directory,
     consents: &ConsentSet,
     now: u64,
-    seen: Option<&dyn SeenEnvelopes>,
+    options: &OpenOptions<'_>,
 ) -> Result<Received, DisclosureError> {
-    // Envelope checks 1-9 (the replay hook is applied after the consent check).
-    let opened = envelope::open_with(envelope_bytes, me, directory, now, &OpenOptions::default())?;
-    let sender_cert = directory.certificate_by_signing_kid(&opened.sender.key.kid(), now)?;
-    let sender = AgencyFacts::from_certificate(sender_cert);
+    let resolver = CertifiedSender {
+        directory,
+        facts: OnceCell::new(),
+    };
+    let verified = envelope::verify(envelope_bytes, me, &resolver, now, options)?;
+    let opened = verified.opened();
+    let sender = resolver
+        .facts
+        .into_inner()
+        .ok_or(OpenError::UnknownSender {
+            kid: opened.sender.key.kid(),
+        })?;
     let my_cert = directory.certificate_by_encryption_kid(&me.public().encryption().kid(), now)?;
     let recipient = AgencyFacts::from_certificate(my_cert);
 
     let payload = parse_payload(&opened.payload)?;
     let md = &opened.metadata;
-    let record_type = RecordType::parse(&md.disclosure.record_type)
-        .ok_or(DisclosureError::Payload("unknown record type"))?;
+    let record_type = md.disclosure.record_type;
     let record = Record::from_value(record_type, &payload.record)?;
 
     // The consent: the attached copy (verified here, from the signed bytes only) or the one
@@ -452,27 +474,23 @@ pub fn open(
         .disclosure
         .redacted
         .iter()
-        .any(|r| present.contains(&r.as_str()) || !record_type.schema().iter().any(|f| f.name == r))
+        .any(|r| present.contains(&r.as_str()) || record_type.field(r.as_str()).is_none())
     {
         return Err(DisclosureError::ObligationsNotMet(
             "the redaction record (a listed field is present or unknown)",
         ));
     }
 
-    if let Some(seen) = seen
-        && seen.seen(&md.envelope_id)
-    {
-        return Err(DisclosureError::Replay {
-            envelope_id: md.envelope_id,
-        });
-    }
+    let (subject, notice) = (payload.subject, payload.notice);
+    // 18. Replay, only once the consent check passed; then 19, release.
+    let opened = verified.release(options.seen)?;
     Ok(Received {
         sender,
-        subject: payload.subject,
+        subject,
         record,
-        metadata: opened.metadata.clone(),
+        metadata: opened.metadata,
         permit,
-        notice: payload.notice,
+        notice,
         consent,
         signed: opened.signed,
         envelope_hash: opened.envelope_hash,

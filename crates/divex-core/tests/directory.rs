@@ -22,6 +22,9 @@ use ed25519_dalek::{Signer, SigningKey};
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use divex_core::envelope::{OpenOptions, SealOptions};
+use divex_core::records::RecordType;
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 
 /// 2026-09-21T14:13:20Z.
 const NOW: u64 = 1_790_000_000;
@@ -77,14 +80,14 @@ fn directory(a: &AnchorKeys) -> Directory {
 
 fn disclosure() -> Disclosure {
     Disclosure {
-        purpose: "cj-monitor-conditional-release".into(),
+        purpose: Purpose::from_static("cj-monitor-conditional-release"),
         consent: ConsentRef {
             id: "consent-0001".into(),
             digest: [7; 32],
         },
-        record_type: "attendance".into(),
-        labels: vec!["42CFRPart2".into()],
-        notice: "part2-short".into(),
+        record_type: RecordType::Attendance,
+        labels: vec![SecurityLabel::PART2],
+        notice: NoticeCode::from_static("part2-short"),
         redacted: vec![],
     }
 }
@@ -197,9 +200,11 @@ fn issue_add_resolve_and_open_through_the_directory() {
         &disclosure(),
         b"present",
         NOW,
+        SealOptions::default(),
     )
+    .map(|s| s.bytes)
     .unwrap();
-    let opened = envelope::open(&sealed, &court, &d, NOW).unwrap();
+    let opened = envelope::open(&sealed, &court, &d, NOW, &OpenOptions::default()).unwrap();
     assert_eq!(opened.sender.agency_id, "county-treatment");
     // An agency that is not in the directory is an unknown sender.
     let stranger = agency("stranger");
@@ -209,10 +214,12 @@ fn issue_add_resolve_and_open_through_the_directory() {
         &disclosure(),
         b"x",
         NOW,
+        SealOptions::default(),
     )
+    .map(|s| s.bytes)
     .unwrap();
     assert!(matches!(
-        envelope::open(&sealed, &court, &d, NOW),
+        envelope::open(&sealed, &court, &d, NOW, &OpenOptions::default()),
         Err(OpenError::UnknownSender { .. })
     ));
 }
@@ -441,10 +448,19 @@ fn typ_keeps_certificates_revocations_and_envelopes_apart() {
 
     // An envelope's signed inner message is not a certificate...
     let sender = agency("provider");
-    let sealed = envelope::seal(&sender, &[k.public().clone()], &disclosure(), b"x", NOW).unwrap();
+    let sealed = envelope::seal(
+        &sender,
+        &[k.public().clone()],
+        &disclosure(),
+        b"x",
+        NOW,
+        SealOptions::default(),
+    )
+    .map(|s| s.bytes)
+    .unwrap();
     let mut senders = envelope::StaticResolver::new();
     senders.insert("provider", sender.public().signing().clone());
-    let opened = envelope::open(&sealed, &k, &senders, NOW).unwrap();
+    let opened = envelope::open(&sealed, &k, &senders, NOW, &OpenOptions::default()).unwrap();
     assert!(matches!(
         AgencyCertificate::from_bytes(&opened.signed),
         Err(DirectoryError::WrongType {
@@ -470,7 +486,7 @@ fn typ_keeps_certificates_revocations_and_envelopes_apart() {
     .unwrap();
     let mut trusting = envelope::StaticResolver::new();
     trusting.insert("anchor", a.public().key().clone());
-    let e = envelope::open(&smuggled, &k, &trusting, NOW).unwrap_err();
+    let e = envelope::open(&smuggled, &k, &trusting, NOW, &OpenOptions::default()).unwrap_err();
     assert!(
         matches!(
             e,
@@ -538,11 +554,19 @@ fn validity_window_is_half_open() {
     // `open` refuses an envelope whose signer's certificate has expired by the time it is
     // opened.
     let court = agency("receiver");
-    let sealed =
-        envelope::seal(&k, &[court.public().clone()], &disclosure(), b"x", na - 10).unwrap();
-    envelope::open(&sealed, &court, &d, na - 1).unwrap();
+    let sealed = envelope::seal(
+        &k,
+        &[court.public().clone()],
+        &disclosure(),
+        b"x",
+        na - 10,
+        SealOptions::default(),
+    )
+    .map(|s| s.bytes)
+    .unwrap();
+    envelope::open(&sealed, &court, &d, na - 1, &OpenOptions::default()).unwrap();
     assert!(matches!(
-        envelope::open(&sealed, &court, &d, na),
+        envelope::open(&sealed, &court, &d, na, &OpenOptions::default()),
         Err(OpenError::UntrustedSender { .. })
     ));
     // An expired certificate can still be added (and listed).
@@ -689,10 +713,12 @@ fn key_rotation_keeps_old_certificates_until_they_end() {
         &disclosure(),
         b"x",
         NOW - 50 * DAY,
+        SealOptions::default(),
     )
+    .map(|s| s.bytes)
     .unwrap();
     assert_eq!(
-        envelope::open(&to_old, &old, &d, NOW)
+        envelope::open(&to_old, &old, &d, NOW, &OpenOptions::default())
             .unwrap()
             .sender
             .agency_id,
@@ -704,10 +730,12 @@ fn key_rotation_keeps_old_certificates_until_they_end() {
         &disclosure(),
         b"y",
         NOW - 50 * DAY,
+        SealOptions::default(),
     )
+    .map(|s| s.bytes)
     .unwrap();
     assert_eq!(
-        envelope::open(&from_old, &provider, &d, NOW)
+        envelope::open(&from_old, &provider, &d, NOW, &OpenOptions::default())
             .unwrap()
             .sender
             .agency_id,

@@ -24,19 +24,22 @@ use divex_core::keys::{AgencyKeys, SigningPublicKey};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use sha2::{Digest, Sha512};
+use divex_core::envelope::SealOptions;
+use divex_core::records::RecordType;
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 
 const NOW: u64 = 1_790_000_000;
 
 fn disclosure() -> Disclosure {
     Disclosure {
-        purpose: "cj-monitor-conditional-release".into(),
+        purpose: Purpose::from_static("cj-monitor-conditional-release"),
         consent: ConsentRef {
             id: "consent-pc1000-0001".into(),
             digest: [7; 32],
         },
-        record_type: "drug_test".into(),
-        labels: vec!["42CFRPart2".into()],
-        notice: "part2-short".into(),
+        record_type: RecordType::DrugTest,
+        labels: vec![SecurityLabel::PART2],
+        notice: NoticeCode::from_static("part2-short"),
         redacted: vec![],
     }
 }
@@ -168,7 +171,7 @@ fn same_verdicts(
     let refs: Vec<&[u8]> = envelopes.iter().map(Vec::as_slice).collect();
     let single: Vec<_> = refs
         .iter()
-        .map(|e| envelope::open_with(e, me, resolver, NOW, options))
+        .map(|e| envelope::open(e, me, resolver, NOW, options))
         .collect();
     // The batch coefficients are random: run it a few times.
     for round in 0..3 {
@@ -203,14 +206,18 @@ fn one_thousand_valid_envelopes_open_identically() {
     let envelopes: Vec<Vec<u8>> = (0..1000)
         .map(|i| {
             let payload = format!("record {i}").into_bytes();
-            envelope::seal_with_rng(
+            envelope::seal(
                 &senders[i % senders.len()],
                 &audience[..1 + i % 3],
                 &disclosure(),
                 &payload,
                 NOW,
-                &mut rng,
+                SealOptions {
+                    rng: Some(&mut rng),
+                    ..SealOptions::default()
+                },
             )
+            .map(|s| s.bytes)
             .unwrap()
         })
         .collect();
@@ -250,14 +257,18 @@ fn crafted_signatures_get_the_single_verdict() {
     // (expected class, envelope)
     let mut cases: Vec<(&str, &str, Vec<u8>)> = Vec::new();
     let valid = |rng: &mut ChaCha20Rng| {
-        envelope::seal_with_rng(
+        envelope::seal(
             &honest,
             &[me.public().clone()],
             &disclosure(),
             b"fine",
             NOW,
-            rng,
+            SealOptions {
+                rng: Some(rng),
+                ..SealOptions::default()
+            },
         )
+        .map(|s| s.bytes)
         .unwrap()
     };
     for _ in 0..20 {
@@ -355,19 +366,23 @@ fn crafted_signatures_get_the_single_verdict() {
     broken[last] ^= 1;
     cases.push(("altered wrapped key", "key_unwrap", broken));
     let replayed = valid(&mut rng);
-    let replayed_id = envelope::open(&replayed, &me, &resolver, NOW)
+    let replayed_id = envelope::open(&replayed, &me, &resolver, NOW, &OpenOptions::default())
         .unwrap()
         .metadata
         .envelope_id;
     cases.push(("replayed", "replay", replayed));
-    let not_mine = envelope::seal_with_rng(
+    let not_mine = envelope::seal(
         &honest,
         &[stranger.public().clone()],
         &disclosure(),
         b"x",
         NOW,
-        &mut rng,
+        SealOptions {
+            rng: Some(&mut rng),
+            ..SealOptions::default()
+        },
     )
+    .map(|s| s.bytes)
     .unwrap();
     cases.push(("not for me", "not_for_me", not_mine));
 

@@ -14,6 +14,9 @@ use divex_core::envelope::{self, ConsentRef, Disclosure};
 use divex_core::keys::AgencyKeys;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use divex_core::envelope::SealOptions;
+use divex_core::records::RecordType;
+use divex_core::vocab::{NoticeCode, Purpose};
 
 #[test]
 fn owned_parsers_equal_copying_parsers_under_every_bit_flip() {
@@ -23,24 +26,28 @@ fn owned_parsers_equal_copying_parsers_under_every_bit_flip() {
         .map(|_| AgencyKeys::generate_with_rng(&mut rng).public().clone())
         .collect();
     let disclosure = Disclosure {
-        purpose: "cj-monitor-conditional-release".into(),
+        purpose: Purpose::from_static("cj-monitor-conditional-release"),
         consent: ConsentRef {
             id: "consent-1".into(),
             digest: [1; 32],
         },
-        record_type: "drug_test".into(),
+        record_type: RecordType::DrugTest,
         labels: vec![],
-        notice: "part2-short".into(),
+        notice: NoticeCode::from_static("part2-short"),
         redacted: vec![],
     };
-    let sealed = envelope::seal_with_rng(
+    let sealed = envelope::seal(
         &sender,
         &recipients,
         &disclosure,
         b"payload",
         1_790_000_000,
-        &mut rng,
+        SealOptions {
+            rng: Some(&mut rng),
+            ..SealOptions::default()
+        },
     )
+    .map(|s| s.bytes)
     .unwrap();
     let limits = DecodeLimits::DEFAULT;
     let mut compared = 0;

@@ -414,10 +414,14 @@ fn wycheproof_x25519_low_order_keys_refused() {
         &test_disclosure(),
         b"wycheproof x25519",
         now,
+        SealOptions::default(),
     )
+    .map(|s| s.bytes)
     .unwrap();
     assert_eq!(
-        envelope::open(&sealed, &me, &senders, now).unwrap().payload,
+        envelope::open(&sealed, &me, &senders, now, &OpenOptions::default())
+            .unwrap()
+            .payload,
         b"wycheproof x25519"
     );
     let my_kid = *me.public().encryption().kid().as_bytes();
@@ -484,14 +488,16 @@ fn wycheproof_x25519_low_order_keys_refused() {
                 // external_aad the rewrite also changed), so the error is the ek's.
                 let forged = with_ek(&sealed, &my_kid, &public);
                 assert_eq!(
-                    envelope::open(&forged, &me, &senders, now).map(|o| o.payload),
+                    envelope::open(&forged, &me, &senders, now, &OpenOptions::default())
+                        .map(|o| o.payload),
                     Err(OpenError::NonContributoryKey),
                     "tcId {id}: open with a low-order ek"
                 );
                 // The other recipient's copy still unwraps, but the rewritten stanza is bound
                 // into layer 0's external_aad, so the content does not decrypt for them.
                 assert_eq!(
-                    envelope::open(&forged, &other, &senders, now).map(|o| o.payload),
+                    envelope::open(&forged, &other, &senders, now, &OpenOptions::default())
+                        .map(|o| o.payload),
                     Err(OpenError::Decrypt),
                     "tcId {id}: another recipient's stanza was rewritten"
                 );

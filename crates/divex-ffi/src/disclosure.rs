@@ -441,7 +441,7 @@ pub fn open_envelope(
             .map(|id| array("envelope id", id).map(EnvelopeId))
             .collect::<Result<_>>()?,
     );
-    let opened = envelope::open_with(
+    let opened = envelope::open(
         &envelope,
         &me.inner,
         &resolver,

@@ -4,6 +4,9 @@ use std::fmt;
 
 use divex_core::codec::{self, Value};
 use divex_core::consent::Subject;
+use divex_core::envelope::EnvelopeId;
+use divex_core::records::RecordType;
+use divex_core::vocab::Purpose;
 use sha2::{Digest, Sha256};
 
 use crate::error::LedgerError;
@@ -62,13 +65,13 @@ pub struct NewEntry {
     /// The participant. Only [`subject_key`] of it is stored.
     pub subject: Subject,
     /// The record types disclosed (at least one).
-    pub record_types: Vec<String>,
+    pub record_types: Vec<RecordType>,
     /// The purpose of use.
-    pub purpose: String,
+    pub purpose: Purpose,
     /// The consent relied on.
     pub consent_id: String,
     /// The envelope id.
-    pub envelope_id: [u8; 16],
+    pub envelope_id: EnvelopeId,
     /// SHA-256 of the envelope bytes.
     pub envelope_hash: [u8; 32],
 }
@@ -150,7 +153,7 @@ pub fn subject_key(subject: &Subject) -> [u8; 32] {
         .chain_update(SUBJECT_PREFIX)
         .chain_update(subject.normalised_name().as_bytes())
         .chain_update([0u8])
-        .chain_update(subject.date_of_birth.as_bytes())
+        .chain_update(subject.date_of_birth.to_string().as_bytes())
         .finalize()
         .into()
 }
@@ -194,26 +197,10 @@ pub(crate) fn validate(e: &NewEntry) -> Result<(), LedgerError> {
         "the participant's name is empty",
         "the participant's name contains a NUL character",
     )?;
-    check_text(
-        &e.subject.date_of_birth,
-        "the participant's date of birth is empty",
-        "the participant's date of birth contains a NUL character",
-    )?;
+    // The date of birth, record types and purpose are typed: never empty, never NUL.
     if e.record_types.is_empty() {
         return Err(LedgerError::InvalidEntry("no record type is given"));
     }
-    for t in &e.record_types {
-        check_text(
-            t,
-            "a record type is empty",
-            "a record type contains a NUL character",
-        )?;
-    }
-    check_text(
-        &e.purpose,
-        "the purpose is empty",
-        "the purpose contains a NUL character",
-    )?;
     check_text(
         &e.consent_id,
         "the consent id is empty",
@@ -229,7 +216,7 @@ mod tests {
     fn subject(name: &str, dob: &str) -> Subject {
         Subject {
             name: name.into(),
-            date_of_birth: dob.into(),
+            date_of_birth: dob.parse().unwrap(),
         }
     }
 

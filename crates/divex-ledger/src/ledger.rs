@@ -204,32 +204,16 @@ impl Ledger {
     }
 
     /// Records a sealed disclosure: one [`Direction::Sent`] entry per recipient in
-    /// `sealed.permits`, all in one transaction (all or none are written).
-    ///
-    /// `consent_id` must be the consent every recipient's permit names.
-    pub fn record_sent(
-        &mut self,
-        sealed: &Sealed,
-        subject: &Subject,
-        record_type: &str,
-        purpose: &str,
-        consent_id: &str,
-        time: u64,
-    ) -> Result<Vec<Entry>, LedgerError> {
+    /// `sealed.permits`, all in one transaction (all or none are written). Everything recorded
+    /// is read from `sealed` — the participant, and the record type, purpose, consent and
+    /// envelope id as the envelope signs them — so the ledger says exactly what was sent.
+    pub fn record_sent(&mut self, sealed: &Sealed, time: u64) -> Result<Vec<Entry>, LedgerError> {
         if sealed.permits.is_empty() {
             return Err(LedgerError::InvalidEntry(
                 "the sealed disclosure names no recipient",
             ));
         }
-        if sealed
-            .permits
-            .iter()
-            .any(|(_, p)| p.consent_id != consent_id)
-        {
-            return Err(LedgerError::InvalidEntry(
-                "the consent id is not the one the recipients' permits name",
-            ));
-        }
+        let d = &sealed.metadata.disclosure;
         let entries: Vec<NewEntry> = sealed
             .permits
             .iter()
@@ -237,11 +221,11 @@ impl Ledger {
                 time,
                 direction: Direction::Sent,
                 counterparty: recipient.clone(),
-                subject: subject.clone(),
-                record_types: vec![record_type.to_owned()],
-                purpose: purpose.to_owned(),
-                consent_id: consent_id.to_owned(),
-                envelope_id: sealed.envelope_id.0,
+                subject: sealed.subject.clone(),
+                record_types: vec![d.record_type],
+                purpose: d.purpose.clone(),
+                consent_id: d.consent.id.clone(),
+                envelope_id: sealed.metadata.envelope_id,
                 envelope_hash: sealed.envelope_hash,
             })
             .collect();
@@ -258,10 +242,10 @@ impl Ledger {
             direction: Direction::Received,
             counterparty: r.sender.agency_id.clone(),
             subject: r.subject.clone(),
-            record_types: vec![md.disclosure.record_type.clone()],
+            record_types: vec![md.disclosure.record_type],
             purpose: md.disclosure.purpose.clone(),
             consent_id: md.disclosure.consent.id.clone(),
-            envelope_id: md.envelope_id.0,
+            envelope_id: md.envelope_id,
             envelope_hash: r.envelope_hash,
         })
     }
@@ -293,10 +277,14 @@ impl Ledger {
                 direction: e.direction,
                 counterparty: e.counterparty.clone(),
                 subject_key: subject_key(&e.subject),
-                record_types: e.record_types.clone(),
-                purpose: e.purpose.clone(),
+                record_types: e
+                    .record_types
+                    .iter()
+                    .map(|t| t.as_str().to_owned())
+                    .collect(),
+                purpose: e.purpose.as_str().to_owned(),
                 consent_id: e.consent_id.clone(),
-                envelope_id: e.envelope_id,
+                envelope_id: e.envelope_id.0,
                 envelope_hash: e.envelope_hash,
                 prev_hash: prev,
                 entry_hash: [0; 32],
@@ -636,7 +624,7 @@ fn check_agency(conn: &Connection, agency_id: &str) -> Result<(), MetaError> {
 /// The error recording `e` would be, if its envelope is already recorded: received at all
 /// (a replay), or sent to the same recipient.
 fn duplicate_in(conn: &Connection, e: &NewEntry) -> Result<Option<LedgerError>, LedgerError> {
-    let envelope_id = EnvelopeId(e.envelope_id);
+    let envelope_id = e.envelope_id;
     let exists = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<bool, LedgerError> {
         conn.query_row(sql, p, |r| r.get(0))
             .map_err(db("check for an already recorded envelope"))
@@ -645,13 +633,13 @@ fn duplicate_in(conn: &Connection, e: &NewEntry) -> Result<Option<LedgerError>, 
         Direction::Received => exists(
             "SELECT EXISTS (SELECT 1 FROM entries WHERE direction = 'received' \
              AND envelope_id = ?1)",
-            &[&&e.envelope_id[..]],
+            &[&&e.envelope_id.0[..]],
         )?
         .then_some(LedgerError::Replay { envelope_id }),
         Direction::Sent => exists(
             "SELECT EXISTS (SELECT 1 FROM entries WHERE direction = 'sent' \
              AND envelope_id = ?1 AND counterparty = ?2)",
-            &[&&e.envelope_id[..], &e.counterparty],
+            &[&&e.envelope_id.0[..], &e.counterparty],
         )?
         .then(|| LedgerError::AlreadyRecorded {
             envelope_id,

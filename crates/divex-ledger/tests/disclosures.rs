@@ -16,6 +16,7 @@ use divex_core::consent::ConsentSet;
 use divex_core::decision::MinimumNecessary;
 use divex_core::disclosure::{self, ConsentCopy, DisclosureError, SealRequest};
 use divex_ledger::{Direction, Ledger, LedgerError};
+use divex_core::envelope::OpenOptions;
 
 /// The id of the shared world's PC 1000 §2.35 consent (provider → court, DA, probation).
 const CONSENT: &str = "c-pc1000-0001";
@@ -71,7 +72,10 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
             &w.directory,
             &ConsentSet::new(),
             T0 + 60,
-            Some(court),
+            &OpenOptions {
+                seen: Some(court),
+                ..OpenOptions::default()
+            },
         )
     };
     let received = open(&court).unwrap();
@@ -81,7 +85,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     assert_eq!(entry.record_types, ["drug_test"]);
     assert_eq!(entry.purpose, CJ_PURPOSE);
     assert_eq!(entry.consent_id, CONSENT);
-    assert_eq!(entry.envelope_id, sealed.envelope_id.0);
+    assert_eq!(entry.envelope_id, sealed.metadata.envelope_id.0);
     assert_eq!(entry.envelope_hash, sealed.envelope_hash);
     // The hashes the two agencies recorded agree: the ledgers can be reconciled.
     assert_eq!(entry.envelope_hash, sent[0].envelope_hash);
@@ -89,7 +93,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     // The same envelope again: `open` refuses it through the ledger ...
     assert!(matches!(
         open(&court),
-        Err(DisclosureError::Replay { envelope_id }) if envelope_id == sealed.envelope_id
+        Err(DisclosureError::Replay { envelope_id }) if envelope_id == sealed.metadata.envelope_id
     ));
     // ... and the ledger refuses to record it twice even if a caller skipped the hook.
     assert!(matches!(

@@ -243,7 +243,7 @@ fn accounting_lists_disclosures_about_the_participant_in_the_period() {
         "probation",
         Subject {
             name: "Jordan Avery Reyes".into(),
-            date_of_birth: "1994-03-15".into(),
+            date_of_birth: Date::parse("1994-03-15").expect("date"),
         },
         t(5),
     ))
@@ -254,7 +254,7 @@ fn accounting_lists_disclosures_about_the_participant_in_the_period() {
     // The participant writes their name their own way.
     let asker = Subject {
         name: "  JORDAN   avery\treyes ".into(),
-        date_of_birth: "1994-03-14".into(),
+        date_of_birth: Date::parse("1994-03-14").expect("date"),
     };
     let got = l.accounting(&asker, t(1), t(4)).unwrap();
     let seqs: Vec<u64> = got.iter().map(|e| e.seq).collect();

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec;
 use crate::directory::{AgencyCertificate, Role};
-use crate::records::{RecordType, Tier};
+use crate::records::{Date, RecordType, Tier};
+use crate::vocab::{FieldName, NoticeCode, Purpose};
 
 /// The legal regime a consent is given under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,8 +58,8 @@ impl Regime {
 pub struct Subject {
     /// Full name.
     pub name: String,
-    /// Date of birth, `YYYY-MM-DD`.
-    pub date_of_birth: String,
+    /// Date of birth (encoded `YYYY-MM-DD`).
+    pub date_of_birth: Date,
 }
 
 impl Subject {
@@ -72,9 +73,10 @@ impl Subject {
     ///
     /// let s = Subject {
     ///     name: "  Jordan\tAvery  REYES ".into(),
-    ///     date_of_birth: "1994-03-14".into(),
+    ///     date_of_birth: "1994-03-14".parse()?,
     /// };
     /// assert_eq!(s.normalised_name(), "jordan avery reyes");
+    /// # Ok::<(), divex_core::records::InvalidDate>(())
     /// ```
     pub fn normalised_name(&self) -> String {
         self.name
@@ -161,7 +163,7 @@ pub struct Information {
     /// Per-type field allow-list. A type without an entry allows every field of a permitted
     /// tier.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub fields: BTreeMap<RecordType, Vec<String>>,
+    pub fields: BTreeMap<RecordType, Vec<FieldName>>,
     /// Permitted sensitivity tiers.
     pub tiers: Vec<Tier>,
     /// Record types this consent expressly refuses (a "deny" under deny-overrides).
@@ -236,15 +238,12 @@ pub enum NoticeForm {
     Long,
 }
 
-/// The notice code carried by disclosures that are not Part 2 records.
-pub const NO_PART2_NOTICE: &str = "no-part2-notice";
-
 impl NoticeForm {
     /// The notice code carried in envelope metadata.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> NoticeCode {
         match self {
-            NoticeForm::Short => "part2-notice-short",
-            NoticeForm::Long => "part2-notice-long",
+            NoticeForm::Short => NoticeCode::PART2_SHORT,
+            NoticeForm::Long => NoticeCode::PART2_LONG,
         }
     }
 
@@ -384,7 +383,7 @@ pub struct ConsentDirective {
     /// Who may receive (§2.31(a)(4)).
     pub recipients: Vec<Party>,
     /// Purposes (§2.31(a)(5)).
-    pub purposes: Vec<String>,
+    pub purposes: Vec<Purpose>,
     /// What may be disclosed (§2.31(a)(3)).
     pub information: Information,
     /// When it takes effect.

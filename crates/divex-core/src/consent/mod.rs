@@ -51,9 +51,9 @@ mod statement;
 mod validate;
 
 pub use directive::{
-    AgencyFacts, Capacity, Case, ConsentDirective, EventTrigger, Expiry, Information,
-    NO_PART2_NOTICE, Notice, NoticeForm, Party, Period, Redisclosure, Regime, Revocability,
-    SignMethod, Signer, SourceDocument, Subject, UseRestriction,
+    AgencyFacts, Capacity, Case, ConsentDirective, EventTrigger, Expiry, Information, Notice,
+    NoticeForm, Party, Period, Redisclosure, Regime, Revocability, SignMethod, Signer,
+    SourceDocument, Subject, UseRestriction,
 };
 pub use error::ConsentError;
 pub use event::{CaseEvent, DispositionOutcome, VerifiedEvent};

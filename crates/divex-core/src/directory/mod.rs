@@ -59,19 +59,26 @@
 //! let recipient = directory.current_certificate("county-drug-court", now)?;
 //! assert!(recipient.is_justice_monitor());
 //! let disclosure = Disclosure {
-//!     purpose: "cj-monitor-conditional-release".into(),
+//!     purpose: Purpose::from_static("cj-monitor-conditional-release"),
 //!     consent: ConsentRef { id: "consent-2026-0042".into(), digest: [7; 32] },
-//!     record_type: "drug_test".into(),
-//!     labels: vec!["42CFRPart2".into()],
-//!     notice: "part2-short".into(),
+//!     record_type: RecordType::DrugTest,
+//!     labels: vec![SecurityLabel::PART2],
+//!     notice: NoticeCode::from_static("part2-short"),
 //!     redacted: vec![],
 //! };
-//! let sealed = envelope::seal(&provider, &[recipient.keys().clone()], &disclosure, b"negative", now)?;
+//! let sealed = envelope::seal(
+//!     &provider,
+//!     &[recipient.keys().clone()],
+//!     &disclosure,
+//!     b"negative",
+//!     now,
+//!     SealOptions::default(),
+//! )?;
 //!
 //! // ...and the court resolves the signer through the directory when it opens the envelope.
 //! let sender = directory.resolve(&provider.public().signing().kid(), now)?;
 //! assert_eq!(sender.agency_id, "county-treatment-program");
-//! let opened = envelope::open(&sealed, &court, &directory, now)?;
+//! let opened = envelope::open(&sealed.bytes, &court, &directory, now, &OpenOptions::default())?;
 //! assert_eq!(opened.sender.agency_id, "county-treatment-program");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

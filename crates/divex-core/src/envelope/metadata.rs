@@ -6,13 +6,12 @@ use std::fmt;
 
 use super::error::SealError;
 use super::labels;
-use super::{
-    ENVELOPE_ID_LEN, KEY_COMMITMENT_LEN, MAX_CONSENT_ID_LEN, MAX_LABELS, MAX_TOKEN_LEN,
-    PROFILE_VERSION,
-};
+use super::{ENVELOPE_ID_LEN, KEY_COMMITMENT_LEN, MAX_CONSENT_ID_LEN, MAX_LABELS, PROFILE_VERSION};
 use crate::codec::{Map, Value};
 use crate::cose::{alg, label};
 use crate::keys::KeyId;
+use crate::records::RecordType;
+use crate::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel, is_token};
 
 /// A 16-byte random envelope id.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,21 +46,23 @@ pub struct ConsentRef {
     pub digest: [u8; 32],
 }
 
-/// What the sender states about a disclosure (the caller's part of the metadata).
+/// What the sender states about a disclosure (the caller's part of the metadata). Every
+/// value is typed, so only tokens the envelope can carry can be stated; the consent id and the
+/// list lengths are checked when sealing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disclosure {
     /// Purpose of use, e.g. `cj-monitor-conditional-release`.
-    pub purpose: String,
+    pub purpose: Purpose,
     /// The consent relied on.
     pub consent: ConsentRef,
-    /// Record type, e.g. `drug_test`.
-    pub record_type: String,
+    /// Record type of the payload, from the record catalogue (spec/records.md).
+    pub record_type: RecordType,
     /// Security labels (sorted and de-duplicated when sealed).
-    pub labels: Vec<String>,
+    pub labels: Vec<SecurityLabel>,
     /// §2.32 notice code.
-    pub notice: String,
+    pub notice: NoticeCode,
     /// Record fields removed for minimum necessary (sorted and de-duplicated when sealed).
-    pub redacted: Vec<String>,
+    pub redacted: Vec<FieldName>,
 }
 
 /// The complete signed metadata of an envelope.
@@ -77,14 +78,9 @@ pub struct Metadata {
     pub disclosure: Disclosure,
 }
 
-pub(super) fn is_token(s: &str, max: usize) -> bool {
-    !s.is_empty()
-        && s.len() <= max
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
-}
-
 impl Disclosure {
+    /// The checks the types cannot make (spec/envelope.md §5 step 1): the consent id's
+    /// syntax and the lengths of the two lists.
     pub(super) fn validate(&self) -> Result<(), SealError> {
         let check = |ok: bool, field: &'static str, max: usize| {
             if ok {
@@ -94,42 +90,16 @@ impl Disclosure {
             }
         };
         check(
-            is_token(&self.purpose, MAX_TOKEN_LEN),
-            "purpose",
-            MAX_TOKEN_LEN,
-        )?;
-        check(
-            is_token(&self.record_type, MAX_TOKEN_LEN),
-            "record type",
-            MAX_TOKEN_LEN,
-        )?;
-        check(
-            is_token(&self.notice, MAX_TOKEN_LEN),
-            "notice code",
-            MAX_TOKEN_LEN,
-        )?;
-        check(
             is_token(&self.consent.id, MAX_CONSENT_ID_LEN),
             "consent id",
             MAX_CONSENT_ID_LEN,
         )?;
         check(self.labels.len() <= MAX_LABELS, "label list", MAX_LABELS)?;
-        for l in &self.labels {
-            check(is_token(l, MAX_TOKEN_LEN), "security label", MAX_TOKEN_LEN)?;
-        }
         check(
             self.redacted.len() <= MAX_LABELS,
             "redacted field list",
             MAX_LABELS,
-        )?;
-        for l in &self.redacted {
-            check(
-                is_token(l, MAX_TOKEN_LEN),
-                "redacted field name",
-                MAX_TOKEN_LEN,
-            )?;
-        }
-        Ok(())
+        )
     }
 }
 
@@ -141,9 +111,14 @@ impl Metadata {
         sender_kid: &KeyId,
         commitment: &[u8; KEY_COMMITMENT_LEN],
     ) -> Map {
-        let tokens = |list: &[String]| {
-            Value::Array(sorted_tokens(list).into_iter().map(Value::from).collect())
-        };
+        fn tokens<T: AsRef<str> + Ord + Clone>(list: &[T]) -> Value {
+            Value::Array(
+                sorted_tokens(list)
+                    .iter()
+                    .map(|t| Value::from(t.as_ref()))
+                    .collect(),
+            )
+        }
         let entries = [
             (label::ALG, Value::from(alg::ED25519)),
             (label::KID, Value::bytes(sender_kid.as_bytes())),
@@ -188,10 +163,11 @@ impl Metadata {
     }
 }
 
-/// Tokens sorted bytewise without duplicates, as the metadata carries them.
-pub(super) fn sorted_tokens(list: &[String]) -> Vec<String> {
+/// Tokens sorted bytewise without duplicates, as the metadata carries them (the token types
+/// order as their text, bytewise).
+pub(super) fn sorted_tokens<T: Ord + Clone>(list: &[T]) -> Vec<T> {
     let mut v = list.to_vec();
-    v.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    v.sort();
     v.dedup();
     v
 }

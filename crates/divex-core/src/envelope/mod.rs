@@ -19,25 +19,34 @@
 //! of them pass; each failed check has its own [`OpenError`] variant.
 //!
 //! ```
-//! use divex_core::envelope::{self, ConsentRef, Disclosure, StaticResolver};
+//! use divex_core::envelope::{self, ConsentRef, Disclosure, OpenOptions, SealOptions, StaticResolver};
+//! use divex_core::records::RecordType;
+//! use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 //! use divex_core::keys::AgencyKeys;
 //!
 //! let provider = AgencyKeys::generate();
 //! let court = AgencyKeys::generate();
 //! let now = 1_790_000_000;
 //! let disclosure = Disclosure {
-//!     purpose: "cj-monitor-conditional-release".into(),
+//!     purpose: Purpose::from_static("cj-monitor-conditional-release"),
 //!     consent: ConsentRef { id: "consent-2026-0042".into(), digest: [7; 32] },
-//!     record_type: "drug_test".into(),
-//!     labels: vec!["42CFRPart2".into()],
-//!     notice: "part2-short".into(),
+//!     record_type: RecordType::DrugTest,
+//!     labels: vec![SecurityLabel::PART2],
+//!     notice: NoticeCode::from_static("part2-short"),
 //!     redacted: vec![],
 //! };
-//! let sealed = envelope::seal(&provider, &[court.public().clone()], &disclosure, b"result: negative", now)?;
+//! let sealed = envelope::seal(
+//!     &provider,
+//!     &[court.public().clone()],
+//!     &disclosure,
+//!     b"result: negative",
+//!     now,
+//!     SealOptions::default(),
+//! )?;
 //!
 //! let mut senders = StaticResolver::new();
 //! senders.insert("provider-1", provider.public().signing().clone());
-//! let opened = envelope::open(&sealed, &court, &senders, now)?;
+//! let opened = envelope::open(&sealed.bytes, &court, &senders, now, &OpenOptions::default())?;
 //! assert_eq!(opened.payload, b"result: negative");
 //! assert_eq!(opened.sender.agency_id, "provider-1");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -61,10 +70,11 @@ mod seal;
 pub use error::{Layer, OpenError, SealError};
 pub use limits::EnvelopeLimits;
 pub use metadata::{ConsentRef, Disclosure, EnvelopeId, Metadata};
-pub use open::{OpenOptions, Opened, open, open_many, open_with};
+pub(crate) use open::verify;
+pub use open::{OpenOptions, Opened, open, open_many};
 pub use resolver::{ResolveError, SeenEnvelopes, Sender, SenderResolver, StaticResolver};
 pub use seal::{
-    encrypt_layer, key_commitment, recipients_digest, seal, seal_detailed_with_rng, seal_with_rng,
+    SealOptions, SealedEnvelope, encrypt_layer, key_commitment, recipients_digest, seal,
     sign_inner, wrap_for,
 };
 
@@ -76,8 +86,7 @@ pub const ENVELOPE_ID_LEN: usize = 16;
 pub const KEY_COMMITMENT_LEN: usize = 32;
 /// HKDF `info` of the key commitment.
 pub const KEY_COMMITMENT_INFO: &[u8] = b"divex/v1 key commitment";
-/// Longest token (purpose, record type, label, notice) in bytes.
-pub const MAX_TOKEN_LEN: usize = 64;
+pub use crate::vocab::MAX_TOKEN_LEN;
 /// Longest consent id in bytes.
 pub const MAX_CONSENT_ID_LEN: usize = 128;
 /// Most security labels on one envelope.

@@ -18,7 +18,7 @@ use crate::codec::{self, Value};
 use crate::cose::{self, CoseError, HpkeParams, alg};
 use crate::keys::AgencyKeys;
 
-/// Options for [`open_with`].
+/// Options for [`open`] and [`open_many`].
 #[derive(Clone, Copy)]
 pub struct OpenOptions<'a> {
     /// Size bounds.
@@ -67,24 +67,29 @@ pub struct Opened {
 // ---------------------------------------------------------------------------------------------
 // open
 
-/// Opens an envelope addressed to `me`, with default [`OpenOptions`] (no replay hook).
+/// Opens an envelope addressed to `me`, running every check of spec/envelope.md §7 in order;
+/// the replay check (step 18) runs when `options.seen` is given. Nothing is released unless
+/// every check passed.
 pub fn open(
-    envelope: &[u8],
-    me: &AgencyKeys,
-    senders: &dyn SenderResolver,
-    now: u64,
-) -> Result<Opened, OpenError> {
-    open_with(envelope, me, senders, now, &OpenOptions::default())
-}
-
-/// Opens an envelope addressed to `me`, running every check of spec/envelope.md §7 in order.
-pub fn open_with(
     envelope: &[u8],
     me: &AgencyKeys,
     senders: &dyn SenderResolver,
     now: u64,
     options: &OpenOptions<'_>,
 ) -> Result<Opened, OpenError> {
+    verify(envelope, me, senders, now, options)?.release(options.seen)
+}
+
+/// Steps 1-16 of spec/envelope.md §7: everything but the consent (17) and the replay check
+/// (18). The consent-scoped layer ([`crate::disclosure`]) runs its consent check between
+/// this and [`Verified::release`], so that replay is checked once, in §7's order.
+pub(crate) fn verify(
+    envelope: &[u8],
+    me: &AgencyKeys,
+    senders: &dyn SenderResolver,
+    now: u64,
+    options: &OpenOptions<'_>,
+) -> Result<Verified, OpenError> {
     let pending = open_to_signature(envelope, me, senders, now, options)?;
     // 13. verify_strict.
     pending
@@ -95,10 +100,32 @@ pub fn open_with(
     pending.finish(envelope, now, options)
 }
 
+/// An envelope that passed steps 1-16 of spec/envelope.md §7. What it holds stays inside the
+/// crate until [`Verified::release`] has run the replay check.
+pub(crate) struct Verified(Opened);
+
+impl Verified {
+    /// The verified content, for the consent check of step 17.
+    pub(crate) fn opened(&self) -> &Opened {
+        &self.0
+    }
+
+    /// Steps 18 (replay, when a hook is given) and 19 (release).
+    pub(crate) fn release(self, seen: Option<&dyn SeenEnvelopes>) -> Result<Opened, OpenError> {
+        let envelope_id = self.0.metadata.envelope_id;
+        if let Some(seen) = seen
+            && seen.seen(&envelope_id)
+        {
+            return Err(OpenError::Replay { envelope_id });
+        }
+        Ok(self.0)
+    }
+}
+
 /// Opens many envelopes addressed to `me`; element `i` of the result is exactly what
-/// [`open_with`] returns for `envelopes[i]` (spec/envelope.md §6.6).
+/// [`open`] returns for `envelopes[i]` (spec/envelope.md §6.6).
 ///
-/// Steps 1-12 and 14-19 of spec/envelope.md §7 run per envelope as in [`open_with`]. Step 13,
+/// Steps 1-12 and 14-19 of spec/envelope.md §7 run per envelope as in [`open`]. Step 13,
 /// the Ed25519 signature check, runs as one batch verification over every envelope that
 /// reached it and whose signature the batch equation decides exactly as `verify_strict` does
 /// (`R` and `A` torsion-free, `R` canonical and not the identity, `S` reduced); every other
@@ -144,7 +171,7 @@ pub fn open_many(
             if verdicts.next() != Some(true) {
                 return Err(OpenError::BadSignature);
             }
-            p.finish(envelope, now, options)
+            p.finish(envelope, now, options)?.release(options.seen)
         })
         .collect()
 }
@@ -163,13 +190,13 @@ impl Pending {
         self.inner.sign1.to_be_signed(&[])
     }
 
-    /// Steps 14-19, once the signature verified.
+    /// Steps 14-16, once the signature verified.
     fn finish(
         self,
         envelope: &[u8],
         now: u64,
         options: &OpenOptions<'_>,
-    ) -> Result<Opened, OpenError> {
+    ) -> Result<Verified, OpenError> {
         let Pending {
             outer,
             inner,
@@ -191,30 +218,18 @@ impl Pending {
                 now,
             });
         }
-
-        // 17. Consent is evaluated by the consent engine (spec/consent.md) once it is attached.
-
-        // 18. Replay.
-        if let Some(seen) = options.seen
-            && seen.seen(&inner.metadata.envelope_id)
-        {
-            return Err(OpenError::Replay {
-                envelope_id: inner.metadata.envelope_id,
-            });
-        }
-
-        // 19. Release.
+        // 17 (consent) is the consent-scoped layer's, 18 (replay) `Verified::release`'s.
         let Inner {
             sign1, metadata, ..
         } = inner;
-        Ok(Opened {
+        Ok(Verified(Opened {
             sender,
             metadata,
             payload: sign1.payload,
-            // Released to the caller: moved out, not copied.
+            // Moved out, not copied.
             signed: std::mem::take(&mut *inner_bytes),
             envelope_hash: Sha256::digest(envelope).into(),
-        })
+        }))
     }
 }
 

@@ -4,14 +4,13 @@
 use super::error::{Layer, OpenError};
 use super::labels;
 use super::limits::EnvelopeLimits;
-use super::metadata::{ConsentRef, Disclosure, EnvelopeId, Metadata, is_token};
-use super::{
-    ENVELOPE_ID_LEN, KEY_COMMITMENT_LEN, MAX_CONSENT_ID_LEN, MAX_LABELS, MAX_TOKEN_LEN,
-    PROFILE_VERSION,
-};
+use super::metadata::{ConsentRef, Disclosure, EnvelopeId, Metadata};
+use super::{ENVELOPE_ID_LEN, KEY_COMMITMENT_LEN, MAX_CONSENT_ID_LEN, MAX_LABELS, PROFILE_VERSION};
 use crate::codec::{self, DecodeLimits, Map, Value};
 use crate::cose::{self, CoseError, Sign1, alg, label};
 use crate::keys::{KEY_ID_LEN, KeyId};
+use crate::records::RecordType;
+use crate::vocab::{MAX_TOKEN_LEN, is_token};
 
 pub(super) struct Outer {
     pub(super) msg: cose::Encrypt,
@@ -179,7 +178,7 @@ pub(super) struct Inner {
     pub(super) metadata: Metadata,
 }
 
-fn token(v: Option<&Value>, max: usize, reason: &'static str) -> Result<String, OpenError> {
+fn text_token(v: Option<&Value>, max: usize, reason: &'static str) -> Result<String, OpenError> {
     match v.and_then(Value::as_text) {
         Some(s) if is_token(s, max) => Ok(s.to_owned()),
         _ => Err(OpenError::Structure {
@@ -189,8 +188,31 @@ fn token(v: Option<&Value>, max: usize, reason: &'static str) -> Result<String, 
     }
 }
 
+/// A token of one of the typed vocabularies ([`crate::vocab`]); a value that is not a token
+/// is `structure` with `reason`.
+fn token<T: TryFrom<String>>(v: Option<&Value>, reason: &'static str) -> Result<T, OpenError> {
+    let err = || OpenError::Structure {
+        layer: Layer::Signed,
+        reason,
+    };
+    T::try_from(text_token(v, MAX_TOKEN_LEN, reason)?).map_err(|_| err())
+}
+
+/// The record type: a token naming a type of the record catalogue (spec/records.md §3). A
+/// reader refuses any other as `structure`: it could not decode the payload.
+fn record_type(v: Option<&Value>) -> Result<RecordType, OpenError> {
+    let t = text_token(v, MAX_TOKEN_LEN, "record type must be a token")?;
+    RecordType::parse(&t).ok_or(OpenError::Structure {
+        layer: Layer::Signed,
+        reason: "the record type is not one of the record catalogue (spec/records.md)",
+    })
+}
+
 /// A sorted, duplicate-free array of at most [`MAX_LABELS`] tokens.
-fn token_list(v: Option<&Value>, reason: &'static str) -> Result<Vec<String>, OpenError> {
+fn token_list<T: TryFrom<String> + AsRef<str>>(
+    v: Option<&Value>,
+    reason: &'static str,
+) -> Result<Vec<T>, OpenError> {
     let err = OpenError::Structure {
         layer: Layer::Signed,
         reason,
@@ -199,12 +221,12 @@ fn token_list(v: Option<&Value>, reason: &'static str) -> Result<Vec<String>, Op
         .and_then(Value::as_array)
         .filter(|a| a.len() <= MAX_LABELS)
         .ok_or(err.clone())?;
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
     for item in items {
-        let t = token(Some(item), MAX_TOKEN_LEN, reason)?;
+        let t: T = token(Some(item), reason)?;
         if out
             .last()
-            .is_some_and(|prev| prev.as_bytes() >= t.as_bytes())
+            .is_some_and(|prev| prev.as_ref().as_bytes() >= t.as_ref().as_bytes())
         {
             return Err(err);
         }
@@ -299,7 +321,7 @@ pub(super) fn parse_inner(bytes: &[u8], climits: &DecodeLimits) -> Result<Inner,
             reason: "consent reference must be [id, digest]",
         })?;
     let consent = ConsentRef {
-        id: token(
+        id: text_token(
             consent_v.first(),
             MAX_CONSENT_ID_LEN,
             "consent id must be a token",
@@ -323,24 +345,12 @@ pub(super) fn parse_inner(bytes: &[u8], climits: &DecodeLimits) -> Result<Inner,
         issued_at,
         audience,
         disclosure: Disclosure {
-            purpose: token(
-                p.get_label(labels::PURPOSE),
-                MAX_TOKEN_LEN,
-                "purpose must be a token",
-            )?,
+            purpose: token(p.get_label(labels::PURPOSE), "purpose must be a token")?,
             consent,
-            record_type: token(
-                p.get_label(labels::RECORD_TYPE),
-                MAX_TOKEN_LEN,
-                "record type must be a token",
-            )?,
+            record_type: record_type(p.get_label(labels::RECORD_TYPE))?,
             labels: sec_labels,
             redacted,
-            notice: token(
-                p.get_label(labels::NOTICE),
-                MAX_TOKEN_LEN,
-                "notice must be a token",
-            )?,
+            notice: token(p.get_label(labels::NOTICE), "notice must be a token")?,
         },
     };
     Ok(Inner {

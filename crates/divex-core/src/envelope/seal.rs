@@ -1,6 +1,8 @@
 //! `seal`: sign the disclosure, encrypt it once under a fresh content key, and wrap that
 //! key for each recipient (spec/envelope.md §5).
 
+use std::fmt;
+
 use hkdf::Hkdf;
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
@@ -117,48 +119,73 @@ pub fn encrypt_layer<R: CryptoRng>(
 // ---------------------------------------------------------------------------------------------
 // seal
 
-/// Seals `payload` from `sender` to `recipients` with the OS CSPRNG. `now` is the issue time
-/// (seconds since the Unix epoch).
+/// Options for [`seal`].
+#[derive(Default)]
+pub struct SealOptions<'a> {
+    /// Size bounds (capped at [`EnvelopeLimits::SAFE_MAX`]); the default is
+    /// [`EnvelopeLimits::DEFAULT`], what every recipient accepts by default.
+    pub limits: EnvelopeLimits,
+    /// The CSPRNG for the content key, envelope id, IV and ephemeral keys; `None` (the
+    /// default) uses the operating system's. A seeded generator is for reproducible test
+    /// vectors only.
+    pub rng: Option<&'a mut dyn CryptoRng>,
+}
+
+impl fmt::Debug for SealOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SealOptions")
+            .field("limits", &self.limits)
+            .field("rng", &if self.rng.is_some() { "caller's" } else { "OS" })
+            .finish()
+    }
+}
+
+/// A sealed envelope and the metadata it carries, so that the sender can record the
+/// disclosure without restating it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedEnvelope {
+    /// The envelope bytes.
+    pub bytes: Vec<u8>,
+    /// The signed metadata: envelope id, issue time, audience and the sender's statement
+    /// (labels and redacted fields sorted and de-duplicated, as signed).
+    pub metadata: Metadata,
+}
+
+/// Seals `payload` from `sender` to `recipients`: signs it with `disclosure` as the signed
+/// metadata, encrypts it once under a fresh content key, and wraps that key for each
+/// recipient (spec/envelope.md §5). `now` is the issue time, seconds since the Unix epoch.
 pub fn seal(
     sender: &AgencyKeys,
     recipients: &[PublicBundle],
     disclosure: &Disclosure,
     payload: &[u8],
     now: u64,
-) -> Result<Vec<u8>, SealError> {
-    seal_with_rng(
-        sender,
-        recipients,
-        disclosure,
-        payload,
-        now,
-        &mut crate::rng::os(),
-    )
+    options: SealOptions<'_>,
+) -> Result<SealedEnvelope, SealError> {
+    let limits = options.limits.clamped();
+    match options.rng {
+        Some(rng) => seal_with(sender, recipients, disclosure, payload, now, limits, rng),
+        None => seal_with(
+            sender,
+            recipients,
+            disclosure,
+            payload,
+            now,
+            limits,
+            &mut crate::rng::os(),
+        ),
+    }
 }
 
-/// [`seal`] with a caller-supplied CSPRNG (for reproducible test vectors).
-pub fn seal_with_rng<R: CryptoRng>(
+fn seal_with(
     sender: &AgencyKeys,
     recipients: &[PublicBundle],
     disclosure: &Disclosure,
     payload: &[u8],
     now: u64,
-    rng: &mut R,
-) -> Result<Vec<u8>, SealError> {
-    seal_detailed_with_rng(sender, recipients, disclosure, payload, now, rng).map(|(b, _)| b)
-}
-
-/// [`seal_with_rng`], also returning the signed metadata (envelope id, audience...) so that
-/// the sender can record the disclosure.
-pub fn seal_detailed_with_rng<R: CryptoRng>(
-    sender: &AgencyKeys,
-    recipients: &[PublicBundle],
-    disclosure: &Disclosure,
-    payload: &[u8],
-    now: u64,
-    rng: &mut R,
-) -> Result<(Vec<u8>, Metadata), SealError> {
-    let limits = EnvelopeLimits::DEFAULT;
+    limits: EnvelopeLimits,
+    mut rng: &mut dyn CryptoRng,
+) -> Result<SealedEnvelope, SealError> {
     disclosure.validate()?;
     if recipients.is_empty() {
         return Err(SealError::NoRecipients);
@@ -208,9 +235,9 @@ pub fn seal_detailed_with_rng<R: CryptoRng>(
     let inner = sign_inner(sender, &metadata, &commitment, payload);
     let stanzas = sorted
         .iter()
-        .map(|b| wrap_for(b, cek.as_ref(), rng))
+        .map(|b| wrap_for(b, cek.as_ref(), &mut rng))
         .collect::<Result<Vec<_>, _>>()?;
-    let bytes = encrypt_layer(&inner, cek.as_ref(), &commitment, stanzas, rng)?;
+    let bytes = encrypt_layer(&inner, cek.as_ref(), &commitment, stanzas, &mut rng)?;
     // Never hand out an envelope that `open` would refuse as too large.
     if bytes.len() > limits.max_envelope_bytes {
         return Err(SealError::TooLarge {
@@ -218,5 +245,5 @@ pub fn seal_detailed_with_rng<R: CryptoRng>(
             limit: limits.max_envelope_bytes,
         });
     }
-    Ok((bytes, metadata))
+    Ok(SealedEnvelope { bytes, metadata })
 }

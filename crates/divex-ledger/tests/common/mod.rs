@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use divex_core::consent::Subject;
 use divex_core::keys::AgencyKeys;
 use divex_ledger::{Direction, Ledger, LedgerError, NewEntry, VerifyReport};
+use divex_core::records::Date;
 
 pub const AGENCY: &str = "treatment-provider";
 /// 2026-09-21.
@@ -31,14 +32,14 @@ pub fn other_keys() -> AgencyKeys {
 pub fn jordan() -> Subject {
     Subject {
         name: "Jordan Avery Reyes".into(),
-        date_of_birth: "1994-03-14".into(),
+        date_of_birth: Date::parse("1994-03-14").expect("date"),
     }
 }
 
 pub fn sam() -> Subject {
     Subject {
         name: "Sam Okafor".into(),
-        date_of_birth: "1988-11-02".into(),
+        date_of_birth: Date::parse("1988-11-02").expect("date"),
     }
 }
 
