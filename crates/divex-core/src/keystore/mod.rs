@@ -76,9 +76,9 @@ use crate::directory::{AnchorKeys, TrustAnchor};
 use crate::keys::{AgencyKeys, PersonalKey, PublicBundle, SigningPublicKey};
 
 /// Value of the header's `"magic"` entry.
-pub const MAGIC: &str = "divex-keystore";
+const MAGIC: &str = "divex-keystore";
 /// Keystore format version.
-pub const VERSION: u64 = 1;
+const VERSION: u64 = 1;
 /// Largest keystore accepted, and written: [`seal_agency`] refuses an id so long that the
 /// keystore would not open again.
 pub const MAX_KEYSTORE_BYTES: usize = 4096;
@@ -126,7 +126,7 @@ impl KeystoreKind {
     }
 
     /// The kind named `s` in a header, if any.
-    pub fn parse(s: &str) -> Option<KeystoreKind> {
+    fn parse(s: &str) -> Option<KeystoreKind> {
         [
             KeystoreKind::Agency,
             KeystoreKind::Anchor,
