@@ -31,7 +31,6 @@ use crate::consent_toml::{self, Signing};
 use crate::error::CliError;
 use crate::home::Home;
 use crate::inspect::{self, MAX_INSPECT_BYTES};
-use crate::jsonbridge;
 use crate::keystore::{self, KdfProfile, KeystoreError};
 use crate::passphrase::passphrase;
 use crate::support::{
@@ -1192,17 +1191,13 @@ fn parse_record(rt: RecordType, path: &Path) -> Result<Record, CliError> {
         read_file(path, "the record JSON", MAX_RECORD_JSON)?
     };
     let what = format!("the record {}", path.display());
-    let j: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| match CliError::from(e) {
-            CliError::InvalidInput { reason, .. } => CliError::InvalidInput {
-                what: what.clone(),
-                reason,
-            },
-            other => other,
-        })?;
-    let v = jsonbridge::json_to_value(&j).map_err(|e| CliError::InvalidInput {
-        what: what.clone(),
-        reason: e.to_string(),
+    // Records have no byte fields: every JSON string is text.
+    let limits = divex_core::codec::DecodeLimits::DEFAULT;
+    let v = divex_core::json::parse(&bytes, &limits, &divex_core::json::no_bytes).map_err(|e| {
+        CliError::InvalidInput {
+            what: what.clone(),
+            reason: e.to_string(),
+        }
     })?;
     Record::from_value(rt, &v).map_err(|e| CliError::InvalidInput {
         what,
@@ -1392,7 +1387,7 @@ fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     commit_all(staged)?;
 
     let md = &received.metadata;
-    let record_json = jsonbridge::value_to_json(&received.record.to_value());
+    let record_json = divex_core::json::to_json(&received.record.to_value());
     let ob = &received.permit.obligations;
     let restrictions: Vec<String> = ob.use_restrictions.iter().map(wire_name).collect();
     let mut l = Lines::new();

@@ -22,6 +22,7 @@ use divex_core::directory::DirectoryError;
 use divex_core::disclosure::DisclosureError;
 use divex_core::envelope::{OpenError, SealError};
 use divex_core::keys::KeyError;
+use divex_core::keystore::KeystoreError as FormatError;
 use divex_core::records::RecordError;
 use divex_ledger::LedgerError;
 
@@ -209,10 +210,17 @@ impl CliError {
             CliError::Exists { .. } => EXIT_FAILURE,
             CliError::Passphrase(_) => EXIT_PASSPHRASE,
             CliError::Keystore(k) => match k {
-                KeystoreError::WrongPassphrase { .. } => EXIT_PASSPHRASE,
+                KeystoreError::Format {
+                    source: FormatError::WrongPassphrase,
+                    ..
+                } => EXIT_PASSPHRASE,
                 KeystoreError::NotFound { .. } | KeystoreError::Io { .. } => EXIT_IO,
                 KeystoreError::Exists { .. } => EXIT_FAILURE,
-                KeystoreError::Corrupted { .. } | KeystoreError::WrongKind { .. } => EXIT_REFUSED,
+                KeystoreError::Corrupted { .. }
+                | KeystoreError::Format {
+                    source: FormatError::Corrupted { .. } | FormatError::WrongKind { .. },
+                    ..
+                } => EXIT_REFUSED,
                 _ => EXIT_FAILURE,
             },
             CliError::Directory(_)
@@ -236,7 +244,10 @@ impl CliError {
             CliError::Exists { .. } => "exists",
             CliError::Io { .. } => "io",
             CliError::Passphrase(_) => "passphrase",
-            CliError::Keystore(KeystoreError::WrongPassphrase { .. }) => "wrong_passphrase",
+            CliError::Keystore(KeystoreError::Format {
+                source: FormatError::WrongPassphrase,
+                ..
+            }) => "wrong_passphrase",
             CliError::Keystore(KeystoreError::NotFound { .. }) => "not_found",
             CliError::Keystore(KeystoreError::Exists { .. }) => "exists",
             CliError::Keystore(_) => "keystore",
@@ -272,7 +283,10 @@ impl CliError {
             CliError::Io { .. } => s("check the path and its permissions"),
             CliError::Passphrase(_) => None,
             CliError::Keystore(k) => match k {
-                KeystoreError::WrongPassphrase { .. } => s(
+                KeystoreError::Format {
+                    source: FormatError::WrongPassphrase,
+                    ..
+                } => s(
                     "check the passphrase (DIVEX_PASSPHRASE, if set, is used instead of a prompt)",
                 ),
                 KeystoreError::NotFound { .. } => s(
@@ -281,9 +295,11 @@ impl CliError {
                 KeystoreError::Exists { .. } => {
                     s("this agency or anchor already has keys; use another id or --home")
                 }
-                KeystoreError::Corrupted { .. } => {
-                    s("restore the keystore from your backup; divex will not guess")
-                }
+                KeystoreError::Corrupted { .. }
+                | KeystoreError::Format {
+                    source: FormatError::Corrupted { .. },
+                    ..
+                } => s("restore the keystore from your backup; divex will not guess"),
                 _ => None,
             },
             CliError::Directory(e) => match e {
@@ -388,8 +404,9 @@ mod tests {
     fn classes_map_to_codes() {
         assert_eq!(CliError::Usage("x".into()).exit_code(), EXIT_USAGE);
         assert_eq!(
-            CliError::Keystore(KeystoreError::WrongPassphrase {
-                path: PathBuf::new()
+            CliError::Keystore(KeystoreError::Format {
+                path: PathBuf::new(),
+                source: FormatError::WrongPassphrase,
             })
             .exit_code(),
             EXIT_PASSPHRASE

@@ -14,11 +14,12 @@ use divex_core::directory::{
     AgencyCertificate, CertificateRevocation, Directory, TYP_CERTIFICATE, TYP_DIRECTORY,
     TYP_REVOCATION, TrustAnchor,
 };
+use divex_core::envelope::labels;
 use divex_core::keys::{KeyId, PublicBundle};
+use divex_core::keystore::KeystoreInfo;
 use sha2::{Digest, Sha256};
 
 use crate::error::CliError;
-use crate::keystore;
 use crate::timefmt::format_time;
 
 /// Largest file `inspect` reads.
@@ -165,8 +166,8 @@ fn pretty(n: &Node) -> String {
 // Header annotations.
 
 fn label_name(l: i64) -> Option<&'static str> {
-    // divex-core keeps its envelope label constants in a private module; these are the values
-    // of spec/envelope.md §2.
+    // The label values are the core's (spec/envelope.md §2); the names are how `inspect`
+    // shows them.
     Some(match l {
         label::ALG => "alg",
         label::CRIT => "crit",
@@ -175,17 +176,17 @@ fn label_name(l: i64) -> Option<&'static str> {
         label::IV => "IV",
         label::TYP => "typ",
         label::EK => "ek (encapsulated key)",
-        -65537 => "divex key commitment",
-        -65538 => "divex envelope id",
-        -65539 => "divex issued at",
-        -65540 => "divex audience",
-        -65541 => "divex purpose",
-        -65542 => "divex consent reference",
-        -65543 => "divex record type",
-        -65544 => "divex security labels",
-        -65545 => "divex notice",
-        -65546 => "divex profile",
-        -65547 => "divex redacted fields",
+        labels::KEY_COMMITMENT => "divex key commitment",
+        labels::ENVELOPE_ID => "divex envelope id",
+        labels::ISSUED_AT => "divex issued at",
+        labels::AUDIENCE => "divex audience",
+        labels::PURPOSE => "divex purpose",
+        labels::CONSENT_REF => "divex consent reference",
+        labels::RECORD_TYPE => "divex record type",
+        labels::SECURITY_LABELS => "divex security labels",
+        labels::NOTICE => "divex notice",
+        labels::PROFILE => "divex profile",
+        labels::REDACTED => "divex redacted fields",
         _ => return None,
     })
 }
@@ -332,7 +333,7 @@ pub fn inspect(
     directory: Option<&Directory>,
     now: u64,
 ) -> Result<Inspection, CliError> {
-    if let Some(info) = keystore::info_from_bytes(bytes) {
+    if let Ok(info) = KeystoreInfo::from_bytes(bytes) {
         return Ok(inspect_keystore(bytes, &info));
     }
     let v = codec::decode_with(bytes, &LIMITS).map_err(|e| CliError::InvalidInput {
@@ -434,7 +435,7 @@ fn unknown() -> CliError {
     }
 }
 
-fn inspect_keystore(bytes: &[u8], info: &keystore::KeystoreInfo) -> Inspection {
+fn inspect_keystore(bytes: &[u8], info: &KeystoreInfo) -> Inspection {
     // Render the header only; the ciphertext is elided.
     let mut diagnostic = String::new();
     if let Ok(Value::Map(m)) = codec::decode_with(bytes, &LIMITS) {

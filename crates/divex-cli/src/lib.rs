@@ -23,7 +23,6 @@ pub mod error;
 pub mod fsutil;
 pub mod home;
 pub mod inspect;
-pub mod jsonbridge;
 pub mod keystore;
 pub mod passphrase;
 pub mod support;

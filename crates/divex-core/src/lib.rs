@@ -26,6 +26,10 @@
 //! * [`consent`] — 42 CFR Part 2 consent directives, revocations and case events.
 //! * [`decision`] — the consent decision engine (pure: deny-overrides, default deny).
 //! * [`disclosure`] — consent-scoped seal and open: the envelope with all of the above.
+//! * [`keystore`] — secret keys at rest: sealed under a passphrase (Argon2id +
+//!   ChaCha20-Poly1305), bytes in and keys out, for every front end.
+//! * [`json`] — JSON ⇄ divex CBOR values, for records and consents described as JSON by the
+//!   command line and the bindings.
 //!
 //! The normative description is in the repository's `spec/` folder: `envelope.md`,
 //! `records.md`, `directory.md` and `consent.md`.
@@ -40,7 +44,9 @@ pub mod dhkem;
 pub mod directory;
 pub mod disclosure;
 pub mod envelope;
+pub mod json;
 pub mod keys;
+pub mod keystore;
 pub mod records;
 pub mod rng;
 pub mod vocab;

@@ -4,11 +4,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use divex_core::directory::{self as core, CertificateRequest as CoreRequest, Role, Serial};
 use divex_core::keys::PublicBundle;
+use divex_core::keystore;
 use zeroize::Zeroizing;
 
 use crate::error::{Result, array};
-use crate::keys::secret_array;
-use crate::keystore::{self, KdfProfile, KeystoreKind};
+use crate::keystore::KdfProfile;
 
 /// Locks `m`; a poisoned lock is taken as is (no code path panics while holding one, and every
 /// core mutation is all-or-nothing).
@@ -169,30 +169,19 @@ impl AnchorKeys {
     #[uniffi::constructor]
     pub fn from_keystore(keystore: Vec<u8>, passphrase: String) -> Result<Arc<AnchorKeys>> {
         let passphrase = Zeroizing::new(passphrase);
-        let (info, secret) = keystore::open(&keystore, &passphrase, KeystoreKind::Anchor)?;
-        let seed =
-            secret_array::<32>("anchor secret", &secret).map_err(|_| keystore::mismatch())?;
-        let inner = core::AnchorKeys::from_secret_bytes(&info.id, &seed)
-            .map_err(|_| keystore::mismatch())?;
-        if inner.public().to_bytes() != info.public_key {
-            return Err(keystore::mismatch());
-        }
+        let inner = keystore::open_anchor(&keystore, &passphrase)?;
         Ok(Arc::new(AnchorKeys { inner }))
     }
 
     /// The key sealed under `passphrase` (keep it offline).
     pub fn export_keystore(&self, passphrase: String, profile: KdfProfile) -> Result<Vec<u8>> {
         let passphrase = Zeroizing::new(passphrase);
-        let seed = self.inner.expose_secret_bytes();
-        let public = self.inner.public();
-        keystore::seal(
-            KeystoreKind::Anchor,
-            public.name(),
-            &public.to_bytes(),
-            seed.as_ref(),
+        Ok(keystore::seal_anchor(
+            &self.inner,
             &passphrase,
-            profile,
-        )
+            profile.into(),
+            &mut divex_core::rng::os(),
+        )?)
     }
 
     /// The public side every agency pins ([`Directory::add_anchor`]).

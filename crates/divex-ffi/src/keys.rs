@@ -1,16 +1,17 @@
 //! Secret keys as opaque objects: an agency's keys, a person's signing key, and an X25519 key
 //! pair for the COSE-HPKE encryption layer on its own. Secret bytes never cross the boundary
-//! except sealed in a keystore ([`crate::keystore`]), and — for the published test vectors
+//! except sealed in a keystore ([`divex_core::keystore`]), and — for the published test vectors
 //! only — into the loudly named `*_test_vectors_only` constructors.
 
 use std::sync::Arc;
 
 use divex_core::consent::{CaseEvent, DispositionOutcome, RevocationStatement, StatementSigner};
 use divex_core::keys;
+use divex_core::keystore;
 use zeroize::Zeroizing;
 
 use crate::error::{DivexError, Result, length};
-use crate::keystore::{self, KdfProfile, KeystoreKind};
+use crate::keystore::KdfProfile;
 
 /// An agency's secret keys: an Ed25519 signing key and an X25519 encryption key, with their
 /// public bundle. Zeroized when the last reference is dropped; never printed.
@@ -39,13 +40,7 @@ impl AgencyKeys {
     #[uniffi::constructor]
     pub fn from_keystore(keystore: Vec<u8>, passphrase: String) -> Result<Arc<AgencyKeys>> {
         let passphrase = Zeroizing::new(passphrase);
-        let (info, secret) = keystore::open(&keystore, &passphrase, KeystoreKind::Agency)?;
-        let secret =
-            secret_array::<64>("agency secret", &secret).map_err(|_| keystore::mismatch())?;
-        let inner = keys::AgencyKeys::from_secret_bytes(&secret);
-        if inner.public().to_bytes() != info.public_key {
-            return Err(keystore::mismatch());
-        }
+        let (_, inner) = keystore::open_agency(&keystore, &passphrase)?;
         Ok(Arc::new(AgencyKeys { inner }))
     }
 
@@ -70,15 +65,13 @@ impl AgencyKeys {
         profile: KdfProfile,
     ) -> Result<Vec<u8>> {
         let passphrase = Zeroizing::new(passphrase);
-        let secret = self.inner.expose_secret_bytes();
-        keystore::seal(
-            KeystoreKind::Agency,
+        Ok(keystore::seal_agency(
             &agency_id,
-            &self.inner.public().to_bytes(),
-            secret.as_ref(),
+            &self.inner,
             &passphrase,
-            profile,
-        )
+            profile.into(),
+            &mut divex_core::rng::os(),
+        )?)
     }
 
     /// The public bundle (spec/envelope.md §3.3): what an anchor certifies.
@@ -205,13 +198,7 @@ impl PersonalKey {
     #[uniffi::constructor]
     pub fn from_keystore(keystore: Vec<u8>, passphrase: String) -> Result<Arc<PersonalKey>> {
         let passphrase = Zeroizing::new(passphrase);
-        let (info, secret) = keystore::open(&keystore, &passphrase, KeystoreKind::Personal)?;
-        let seed =
-            secret_array::<32>("personal secret", &secret).map_err(|_| keystore::mismatch())?;
-        let inner = keys::PersonalKey::from_secret_bytes(&seed);
-        if inner.public().as_bytes().as_slice() != info.public_key.as_slice() {
-            return Err(keystore::mismatch());
-        }
+        let (_, inner) = keystore::open_personal(&keystore, &passphrase)?;
         Ok(Arc::new(PersonalKey { inner }))
     }
 
@@ -223,15 +210,13 @@ impl PersonalKey {
         profile: KdfProfile,
     ) -> Result<Vec<u8>> {
         let passphrase = Zeroizing::new(passphrase);
-        let seed = self.inner.expose_secret_bytes();
-        keystore::seal(
-            KeystoreKind::Personal,
+        Ok(keystore::seal_personal(
             &label,
-            self.inner.public().as_bytes(),
-            seed.as_ref(),
+            &self.inner,
             &passphrase,
-            profile,
-        )
+            profile.into(),
+            &mut divex_core::rng::os(),
+        )?)
     }
 
     /// The 32-byte Ed25519 public key (a consent signer's `key`).
