@@ -9,8 +9,8 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use divex_core::envelope::{self, ConsentRef, Disclosure, StaticResolver};
-use divex_core::keys::AgencyKeys;
 use divex_core::envelope::{OpenOptions, SealOptions};
+use divex_core::keys::AgencyKeys;
 use divex_core::records::RecordType;
 use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 

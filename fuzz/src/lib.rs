@@ -36,6 +36,7 @@ use divex_core::consent::{
 use divex_core::cose::{self, TAG_ENCRYPT, TAG_SIGN, TAG_SIGN1};
 use divex_core::directory::{AgencyCertificate, CertificateRevocation, Directory, TrustAnchor};
 use divex_core::envelope::{self, StaticResolver};
+use divex_core::envelope::{OpenOptions, SealOptions};
 use divex_core::keys::{AgencyKeys, PublicBundle};
 use divex_core::records::{
     AsamLevel, Attendance, AttendanceStatus, CaseDisposition, ClinicalDetail, ComplianceStatus,
@@ -45,7 +46,6 @@ use divex_core::records::{
     ServiceType, Specimen, TestResult,
 };
 use sha2::{Digest, Sha256};
-use divex_core::envelope::{OpenOptions, SealOptions};
 
 /// Every fuzz target, in the order of `fuzz/Cargo.toml`.
 pub const TARGETS: [&str; 8] = [

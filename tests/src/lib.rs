@@ -23,16 +23,16 @@ pub use vector_file::{
 
 use divex_core::codec::{self, Map, Value};
 use divex_core::cose::{self, ProtectedHeader, label};
+use divex_core::envelope::SealOptions;
 use divex_core::envelope::{
     self, ConsentRef, Disclosure, EnvelopeId, KEY_COMMITMENT_LEN, Metadata, SeenEnvelopes,
 };
 use divex_core::keys::{AgencyKeys, PublicBundle};
+use divex_core::records::RecordType;
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
-use divex_core::envelope::SealOptions;
-use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
-use divex_core::records::RecordType;
 
 /// Time used by every vector: 2026-09-21T14:13:20Z.
 pub const NOW: u64 = 1_790_000_000;
@@ -61,10 +61,7 @@ pub fn disclosure(record_type: RecordType) -> Disclosure {
             digest: Sha256::digest(b"signed consent placeholder").into(),
         },
         record_type,
-        labels: vec![
-            SecurityLabel::PART2,
-            SecurityLabel::NO_CRIMINAL_USE,
-        ],
+        labels: vec![SecurityLabel::PART2, SecurityLabel::NO_CRIMINAL_USE],
         notice: NoticeCode::from_static("part2-short"),
         redacted: vec![],
     }

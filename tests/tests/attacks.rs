@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use divex_conformance::{NOW, SeenSet, agency, disclosure, plan, rewrite, rng, with_label};
 use divex_core::codec::{CodecError, Value};
 use divex_core::cose::{self, ProtectedHeader, label};
+use divex_core::envelope::SealOptions;
 use divex_core::envelope::{self, EnvelopeLimits, Layer, OpenError, OpenOptions, StaticResolver};
 use divex_core::keys::AgencyKeys;
-use divex_core::envelope::SealOptions;
 use divex_core::records::RecordType;
 
 struct World {

@@ -9,8 +9,8 @@ use divex_core::consent::{ConsentSet, RevocationStatement, Subject};
 use divex_core::decision::{DenyReason, MinimumNecessary};
 use divex_core::disclosure::{self, ConsentCopy, DisclosureError, Received, SealRequest, Sealed};
 use divex_core::envelope::{self, ConsentRef, OpenError};
-use divex_core::records::{ClinicalDetail, Record, RecordType};
 use divex_core::envelope::{OpenOptions, SealOptions};
+use divex_core::records::{ClinicalDetail, Record, RecordType};
 use divex_core::vocab::NoticeCode;
 use divex_core::vocab::{FieldName, Purpose, SecurityLabel};
 

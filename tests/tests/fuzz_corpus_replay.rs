@@ -16,7 +16,6 @@
 mod divex_fuzz;
 
 use divex_fuzz::{Outcome, TARGETS};
-use divex_core::records::RecordType;
 
 /// Every file of `fuzz/corpus/<target>/` through `<target>`'s check; no target's corpus may
 /// be empty.

@@ -24,9 +24,9 @@ use divex_core::records::{
 };
 
 use divex_conformance::world::*;
-use divex_core::vocab::Purpose;
-use divex_core::vocab::FieldName;
 use divex_core::records::Date;
+use divex_core::vocab::FieldName;
+use divex_core::vocab::Purpose;
 use divex_core::vocab::SecurityLabel;
 
 /// What happened.
@@ -76,7 +76,12 @@ impl<'a> Ask<'a> {
     }
 
     fn lead() -> Ask<'a> {
-        Ask::new("lead-case-manager", "police-lead-unit", LEAD_PURPOSE.clone(), lead_status())
+        Ask::new(
+            "lead-case-manager",
+            "police-lead-unit",
+            LEAD_PURPOSE.clone(),
+            lead_status(),
+        )
     }
 
     fn at(mut self, t: u64) -> Self {
@@ -255,7 +260,12 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(a)",
             Permit,
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new("treatment-provider", "probation", CJ_PURPOSE.clone(), attendance()))
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
+                    "treatment-provider",
+                    "probation",
+                    CJ_PURPOSE.clone(),
+                    attendance(),
+                ))
             },
         ),
         (
@@ -406,7 +416,12 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(5)",
             Deny("purpose_not_permitted"),
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new("treatment-provider", "superior-court", Purpose::from_static("research"), drug_test()))
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
+                    "treatment-provider",
+                    "superior-court",
+                    Purpose::from_static("research"),
+                    drug_test(),
+                ))
             },
         ),
         (
@@ -448,7 +463,12 @@ fn rows() -> Vec<Row> {
             "DOMAIN §5; 42 CFR §2.31(a)(2)",
             Deny("sender_not_named"),
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new("other-provider", "superior-court", CJ_PURPOSE.clone(), drug_test()))
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
+                    "other-provider",
+                    "superior-court",
+                    CJ_PURPOSE.clone(),
+                    drug_test(),
+                ))
             },
         ),
         (
@@ -456,7 +476,12 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.13(a), §2.35",
             Deny("record_type_not_permitted"),
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new("treatment-provider", "superior-court", CJ_PURPOSE.clone(), Record::from(ClinicalDetail::new(["F11.20"]))))
+                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
+                    "treatment-provider",
+                    "superior-court",
+                    CJ_PURPOSE.clone(),
+                    Record::from(ClinicalDetail::new(["F11.20"])),
+                ))
             },
         ),
         (
@@ -478,7 +503,12 @@ fn rows() -> Vec<Row> {
             |w| {
                 let mut d = provider_lead(w, "superior-court");
                 d.information.record_types.push(RecordType::ClinicalDetail);
-                Setup::new(w).consent(&d)?.ask(Ask::new("treatment-provider", "superior-court", LEAD_PURPOSE.clone(), Record::from(ClinicalDetail::new(["F11.20"]))))
+                Setup::new(w).consent(&d)?.ask(Ask::new(
+                    "treatment-provider",
+                    "superior-court",
+                    LEAD_PURPOSE.clone(),
+                    Record::from(ClinicalDetail::new(["F11.20"])),
+                ))
             },
         ),
         (
@@ -537,7 +567,10 @@ fn rows() -> Vec<Row> {
                 let mut d = pc1000(w);
                 d.information.fields.insert(
                     RecordType::DrugTest,
-                    vec![FieldName::from_static("collected_at"), FieldName::from_static("specimen")],
+                    vec![
+                        FieldName::from_static("collected_at"),
+                        FieldName::from_static("specimen"),
+                    ],
                 );
                 Setup::new(w).consent(&d)?.ask(Ask {
                     mode: MinimumNecessary::Redact,
@@ -568,7 +601,12 @@ fn rows() -> Vec<Row> {
             |w| {
                 let mut d = provider_lead(w, "other-provider");
                 d.information.tiers = vec![Tier::T1, Tier::T2, Tier::T3];
-                Setup::new(w).consent(&d)?.ask(Ask::new("treatment-provider", "other-provider", LEAD_PURPOSE.clone(), Record::from(CounselingNote::new(date(T0 - DAY), "session note"))))
+                Setup::new(w).consent(&d)?.ask(Ask::new(
+                    "treatment-provider",
+                    "other-provider",
+                    LEAD_PURPOSE.clone(),
+                    Record::from(CounselingNote::new(date(T0 - DAY), "session note")),
+                ))
             },
         ),
         (
@@ -580,7 +618,12 @@ fn rows() -> Vec<Row> {
                 d.regime = Regime::Part2CounselingNotes;
                 d.information.record_types = vec![RecordType::CounselingNote];
                 d.information.tiers = vec![Tier::T3];
-                Setup::new(w).consent(&d)?.ask(Ask::new("treatment-provider", "other-provider", LEAD_PURPOSE.clone(), Record::from(CounselingNote::new(date(T0 - DAY), "session note"))))
+                Setup::new(w).consent(&d)?.ask(Ask::new(
+                    "treatment-provider",
+                    "other-provider",
+                    LEAD_PURPOSE.clone(),
+                    Record::from(CounselingNote::new(date(T0 - DAY), "session note")),
+                ))
             },
         ),
         (
@@ -1023,7 +1066,12 @@ fn rows() -> Vec<Row> {
                 let mut d = provider_lead(w, "other-provider");
                 d.regime = Regime::Hipaa;
                 d.information.record_types = vec![RecordType::Attendance];
-                Setup::new(w).consent(&d)?.ask(Ask::new("treatment-provider", "other-provider", LEAD_PURPOSE.clone(), attendance()))
+                Setup::new(w).consent(&d)?.ask(Ask::new(
+                    "treatment-provider",
+                    "other-provider",
+                    LEAD_PURPOSE.clone(),
+                    attendance(),
+                ))
             },
         ),
         (
@@ -1039,7 +1087,11 @@ fn rows() -> Vec<Row> {
                 d.information.record_types = vec![RecordType::Referral];
                 d.information.tiers = vec![Tier::Cj];
                 d.use_restrictions = vec![];
-                Setup::new(w).consent(&d)?.ask(Ask::new("superior-court", "treatment-provider", LEAD_PURPOSE.clone(), Record::from(
+                Setup::new(w).consent(&d)?.ask(Ask::new(
+                    "superior-court",
+                    "treatment-provider",
+                    LEAD_PURPOSE.clone(),
+                    Record::from(
                         Referral::new(
                             "R-1",
                             ReferralSource::Pc1000Order,
@@ -1047,7 +1099,8 @@ fn rows() -> Vec<Row> {
                             date(T0 - 3 * DAY),
                         )
                         .with_case_ref(CASE),
-                    )))
+                    ),
+                ))
             },
         ),
         // --- Certificates -----------------------------------------------------------------

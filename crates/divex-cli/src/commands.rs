@@ -35,12 +35,13 @@ use crate::keystore::{self, KdfProfile, KeystoreError};
 use crate::passphrase::passphrase;
 use crate::support::{
     CONSENT_SUFFIX, EVENT_SUFFIX, Lines, REVOCATION_SUFFIX, Report, commit_all, ensure_absent,
-    hash8, load_consents, load_directory, load_directory_or_empty, open_agency_keys, read_file,
-    stage, stage_directory, wire_name,
+    hash8, join, load_consents, load_directory, load_directory_or_empty, open_agency_keys,
+    read_file, stage, stage_directory, wire_name,
 };
 use crate::timefmt::{format_time, system_now};
 use divex_core::envelope::OpenOptions;
 use divex_core::records::Date;
+use divex_core::vocab::Purpose;
 
 /// Largest record JSON accepted.
 const MAX_RECORD_JSON: usize = 256 * 1024;
@@ -740,7 +741,7 @@ fn consent_report(c: &VerifiedConsent) -> Report {
         )
         .add("disclosers", parties(&d.disclosers).join(", "))
         .add("recipients", parties(&d.recipients).join(", "))
-        .add("purposes", d.purposes.join(", "))
+        .add("purposes", join(&d.purposes))
         .add("record types", types.join(", "))
         .add("tiers", tiers.join(", "))
         .add("effective", format_time(d.effective))
@@ -1220,17 +1221,14 @@ fn parse_record_type(s: &str) -> Result<RecordType, CliError> {
 }
 
 fn subject(name: &str, dob: &str) -> Result<Subject, CliError> {
-    if divex_core::records::Date::parse(dob).is_err() {
-        return Err(CliError::Usage(
-            "--subject-dob must be a date YYYY-MM-DD".into(),
-        ));
-    }
     if name.trim().is_empty() {
         return Err(CliError::Usage("--subject-name is empty".into()));
     }
+    let date_of_birth = Date::parse(dob)
+        .map_err(|_| CliError::Usage("--subject-dob must be a date YYYY-MM-DD".into()))?;
     Ok(Subject {
         name: name.to_owned(),
-        date_of_birth: dob.to_owned(),
+        date_of_birth,
     })
 }
 
@@ -1238,6 +1236,8 @@ fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
     let rt = parse_record_type(&a.record_type)?;
     let record = parse_record(rt, &a.record)?;
     let subject = subject(&a.subject_name, &a.subject_dob)?;
+    let purpose =
+        Purpose::new(a.purpose.as_str()).map_err(|e| CliError::Usage(format!("--purpose: {e}")))?;
     if let Some(o) = &a.out {
         ensure_absent(o)?;
     }
@@ -1256,7 +1256,7 @@ fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
         &SealRequest {
             recipients: &recipients,
             subject: &subject,
-            purpose: &a.purpose,
+            purpose: &purpose,
             consent_id: &a.consent,
             record: &record,
             minimum_necessary: if a.redact {
@@ -1279,14 +1279,7 @@ fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
         .unwrap_or_else(|| ctx.home.envelopes_dir().join(format!("{id}.envelope.cose")));
     let staged = stage(&out, &sealed.envelope, false)?;
     let mut ledger = Ledger::open(&ctx.home.ledger(&a.agency), &a.agency)?;
-    let entries = ledger.record_sent(
-        &sealed,
-        &subject,
-        rt.as_str(),
-        &a.purpose,
-        &a.consent,
-        ctx.now,
-    )?;
+    let entries = ledger.record_sent(&sealed, ctx.now)?;
     ledger.checkpoint(&keys, ctx.now)?;
     commit_all(vec![staged])?;
     let attached = !a.reference;
@@ -1310,9 +1303,9 @@ fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
                 }
             ),
         )
-        .add("labels", sealed.metadata.disclosure.labels.join(", "));
+        .add("labels", join(&sealed.metadata.disclosure.labels));
     if !sealed.metadata.disclosure.redacted.is_empty() {
-        l.add("redacted", sealed.metadata.disclosure.redacted.join(", "));
+        l.add("redacted", join(&sealed.metadata.disclosure.redacted));
     }
     l.add(
         "ledger",
@@ -1412,8 +1405,8 @@ fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
             received.subject.name, received.subject.date_of_birth
         ),
     )
-    .add("record type", &md.disclosure.record_type)
-    .add("purpose", &md.disclosure.purpose)
+    .add("record type", md.disclosure.record_type.as_str())
+    .add("purpose", md.disclosure.purpose.as_str())
     .add("issued", format_time(md.issued_at))
     .add(
         "consent",
@@ -1423,13 +1416,13 @@ fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
             received.consent.directive().regime.citation()
         ),
     )
-    .add("labels", md.disclosure.labels.join(", "))
+    .add("labels", join(&md.disclosure.labels))
     .add("redisclosure", wire_name(&ob.redisclosure));
     if !restrictions.is_empty() {
         l.add("use restrictions", restrictions.join(", "));
     }
     if !md.disclosure.redacted.is_empty() {
-        l.add("redacted by sender", md.disclosure.redacted.join(", "));
+        l.add("redacted by sender", join(&md.disclosure.redacted));
     }
     l.add("envelope id", md.envelope_id.to_hex()).add(
         "ledger",

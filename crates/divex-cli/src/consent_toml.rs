@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::CliError;
 use crate::timefmt;
+use divex_core::vocab::{FieldName, Purpose};
 
 /// A time in the TOML: a TOML date (midnight UTC), an offset date-time, Unix seconds, or a
 /// string `divex` accepts on the command line.
@@ -318,8 +319,27 @@ impl ConsentToml {
                     format!("[information.fields]: unknown record type `{rt}`"),
                 )
             })?;
-            fields.insert(t, list);
+            let names = list
+                .iter()
+                .map(|n| {
+                    FieldName::new(n.as_str()).map_err(|_| {
+                        invalid(
+                            file,
+                            format!(
+                                "[information.fields]: `{rt}` lists a name that is not a field name"
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            fields.insert(t, names);
         }
+        let purposes = self
+            .purposes
+            .iter()
+            .map(|p| Purpose::new(p.as_str()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(file, format!("purposes: {e}")))?;
 
         let revocation = if self.revocation.at_will {
             if self.revocation.date.is_some() || self.revocation.case_disposition.is_some() {
@@ -413,7 +433,7 @@ impl ConsentToml {
             subject: self.subject,
             disclosers,
             recipients,
-            purposes: self.purposes,
+            purposes,
             information: Information {
                 record_types: self.information.record_types,
                 fields,

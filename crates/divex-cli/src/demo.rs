@@ -36,7 +36,7 @@ use divex_core::consent::{
 use divex_core::decision::{self, MinimumNecessary};
 use divex_core::directory::{AnchorKeys, CertificateRequest, Directory, DirectoryError, Role};
 use divex_core::disclosure::{self, ConsentCopy, DisclosureError, SealRequest};
-use divex_core::envelope::SeenEnvelopes;
+use divex_core::envelope::{OpenError, SeenEnvelopes};
 use divex_core::keys::{AgencyKeys, PersonalKey};
 use divex_core::records::{
     AsamLevel, Attendance, AttendanceStatus, CaseDisposition, ClinicalDetail, ComplianceStatus,
@@ -55,6 +55,7 @@ use crate::home::Home;
 use crate::keystore::{self, KdfProfile};
 use crate::passphrase;
 use divex_core::envelope::OpenOptions;
+use divex_core::vocab::{Purpose, SecurityLabel};
 
 /// The passphrase of the demo keystores when `DIVEX_PASSPHRASE` is not set. Public on
 /// purpose: the demo's keys protect nothing.
@@ -70,9 +71,9 @@ const RELEASE_ID: &str = "c-pc1000-release-0001";
 const PC1000_ID: &str = "c-pc1000-0001";
 const LEAD_ID: &str = "c-lead-0001";
 
-const REFERRAL_PURPOSE: &str = "cj-treatment-referral";
-const CJ_PURPOSE: &str = "cj-monitor-conditional-release";
-const LEAD_PURPOSE: &str = "lead-care-coordination";
+static REFERRAL_PURPOSE: Purpose = Purpose::from_static("cj-treatment-referral");
+static CJ_PURPOSE: Purpose = Purpose::from_static("cj-monitor-conditional-release");
+static LEAD_PURPOSE: Purpose = Purpose::from_static("lead-care-coordination");
 
 const COURT: &str = "superior-court";
 const DA: &str = "district-attorney";
@@ -293,7 +294,7 @@ struct Send<'a> {
     slug: &'static str,
     what: String,
     record: Record,
-    purpose: &'static str,
+    purpose: &'static Purpose,
     consent_id: &'static str,
 }
 
@@ -413,7 +414,8 @@ impl Story {
             participant: PersonalKey::generate(),
             subject: Subject {
                 name: "Jordan Avery Reyes".into(),
-                date_of_birth: Date::parse("1994-03-14").expect("date"),
+                date_of_birth: Date::new(1994, 3, 14)
+                    .map_err(|e| CliError::Usage(e.to_string()))?,
             },
             now,
             envelopes: 0,
@@ -485,7 +487,7 @@ impl Story {
                 day(self.now + 14 * DAY)
             ),
             record: referral.into(),
-            purpose: REFERRAL_PURPOSE,
+            purpose: &REFERRAL_PURPOSE,
             consent_id: RELEASE_ID,
         })
     }
@@ -520,7 +522,7 @@ impl Story {
                 day(self.now)
             ),
             record: enrollment.into(),
-            purpose: CJ_PURPOSE,
+            purpose: &CJ_PURPOSE,
             consent_id: PC1000_ID,
         })
     }
@@ -545,7 +547,7 @@ impl Story {
                 day(session)
             ),
             record: attendance.into(),
-            purpose: CJ_PURPOSE,
+            purpose: &CJ_PURPOSE,
             consent_id: PC1000_ID,
         })?;
         self.drug_test("drug-test")
@@ -568,7 +570,7 @@ impl Story {
                 day(collected)
             ),
             record: test.into(),
-            purpose: CJ_PURPOSE,
+            purpose: &CJ_PURPOSE,
             consent_id: PC1000_ID,
         })
     }
@@ -586,7 +588,7 @@ impl Story {
             what: "clinical detail (diagnosis F11.20, buprenorphine) to the court: an over-share"
                 .into(),
             record: clinical.into(),
-            purpose: CJ_PURPOSE,
+            purpose: &CJ_PURPOSE,
             consent_id: PC1000_ID,
         })
     }
@@ -642,7 +644,7 @@ impl Story {
             what: "LEAD status: engaged, 3 contacts, plan domain housing, barrier \"no phone\""
                 .into(),
             record: status.into(),
-            purpose: LEAD_PURPOSE,
+            purpose: &LEAD_PURPOSE,
             consent_id: LEAD_ID,
         })
     }
@@ -666,7 +668,7 @@ impl Story {
                 day(to)
             ),
             record: report.into(),
-            purpose: CJ_PURPOSE,
+            purpose: &CJ_PURPOSE,
             consent_id: PC1000_ID,
         })
     }
@@ -688,7 +690,7 @@ impl Story {
                 day(next)
             ),
             record: response.into(),
-            purpose: REFERRAL_PURPOSE,
+            purpose: &REFERRAL_PURPOSE,
             consent_id: RELEASE_ID,
         })
     }
@@ -707,7 +709,7 @@ impl Story {
             slug: "lead-status",
             what: "LEAD status: engaged, 7 contacts, plan domains housing and income".into(),
             record: status.into(),
-            purpose: LEAD_PURPOSE,
+            purpose: &LEAD_PURPOSE,
             consent_id: LEAD_ID,
         })
     }
@@ -725,7 +727,7 @@ impl Story {
             what: "discharge: completed, exit conference held; the program recommends dismissal"
                 .into(),
             record: discharge.into(),
-            purpose: CJ_PURPOSE,
+            purpose: &CJ_PURPOSE,
             consent_id: PC1000_ID,
         })
     }
@@ -759,7 +761,7 @@ impl Story {
         .to(&[COURT]);
         event.record_type = Some(RecordType::Discharge.as_str());
         match result {
-            Err(e @ DisclosureError::Replay { .. }) => {
+            Err(e @ DisclosureError::Envelope(OpenError::Replay { .. })) => {
                 event.reason_code = Some("replay");
                 event.reason = Some(e.to_string());
             }
@@ -814,7 +816,7 @@ impl Story {
             slug: "case-disposition",
             what: format!("case disposition: {CASE} dismissed, final"),
             record: disposition.into(),
-            purpose: REFERRAL_PURPOSE,
+            purpose: &REFERRAL_PURPOSE,
             consent_id: RELEASE_ID,
         })
     }
@@ -861,7 +863,7 @@ impl Story {
             slug: "aftercare-attendance",
             what: format!("attendance: aftercare group {}", day(session)),
             record: attendance.into(),
-            purpose: CJ_PURPOSE,
+            purpose: &CJ_PURPOSE,
             consent_id: PC1000_ID,
         })
     }
@@ -903,14 +905,9 @@ impl Story {
             }
             Err(e) => return Err(e.into()),
         };
-        agency_mut(&mut self.agencies, s.from)?.ledger.record_sent(
-            &sealed,
-            &self.subject,
-            record_type,
-            s.purpose,
-            s.consent_id,
-            self.now,
-        )?;
+        agency_mut(&mut self.agencies, s.from)?
+            .ledger
+            .record_sent(&sealed, self.now)?;
 
         self.envelopes += 1;
         let recipients: Vec<&str> = s.to.iter().map(|r| short_name(r)).collect();
@@ -950,12 +947,23 @@ impl Story {
         if record_type == RecordType::Discharge.as_str() {
             self.discharge = Some(sealed.envelope.clone());
         }
-        event.labels = sealed.metadata.disclosure.labels.clone();
+        event.labels = sealed
+            .metadata
+            .disclosure
+            .labels
+            .iter()
+            .map(|l| l.as_str().to_owned())
+            .collect();
         event.envelope = Some(format!("envelopes/{file}"));
         event.envelope_id = Some(sealed.metadata.envelope_id.to_hex());
         // Part 2 records travel with the §2.32 notice; justice data under a state-law release
         // does not need one.
-        let checked = if sealed.metadata.disclosure.labels.iter().any(|l| l == decision::LABEL_PART2) {
+        let checked = if sealed
+            .metadata
+            .disclosure
+            .labels
+            .contains(&SecurityLabel::PART2)
+        {
             "sender, consent copy and §2.32 notice verified"
         } else {
             "sender and consent copy verified"
@@ -1076,7 +1084,7 @@ impl Story {
             subject: self.subject.clone(),
             disclosers: vec![Party::Agency(COURT.into())],
             recipients: vec![Party::Agency(PROVIDER.into())],
-            purposes: vec![REFERRAL_PURPOSE.into()],
+            purposes: vec![REFERRAL_PURPOSE.clone()],
             information: Information {
                 record_types: vec![
                     RecordType::Referral,
@@ -1127,7 +1135,7 @@ impl Story {
                 Party::Agency(DA.into()),
                 Party::Role(Role::Probation),
             ],
-            purposes: vec![CJ_PURPOSE.into()],
+            purposes: vec![CJ_PURPOSE.clone()],
             information: Information {
                 record_types: vec![
                     RecordType::IntakeStatus,
@@ -1182,7 +1190,7 @@ impl Story {
             subject: self.subject.clone(),
             disclosers: vec![Party::Agency(CASE_MANAGER.into())],
             recipients: vec![Party::Agency(POLICE.into())],
-            purposes: vec![LEAD_PURPOSE.into()],
+            purposes: vec![LEAD_PURPOSE.clone()],
             information: Information {
                 record_types: vec![RecordType::LeadStatus],
                 fields: BTreeMap::new(),

@@ -256,7 +256,6 @@ impl CliError {
             CliError::Disclosure(DisclosureError::Denied { reason, .. }) => reason.code(),
             CliError::Disclosure(DisclosureError::Envelope(e)) | CliError::Open(e) => e.class(),
             CliError::Disclosure(DisclosureError::Directory(e)) => e.class(),
-            CliError::Disclosure(DisclosureError::Replay { .. }) => "replay",
             CliError::Disclosure(_) => "disclosure",
             CliError::Seal(_) => "seal",
             CliError::Record(_) => "invalid_record",
@@ -326,9 +325,6 @@ impl CliError {
                 DisclosureError::ConsentUnavailable { .. } => s(
                     "import the consent with `divex consent import --agency ID FILE`, or ask the sender to attach it",
                 ),
-                DisclosureError::Replay { .. } => {
-                    s("this envelope was already opened and recorded in the ledger")
-                }
                 DisclosureError::Envelope(e) => open_hint(e),
                 DisclosureError::Directory(_) => s(
                     "check the agencies with `divex directory list`; import current certificates with `divex directory import`",

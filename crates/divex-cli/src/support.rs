@@ -262,3 +262,12 @@ pub fn wire_name<T: serde::Serialize>(t: &T) -> String {
         Err(_) => "?".into(),
     }
 }
+
+/// Tokens (purposes, labels, field names) as one comma-separated line.
+pub fn join<T: AsRef<str>>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

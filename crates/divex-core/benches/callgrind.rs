@@ -26,15 +26,15 @@ use std::hint::black_box;
 
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use divex_core::envelope::SealOptions;
 use divex_core::envelope::{self, ConsentRef, Disclosure, OpenOptions, StaticResolver};
 use divex_core::keys::{AgencyKeys, PublicBundle};
+use divex_core::records::RecordType;
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 use ed25519_dalek::{Signer, SigningKey};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use x25519_dalek::{PublicKey, StaticSecret};
-use divex_core::envelope::SealOptions;
-use divex_core::records::RecordType;
-use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 
 const NOW: u64 = 1_790_000_000;
 

@@ -39,19 +39,19 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use divex_core::codec::{self, Map, Value};
 use divex_core::cose::{self, HpkeParams, ProtectedHeader, alg};
+use divex_core::envelope::SealOptions;
 use divex_core::envelope::{
     self, ConsentRef, Disclosure, EnvelopeId, Metadata, OpenOptions, StaticResolver, key_commitment,
 };
 use divex_core::keys::{AgencyKeys, PublicBundle};
+use divex_core::records::RecordType;
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 use ed25519_dalek::{Signature, Signer, SigningKey};
 use hkdf::Hkdf;
 use hpke::{Deserializable, Serializable};
 use rand_core::Rng;
 use sha2::{Digest, Sha256};
 use x25519_dalek::{EphemeralSecret, PublicKey, StaticSecret};
-use divex_core::envelope::SealOptions;
-use divex_core::records::RecordType;
-use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 
 /// Issue time of every envelope (and the `now` given to `open`).
 const NOW: u64 = 1_790_000_000;

@@ -17,14 +17,14 @@ use divex_core::directory::{
     TYP_REVOCATION, TrustAnchor,
 };
 use divex_core::envelope::{self, ConsentRef, Disclosure, OpenError, ResolveError, SenderResolver};
+use divex_core::envelope::{OpenOptions, SealOptions};
 use divex_core::keys::{AgencyKeys, KeyError, PublicBundle};
+use divex_core::records::RecordType;
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 use ed25519_dalek::{Signer, SigningKey};
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use divex_core::envelope::{OpenOptions, SealOptions};
-use divex_core::records::RecordType;
-use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 
 /// 2026-09-21T14:13:20Z.
 const NOW: u64 = 1_790_000_000;

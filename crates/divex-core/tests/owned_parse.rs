@@ -10,13 +10,13 @@
 
 use divex_core::codec::{self, DecodeLimits};
 use divex_core::cose::{Encrypt, Sign1};
+use divex_core::envelope::SealOptions;
 use divex_core::envelope::{self, ConsentRef, Disclosure};
 use divex_core::keys::AgencyKeys;
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
-use divex_core::envelope::SealOptions;
 use divex_core::records::RecordType;
 use divex_core::vocab::{NoticeCode, Purpose};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
 
 #[test]
 fn owned_parsers_equal_copying_parsers_under_every_bit_flip() {

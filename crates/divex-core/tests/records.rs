@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use divex_core::codec::{self, CodecError, Map, Value};
 use divex_core::records::*;
+use divex_core::records::{Date, RecordType};
 
 // =============================================================================================
 // Examples

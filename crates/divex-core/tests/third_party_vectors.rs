@@ -27,10 +27,14 @@ use std::path::PathBuf;
 
 use divex_core::codec::{self, DecodeLimits, Map, Value};
 use divex_core::cose::{self, CoseError, Encrypt, HpkeParams};
-use divex_core::envelope::{self, ConsentRef, Disclosure, OpenError, StaticResolver};
+use divex_core::envelope::{
+    self, ConsentRef, Disclosure, OpenError, OpenOptions, SealOptions, StaticResolver,
+};
 use divex_core::keys::{
     AgencyKeys, EncryptionKeyPair, EncryptionPublicKey, KeyError, SigningPublicKey,
 };
+use divex_core::records::RecordType;
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 use serde::Deserialize;
 
 // -------------------------------------------------------------------------------------------
@@ -368,14 +372,14 @@ fn count_cases<G>(file: &WycheproofFile<G>, tests: impl Fn(&G) -> usize) -> usiz
 
 fn test_disclosure() -> Disclosure {
     Disclosure {
-        purpose: "cj-monitor-conditional-release".into(),
+        purpose: Purpose::from_static("cj-monitor-conditional-release"),
         consent: ConsentRef {
             id: "consent-wycheproof".into(),
             digest: [7; 32],
         },
-        record_type: "drug_test".into(),
-        labels: vec!["42CFRPart2".into()],
-        notice: "part2-short".into(),
+        record_type: RecordType::DrugTest,
+        labels: vec![SecurityLabel::from_static("42CFRPart2")],
+        notice: NoticeCode::from_static("part2-short"),
         redacted: vec![],
     }
 }

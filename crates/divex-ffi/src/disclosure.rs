@@ -14,10 +14,11 @@ use divex_core::envelope::{
     SenderResolver,
 };
 use divex_core::keys::{KeyId, SigningPublicKey};
+use divex_core::vocab::{NoticeCode, Purpose};
 
 use crate::consent::{ConsentInfo, ConsentSet, consent_info, token};
 use crate::directory::{Directory, lock};
-use crate::error::{Result, array};
+use crate::error::{DivexError, Result, array};
 use crate::keys::AgencyKeys;
 use crate::ledger::Ledger;
 use crate::records::Record;
@@ -31,12 +32,16 @@ pub struct Subject {
     pub date_of_birth: String,
 }
 
-impl From<Subject> for CoreSubject {
-    fn from(s: Subject) -> Self {
-        CoreSubject {
+impl TryFrom<Subject> for CoreSubject {
+    type Error = DivexError;
+    fn try_from(s: Subject) -> Result<Self> {
+        let date_of_birth = s.date_of_birth.parse().map_err(|_| {
+            DivexError::invalid("date", "the date of birth must be a date YYYY-MM-DD")
+        })?;
+        Ok(CoreSubject {
             name: s.name,
-            date_of_birth: s.date_of_birth,
-        }
+            date_of_birth,
+        })
     }
 }
 
@@ -44,7 +49,7 @@ impl From<&CoreSubject> for Subject {
     fn from(s: &CoreSubject) -> Self {
         Subject {
             name: s.name.clone(),
-            date_of_birth: s.date_of_birth.clone(),
+            date_of_birth: s.date_of_birth.to_string(),
         }
     }
 }
@@ -117,13 +122,13 @@ fn metadata(m: &Metadata) -> EnvelopeMetadata {
         envelope_id: m.envelope_id.0.to_vec(),
         issued_at: m.issued_at,
         audience: m.audience.iter().map(|k| k.as_bytes().to_vec()).collect(),
-        purpose: d.purpose.clone(),
+        purpose: d.purpose.to_string(),
         consent_id: d.consent.id.clone(),
         consent_digest: d.consent.digest.to_vec(),
-        record_type: d.record_type.clone(),
-        labels: d.labels.clone(),
-        notice: d.notice.clone(),
-        redacted: d.redacted.clone(),
+        record_type: d.record_type.to_string(),
+        labels: strings(&d.labels),
+        notice: d.notice.to_string(),
+        redacted: strings(&d.redacted),
     }
 }
 
@@ -165,10 +170,10 @@ fn obligations(o: &CoreObligations) -> Obligations {
     Obligations {
         notice: o
             .notice
-            .map_or(divex_core::consent::NO_PART2_NOTICE, |n| n.code())
-            .to_owned(),
+            .map_or(NoticeCode::NO_PART2_NOTICE, |n| n.code())
+            .to_string(),
         attach_consent: o.attach_consent,
-        labels: o.labels.clone(),
+        labels: strings(&o.labels),
         redisclosure: token(&o.redisclosure),
         use_restrictions: o.use_restrictions.iter().map(token).collect(),
     }
@@ -178,10 +183,6 @@ fn obligations(o: &CoreObligations) -> Obligations {
 #[derive(Debug, uniffi::Object)]
 pub struct SealedDisclosure {
     pub(crate) inner: core::Sealed,
-    pub(crate) subject: CoreSubject,
-    pub(crate) record_type: String,
-    pub(crate) purpose: String,
-    pub(crate) consent_id: String,
 }
 
 #[uniffi::export]
@@ -193,7 +194,7 @@ impl SealedDisclosure {
 
     /// The 16-byte envelope id.
     pub fn envelope_id(&self) -> Vec<u8> {
-        self.inner.envelope_id.0.to_vec()
+        self.inner.metadata.envelope_id.0.to_vec()
     }
 
     /// SHA-256 of the envelope (what every ledger records).
@@ -208,32 +209,32 @@ impl SealedDisclosure {
 
     /// Security labels carried.
     pub fn labels(&self) -> Vec<String> {
-        self.inner.labels.clone()
+        strings(&self.inner.metadata.disclosure.labels)
     }
 
     /// Fields removed under minimum necessary.
     pub fn redacted(&self) -> Vec<String> {
-        self.inner.redacted.clone()
+        strings(&self.inner.metadata.disclosure.redacted)
     }
 
     /// The consent relied on.
     pub fn consent_id(&self) -> String {
-        self.consent_id.clone()
+        self.inner.metadata.disclosure.consent.id.clone()
     }
 
     /// The purpose of use.
     pub fn purpose(&self) -> String {
-        self.purpose.clone()
+        self.inner.metadata.disclosure.purpose.to_string()
     }
 
     /// The record type token.
     pub fn record_type(&self) -> String {
-        self.record_type.clone()
+        self.inner.metadata.disclosure.record_type.to_string()
     }
 
     /// The participant.
     pub fn subject(&self) -> Subject {
-        (&self.subject).into()
+        (&self.inner.subject).into()
     }
 }
 
@@ -302,7 +303,9 @@ pub fn seal_disclosure(
     request: SealRequest,
     now: u64,
 ) -> Result<Arc<SealedDisclosure>> {
-    let subject: CoreSubject = request.subject.into();
+    let subject = CoreSubject::try_from(request.subject)?;
+    let purpose =
+        Purpose::new(request.purpose).map_err(|e| DivexError::invalid("purpose", e.to_string()))?;
     let recipients: Vec<&str> = request.recipients.iter().map(String::as_str).collect();
     let d = directory.get();
     let set = lock(&consents.inner);
@@ -313,7 +316,7 @@ pub fn seal_disclosure(
         &core::SealRequest {
             recipients: &recipients,
             subject: &subject,
-            purpose: &request.purpose,
+            purpose: &purpose,
             consent_id: &request.consent_id,
             record: &record.inner,
             minimum_necessary: match request.minimum_necessary {
@@ -327,13 +330,7 @@ pub fn seal_disclosure(
         },
         now,
     )?;
-    Ok(Arc::new(SealedDisclosure {
-        inner: sealed,
-        subject,
-        record_type: record.inner.record_type().as_str().to_owned(),
-        purpose: request.purpose,
-        consent_id: request.consent_id,
-    }))
+    Ok(Arc::new(SealedDisclosure { inner: sealed }))
 }
 
 /// Opens a disclosure addressed to `me` at `now`: every envelope check, then the consent
@@ -352,7 +349,11 @@ pub fn open_disclosure(
     let set = lock(&consents.inner);
     let guard = ledger.as_ref().map(|l| l.get());
     let seen = guard.as_deref().map(|l| l as &dyn SeenEnvelopes);
-    let received = core::open(&envelope, &me.inner, &d, &set, now, seen)?;
+    let options = OpenOptions {
+        seen,
+        ..OpenOptions::default()
+    };
+    let received = core::open(&envelope, &me.inner, &d, &set, now, &options)?;
     Ok(Arc::new(ReceivedDisclosure { inner: received }))
 }
 
@@ -459,4 +460,9 @@ pub fn open_envelope(
         signed: opened.signed,
         envelope_hash: opened.envelope_hash.to_vec(),
     })
+}
+
+/// Token values (labels, field names) as the strings the bindings carry.
+fn strings<T: AsRef<str>>(items: &[T]) -> Vec<String> {
+    items.iter().map(|t| t.as_ref().to_owned()).collect()
 }

@@ -319,11 +319,6 @@ impl From<DisclosureError> for DivexError {
             DisclosureError::Consent(c) => c.into(),
             DisclosureError::Seal(s) => s.into(),
             DisclosureError::Envelope(o) => o.into(),
-            // The same class as the envelope layer's own replay check: one thing to catch.
-            DisclosureError::Replay { .. } => DivexError::Envelope {
-                code: "replay".to_owned(),
-                detail,
-            },
             DisclosureError::Payload(_) => other("payload"),
             DisclosureError::ConsentMismatch => other("consent_mismatch"),
             DisclosureError::ConsentUnavailable { .. } => other("consent_unavailable"),

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use divex_core::consent::Subject as CoreSubject;
 use divex_core::keys::SigningPublicKey;
 use divex_ledger::{self as core, Direction as CoreDirection};
 
@@ -141,14 +142,7 @@ impl Ledger {
         sealed: Arc<SealedDisclosure>,
         time: u64,
     ) -> Result<Vec<LedgerEntry>> {
-        let entries = self.get().record_sent(
-            &sealed.inner,
-            &sealed.subject,
-            &sealed.record_type,
-            &sealed.purpose,
-            &sealed.consent_id,
-            time,
-        )?;
+        let entries = self.get().record_sent(&sealed.inner, time)?;
         Ok(entries.iter().map(entry).collect())
     }
 
@@ -182,7 +176,9 @@ impl Ledger {
     /// The participant's accounting of disclosures: every entry sent about `subject` with
     /// `from <= time <= to`, in ledger order (run [`Ledger::verify`] first).
     pub fn accounting(&self, subject: Subject, from: u64, to: u64) -> Result<Vec<LedgerEntry>> {
-        let entries = self.get().accounting(&subject.into(), from, to)?;
+        let entries = self
+            .get()
+            .accounting(&CoreSubject::try_from(subject)?, from, to)?;
         Ok(entries.iter().map(entry).collect())
     }
 

@@ -210,6 +210,7 @@ pub(crate) fn validate(e: &NewEntry) -> Result<(), LedgerError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

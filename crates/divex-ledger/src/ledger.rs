@@ -214,6 +214,15 @@ impl Ledger {
             ));
         }
         let d = &sealed.metadata.disclosure;
+        if sealed
+            .permits
+            .iter()
+            .any(|(_, p)| p.consent_id != d.consent.id)
+        {
+            return Err(LedgerError::InvalidEntry(
+                "the consent the envelope references is not the one the recipients' permits name",
+            ));
+        }
         let entries: Vec<NewEntry> = sealed
             .permits
             .iter()

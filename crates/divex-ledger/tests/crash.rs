@@ -39,14 +39,7 @@ fn child_appender() {
         if next.is_multiple_of(3) {
             // One transaction of three entries: all or none survive the kill.
             let sent = l
-                .record_sent(
-                    &sealed(next, &RECIPIENTS),
-                    &jordan(),
-                    "drug_test",
-                    PURPOSE,
-                    CONSENT,
-                    T0 + next,
-                )
+                .record_sent(&sealed(next, &RECIPIENTS), T0 + next)
                 .unwrap();
             next = sent.last().unwrap().seq;
         } else {

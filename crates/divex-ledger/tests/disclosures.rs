@@ -15,8 +15,8 @@ use divex_conformance::world::{self, CJ_PURPOSE, World, drug_test, pc1000};
 use divex_core::consent::ConsentSet;
 use divex_core::decision::MinimumNecessary;
 use divex_core::disclosure::{self, ConsentCopy, DisclosureError, SealRequest};
+use divex_core::envelope::{OpenError, OpenOptions};
 use divex_ledger::{Direction, Ledger, LedgerError};
-use divex_core::envelope::OpenOptions;
 
 /// The id of the shared world's PC 1000 §2.35 consent (provider → court, DA, probation).
 const CONSENT: &str = "c-pc1000-0001";
@@ -40,7 +40,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
         &SealRequest {
             recipients: &["superior-court", "district-attorney"],
             subject: &subject,
-            purpose: CJ_PURPOSE,
+            purpose: &CJ_PURPOSE,
             consent_id: CONSENT,
             record: &record,
             minimum_necessary: MinimumNecessary::Refuse,
@@ -51,9 +51,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     .unwrap();
     let mut provider =
         Ledger::open(&dir.path().join("provider.ledger"), "treatment-provider").unwrap();
-    let sent = provider
-        .record_sent(&sealed, &subject, "drug_test", CJ_PURPOSE, CONSENT, T0)
-        .unwrap();
+    let sent = provider.record_sent(&sealed, T0).unwrap();
     let to: Vec<&str> = sent.iter().map(|e| e.counterparty.as_str()).collect();
     assert_eq!(to, ["superior-court", "district-attorney"]);
     provider
@@ -83,7 +81,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     assert_eq!(entry.direction, Direction::Received);
     assert_eq!(entry.counterparty, "treatment-provider");
     assert_eq!(entry.record_types, ["drug_test"]);
-    assert_eq!(entry.purpose, CJ_PURPOSE);
+    assert_eq!(entry.purpose, CJ_PURPOSE.as_str());
     assert_eq!(entry.consent_id, CONSENT);
     assert_eq!(entry.envelope_id, sealed.metadata.envelope_id.0);
     assert_eq!(entry.envelope_hash, sealed.envelope_hash);
@@ -93,7 +91,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     // The same envelope again: `open` refuses it through the ledger ...
     assert!(matches!(
         open(&court),
-        Err(DisclosureError::Replay { envelope_id }) if envelope_id == sealed.metadata.envelope_id
+        Err(DisclosureError::Envelope(OpenError::Replay { envelope_id })) if envelope_id == sealed.metadata.envelope_id
     ));
     // ... and the ledger refuses to record it twice even if a caller skipped the hook.
     assert!(matches!(

@@ -22,7 +22,11 @@
 //!
 //! ```
 //! use divex_core::directory::{AnchorKeys, CertificateRequest, Directory, Role};
-//! use divex_core::envelope::{self, ConsentRef, Disclosure, SenderResolver};
+//! use divex_core::envelope::{
+//!     self, ConsentRef, Disclosure, OpenOptions, SealOptions, SenderResolver,
+//! };
+//! use divex_core::records::RecordType;
+//! use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 //! use divex_core::keys::AgencyKeys;
 //!
 //! let now = 1_790_000_000;
@@ -63,7 +67,7 @@
 //!     consent: ConsentRef { id: "consent-2026-0042".into(), digest: [7; 32] },
 //!     record_type: RecordType::DrugTest,
 //!     labels: vec![SecurityLabel::PART2],
-//!     notice: NoticeCode::from_static("part2-short"),
+//!     notice: NoticeCode::PART2_SHORT,
 //!     redacted: vec![],
 //! };
 //! let sealed = envelope::seal(

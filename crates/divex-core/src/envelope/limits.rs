@@ -2,7 +2,7 @@
 
 use crate::codec::DecodeLimits;
 
-/// Size bounds applied by [`open_with`](super::open_with) and [`seal`](super::seal()) (spec/envelope.md §9).
+/// Size bounds applied by [`open`](super::open()) and [`seal`](super::seal()) (spec/envelope.md §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnvelopeLimits {
     /// Largest envelope accepted, in bytes.

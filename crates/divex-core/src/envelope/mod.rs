@@ -32,7 +32,7 @@
 //!     consent: ConsentRef { id: "consent-2026-0042".into(), digest: [7; 32] },
 //!     record_type: RecordType::DrugTest,
 //!     labels: vec![SecurityLabel::PART2],
-//!     notice: NoticeCode::from_static("part2-short"),
+//!     notice: NoticeCode::PART2_SHORT,
 //!     redacted: vec![],
 //! };
 //! let sealed = envelope::seal(

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use divex_ffi::*;
-use divex_core::records::Date;
 
 pub const DAY: u64 = 86_400;
 pub const T0: u64 = 1_790_000_000;
@@ -91,7 +90,7 @@ pub fn consent_json(w: &World, attach_consent: bool) -> String {
 pub fn subject() -> Subject {
     Subject {
         name: "Jordan Avery Reyes".into(),
-        date_of_birth: Date::parse("1994-03-14").expect("date"),
+        date_of_birth: "1994-03-14".into(),
     }
 }
 

@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 
 use divex_core::consent::Subject;
 use divex_core::keys::AgencyKeys;
-use divex_ledger::{Direction, Ledger, LedgerError, NewEntry, VerifyReport};
 use divex_core::records::Date;
+use divex_core::records::RecordType;
+use divex_core::vocab::Purpose;
+use divex_ledger::{Direction, Ledger, LedgerError, NewEntry, VerifyReport};
 
 pub const AGENCY: &str = "treatment-provider";
 /// 2026-09-21.
@@ -45,8 +47,9 @@ pub fn sam() -> Subject {
 
 /// The `i`-th test entry: alternately sent and received, a day apart, unique envelope ids.
 pub fn entry(i: u64) -> NewEntry {
-    let mut envelope_id = [0u8; 16];
-    envelope_id[..8].copy_from_slice(&i.to_be_bytes());
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&i.to_be_bytes());
+    let envelope_id = divex_core::envelope::EnvelopeId(id);
     NewEntry {
         time: T0 + i * DAY,
         direction: if i.is_multiple_of(2) {
@@ -60,8 +63,8 @@ pub fn entry(i: u64) -> NewEntry {
             "superior-court".into()
         },
         subject: jordan(),
-        record_types: vec!["drug_test".into()],
-        purpose: "cj-monitor-conditional-release".into(),
+        record_types: vec![RecordType::DrugTest],
+        purpose: Purpose::from_static("cj-monitor-conditional-release"),
         consent_id: "c-pc1000-0001".into(),
         envelope_id,
         envelope_hash: [i as u8; 32],
@@ -116,14 +119,28 @@ pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::disclosure::Sealed {
     };
     divex_core::disclosure::Sealed {
         envelope: vec![],
-        envelope_id: divex_core::envelope::EnvelopeId(entry(i).envelope_id),
+        metadata: divex_core::envelope::Metadata {
+            envelope_id: entry(i).envelope_id,
+            issued_at: T0,
+            audience: vec![],
+            disclosure: divex_core::envelope::Disclosure {
+                purpose: Purpose::from_static("cj-monitor-conditional-release"),
+                consent: divex_core::envelope::ConsentRef {
+                    id: "c-pc1000-0001".into(),
+                    digest: [0; 32],
+                },
+                record_type: RecordType::DrugTest,
+                labels: vec![],
+                notice: divex_core::vocab::NoticeCode::PART2_SHORT,
+                redacted: vec![],
+            },
+        },
         envelope_hash: [i as u8; 32],
+        subject: jordan(),
         permits: recipients
             .iter()
             .map(|r| ((*r).to_owned(), permit.clone()))
             .collect(),
-        redacted: vec![],
-        labels: vec![],
     }
 }
 
