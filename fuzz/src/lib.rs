@@ -42,7 +42,7 @@ use divex_core::records::{
     Confirmation, CounselingNote, CourtEvent, CourtEventKind, CourtResponse, Date, Discharge,
     DischargeReason, Disposition, DrugTest, Enrollment, IntakeStatus, LeadEngagement, LeadStatus,
     MAX_TIMESTAMP, ProgramOutcome, ProgressReport, Record, RecordType, Referral, ReferralSource,
-    ServiceType, Specimen, TestResult,
+    ServiceType, Specimen, TestResult, Vocabulary,
 };
 use sha2::{Digest, Sha256};
 
