@@ -520,7 +520,7 @@ pub fn record_input(rt: RecordType, bytes: &[u8]) -> Vec<u8> {
         .iter()
         .position(|t| *t == rt)
         .expect("a record type");
-    let mut out = vec![u8::try_from(selector).expect("13 types")];
+    let mut out = vec![u8::try_from(selector).expect("fewer than 256 record types")];
     out.extend_from_slice(bytes);
     out
 }
