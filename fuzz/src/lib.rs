@@ -43,7 +43,7 @@ use divex_core::records::{
     Confirmation, CounselingNote, CourtEvent, CourtEventKind, CourtResponse, Date, Discharge,
     DischargeReason, Disposition, DrugTest, Enrollment, IntakeStatus, LeadEngagement, LeadStatus,
     MAX_TIMESTAMP, ProgramOutcome, ProgressReport, Record, RecordType, Referral, ReferralSource,
-    ServiceType, Specimen, TestResult,
+    ServiceType, Specimen, TestResult, Vocabulary,
 };
 use sha2::{Digest, Sha256};
 
@@ -521,7 +521,7 @@ pub fn record_input(rt: RecordType, bytes: &[u8]) -> Vec<u8> {
         .iter()
         .position(|t| *t == rt)
         .expect("a record type");
-    let mut out = vec![u8::try_from(selector).expect("13 types")];
+    let mut out = vec![u8::try_from(selector).expect("fewer than 256 record types")];
     out.extend_from_slice(bytes);
     out
 }

@@ -98,7 +98,7 @@ from .keys import (
     public_bundle_info,
 )
 from .ledger import Checkpoint, Direction, Ledger, LedgerEntry, VerifyReport
-from .records import FieldSpec, Record, record_schema, record_types
+from .records import AnalyteResult, FieldSpec, Record, TypedRecord, record_schema, record_types
 
 __version__: str = _ffi.version()
 """The version of the divex library inside this package."""
@@ -134,6 +134,8 @@ __all__ = [
     "verify_case_event",
     # records
     "Record",
+    "TypedRecord",
+    "AnalyteResult",
     "FieldSpec",
     "record_types",
     "record_schema",

@@ -1,52 +1,117 @@
 """Typed disclosure records (spec/records.md).
 
-Any of the thirteen record types is built with :meth:`Record.from_dict` from a mapping with
-the record's field names: dates as ``"YYYY-MM-DD"`` (or :class:`datetime.date`), a drug
-test's ``collected_at`` in Unix seconds, hours in tenths of an hour, vocabulary values as
-their tokens; an absent optional field is left out (``None`` values are dropped). The records
-a treatment provider sends most often also have typed constructors (:meth:`Record.drug_test`,
-:meth:`Record.attendance`, :meth:`Record.progress_report`). Every path is checked by the core
-exactly as a record inside an envelope is.
+Every record type of the library's record catalogue has, with no code here per type:
+
+* a typed class generated from the catalogue (``divex.records.DrugTest``,
+  ``divex.records.Attendance``, ...: keyword arguments named after the fields, optional
+  fields defaulting to absent), turned into a record by :meth:`Record.of`;
+* a constructor on :class:`Record` named after the record type's token
+  (``Record.drug_test(...)``, ``Record.court_event(...)``, ...), taking the fields as keyword
+  arguments with Python conveniences: dates as ``"YYYY-MM-DD"`` or :class:`datetime.date`, a
+  drug test's ``collected_at`` as Unix seconds or an aware :class:`datetime.datetime`,
+  ``results`` as a mapping from analyte to result, any iterable for a list, and an empty
+  optional list or ``None`` for a field left out.
+
+Hours are in tenths of an hour and vocabulary values their tokens, as in the record's JSON.
+Any type can also be built from a mapping with the record's field names
+(:meth:`Record.from_dict`), its JSON or its bytes. Every path is checked by the core exactly
+as a record inside an envelope is, and a wrong value gets the same field-named
+:class:`RecordError` on every path.
 """
 
 from __future__ import annotations
 
+import collections.abc
 import json
 import typing
 
 from . import _ffi
-from ._util import DateLike, Timestamp, date_text, seconds, to_json
+from ._util import date_text, seconds, to_json
 from .errors import _call
 
 FieldSpec = _ffi.FieldSpec
 """One field of a record type's schema: ``name``, ``tier`` (``t1``, ``t2``, ``t3``, ``cj``,
-``lead``), ``required``, ``description``."""
+``lead``), ``required``, ``description`` and ``kind`` (``date``, ``timestamp``,
+``short_text``, ``vocabulary``, ``text_list``, ...)."""
 
-__all__ = ["Record", "FieldSpec", "record_types", "record_schema"]
+AnalyteResult = _ffi.AnalyteResult
+"""One result of a drug test: ``analyte`` and ``result`` (a test-result token)."""
+
+TypedRecord = _ffi.TypedRecord
+"""A record of any type, typed: ``TypedRecord.DRUG_TEST(record=DrugTest(...))``, ..."""
 
 
 def record_types() -> list[str]:
-    """The thirteen record type tokens, in catalogue order."""
+    """The record type tokens, in catalogue order."""
     return _ffi.record_types()
 
 
 def record_schema(record_type: str) -> list[FieldSpec]:
-    """Every field of a record type, with its sensitivity tier."""
+    """Every field of a record type, with its sensitivity tier and kind."""
     return _call(_ffi.record_schema, record_type)
+
+
+def _class_name(record_type: str) -> str:
+    """``drug_test`` → ``DrugTest``: the generated class of a record type."""
+    return "".join(part.capitalize() for part in record_type.split("_"))
 
 
 def _drop_none(fields: typing.Mapping[str, typing.Any]) -> dict[str, typing.Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def _analyte_results(value: typing.Any) -> list[AnalyteResult]:
+    if isinstance(value, collections.abc.Mapping):
+        value = value.items()
+    return [
+        r if isinstance(r, AnalyteResult) else AnalyteResult(analyte=r[0], result=r[1])
+        for r in value
+    ]
+
+
+def _field_value(spec: FieldSpec | None, value: typing.Any) -> typing.Any:
+    """The generated class's value for a keyword argument (``None``: leave the field out)."""
+    if spec is None or value is None:
+        return value
+    if spec.kind == "date":
+        return date_text(value)
+    if spec.kind == "timestamp":
+        return seconds(value)
+    if spec.kind == "analyte_results":
+        return _analyte_results(value)
+    if spec.kind.endswith("_list"):
+        items = list(value)
+        return items if items or spec.required else None
+    return value
+
+
 class Record:
     """A valid record. Immutable; records compare equal when their contents are equal.
-    Its ``repr`` shows only the type: records are protected health information."""
+    Its ``repr`` shows only the type: records are protected health information.
+
+    Besides the methods below, ``Record.<record_type>(**fields)`` builds a record of each
+    type of :func:`record_types`, e.g. ``Record.drug_test(collected_at=..., specimen="urine",
+    observed=True, panel="10-panel", results={"fentanyl": "negative"})``."""
 
     __slots__ = ("_inner",)
 
     def __init__(self, inner: _ffi.Record) -> None:
         self._inner = inner
+
+    @classmethod
+    def of(cls, fields: typing.Any) -> Record:
+        """The record with these typed fields: an instance of a generated record class
+        (``DrugTest(...)``) or a :data:`TypedRecord`.
+
+        Raises:
+            RecordError: a field is invalid (the message names it).
+        """
+        if not isinstance(fields, TypedRecord):
+            record_type = "".join(
+                f"_{c.lower()}" if c.isupper() else c for c in type(fields).__name__
+            ).lstrip("_")
+            fields = getattr(TypedRecord, record_type.upper())(record=fields)
+        return cls(_call(_ffi.Record, fields))
 
     @classmethod
     def from_dict(cls, record_type: str, fields: typing.Mapping[str, typing.Any]) -> Record:
@@ -69,100 +134,15 @@ class Record:
         """A record from its strict CBOR encoding."""
         return cls(_call(_ffi.Record.from_bytes, record_type, bytes(data)))
 
-    @classmethod
-    def drug_test(
-        cls,
-        *,
-        collected_at: Timestamp,
-        specimen: str,
-        observed: bool,
-        panel: str,
-        results: typing.Mapping[str, str] | typing.Iterable[tuple[str, str]] = (),
-        confirmation: str | None = None,
-        program_outcome: str | None = None,
-        prescription_consistent: bool | None = None,
-    ) -> Record:
-        """A drug test (tier t2).
-
-        ``results`` maps analyte to result (``negative``, ``positive``, ``negative_dilute``,
-        ...); ``specimen`` is ``urine``, ``oral_fluid``, ``breath``, ``blood``,
-        ``sweat_patch`` or ``hair``; ``confirmation`` is ``not_required``, ``pending``,
-        ``confirmed_positive`` or ``confirmed_negative``; ``program_outcome`` is ``missed``,
-        ``refused`` or ``tampered``.
-        """
-        pairs = results.items() if isinstance(results, typing.Mapping) else results
-        return cls(
-            _call(
-                _ffi.Record.drug_test,
-                seconds(collected_at),
-                specimen,
-                observed,
-                panel,
-                [_ffi.AnalyteResult(analyte=a, result=r) for a, r in pairs],
-                confirmation,
-                program_outcome,
-                prescription_consistent,
-            )
-        )
-
-    @classmethod
-    def attendance(
-        cls,
-        *,
-        date: DateLike,
-        service_type: str,
-        status: str,
-        hours_tenths: int | None = None,
-        cumulative_hours_tenths: int | None = None,
-    ) -> Record:
-        """One attendance entry (tier t1). ``service_type`` is ``individual``, ``group``,
-        ``intensive_outpatient``, ``residential``, ``case_management`` or ``other``;
-        ``status`` is ``present``, ``absent``, ``late`` or ``excused``; hours are in tenths
-        (15 = 1.5 h)."""
-        return cls(
-            _call(
-                _ffi.Record.attendance,
-                date_text(date),
-                service_type,
-                status,
-                hours_tenths,
-                cumulative_hours_tenths,
-            )
-        )
-
-    @classmethod
-    def progress_report(
-        cls,
-        *,
-        period_start: DateLike,
-        period_end: DateLike,
-        status: str,
-        engagement: str | None = None,
-        goals_met: int | None = None,
-        barriers: typing.Iterable[str] = (),
-        recommended_response: str | None = None,
-    ) -> Record:
-        """A progress report for a period (tier t2). ``status`` is ``compliant``,
-        ``partial`` or ``non_compliant``; ``recommended_response`` is ``continue``,
-        ``incentive``, ``sanction``, ``service_adjustment``, ``phase_advance`` or
-        ``discharge``."""
-        return cls(
-            _call(
-                _ffi.Record.progress_report,
-                date_text(period_start),
-                date_text(period_end),
-                status,
-                engagement,
-                goals_met,
-                list(barriers),
-                recommended_response,
-            )
-        )
-
     @property
     def record_type(self) -> str:
         """The record type token, e.g. ``drug_test``."""
         return self._inner.record_type()
+
+    def typed(self) -> typing.Any:
+        """The record's typed fields: an instance of its generated class (``DrugTest``,
+        ...)."""
+        return _call(self._inner.typed).record
 
     def to_dict(self) -> dict[str, typing.Any]:
         """The record's fields (the shape :meth:`from_dict` takes)."""
@@ -198,3 +178,45 @@ class Record:
 
     def __repr__(self) -> str:
         return f"Record(record_type={self.record_type!r})"
+
+
+def _constructor(record_type: str) -> typing.Callable[..., Record]:
+    """``Record.<record_type>(**fields)``: the generated class, with Python conveniences."""
+    typed_class = getattr(_ffi, _class_name(record_type))
+    schema = {spec.name: spec for spec in _ffi.record_schema(record_type)}
+
+    def build(cls: type[Record], **fields: typing.Any) -> Record:
+        values = {name: _field_value(schema.get(name), v) for name, v in fields.items()}
+        for spec in schema.values():
+            # Analyte results may be empty (a missed test has none); they start empty, as
+            # with Rust's `DrugTest::new`.
+            if spec.kind == "analyte_results" and values.get(spec.name) is None:
+                values[spec.name] = []
+        return cls.of(typed_class(**{k: v for k, v in values.items() if v is not None}))
+
+    build.__name__ = build.__qualname__ = record_type
+    build.__doc__ = (
+        f"A ``{record_type}`` record from its fields, as keyword arguments: "
+        + ", ".join(
+            f"``{s.name}``" + ("" if s.required else " (optional)") for s in schema.values()
+        )
+        + "."
+    )
+    return classmethod(build)  # type: ignore[return-value]
+
+
+# One typed class and one constructor per record type of the catalogue.
+_TYPED_CLASSES = {t: getattr(_ffi, _class_name(t)) for t in _ffi.record_types()}
+for _record_type, _typed_class in _TYPED_CLASSES.items():
+    setattr(Record, _record_type, _constructor(_record_type))
+    globals()[_typed_class.__name__] = _typed_class
+
+__all__ = [
+    "Record",
+    "FieldSpec",
+    "AnalyteResult",
+    "TypedRecord",
+    "record_types",
+    "record_schema",
+    *(c.__name__ for c in _TYPED_CLASSES.values()),
+]

@@ -4,6 +4,7 @@ recorded in both ledgers, accounted for, and the case's dismissal."""
 
 from __future__ import annotations
 
+import datetime
 import sqlite3
 
 import pytest
@@ -236,6 +237,46 @@ def test_records_of_every_type_round_trip_through_json() -> None:
     assert court_event.to_dict() == {"case_ref": CASE, "date": "2026-09-22", "event": "hearing"}
     assert [f.name for f in court_event.fields()] == ["case_ref", "date", "event"]
 
+
+def test_every_record_type_has_a_typed_class_and_a_constructor() -> None:
+    # Generated from the library's record catalogue: nothing in the package names the types.
+    for record_type in divex.record_types():
+        constructor = getattr(divex.Record, record_type)
+        assert constructor.__name__ == record_type and "keyword arguments" in constructor.__doc__
+    event = divex.Record.court_event(
+        case_ref=CASE, date=datetime.date(2026, 9, 22), event="hearing", conditions=()
+    )
+    assert event == divex.Record.from_dict(
+        "court_event", {"case_ref": CASE, "date": "2026-09-22", "event": "hearing"}
+    )
+    typed = event.typed()
+    assert isinstance(typed, divex.records.CourtEvent)
+    assert (typed.case_ref, typed.date, typed.conditions) == (CASE, "2026-09-22", None)
+    # The typed classes print their type only: records are protected health information.
+    assert CASE not in str(typed) and str(typed) == "CourtEvent(..)"
+    assert divex.Record.of(typed) == event
+    assert divex.Record.of(divex.TypedRecord.COURT_EVENT(record=typed)) == event
+    clinical = divex.Record.clinical_detail(diagnoses=["F11.20"], moud="buprenorphine")
+    assert clinical.to_dict() == {"diagnoses": ["F11.20"], "moud": "buprenorphine"}
+    missed = divex.Record.drug_test(
+        collected_at=T0, specimen="urine", observed=False, panel="5-panel", program_outcome="missed"
+    )
+    assert missed.typed().results == []
+    disposition = divex.Record.case_disposition(
+        case_ref=CASE, date="2026-10-15", disposition="dismissed", is_final=True
+    )
+    assert disposition.to_dict()["final"] is True
+    with pytest.raises(divex.RecordError) as e:
+        divex.Record.court_event(case_ref=CASE, date="2026-09-22", event="party")
+    assert e.value.code == "invalid_value"
+    assert str(e.value) == (
+        "field `event` of the court_event record is invalid: expected a court event: one of "
+        "hearing appearance diversion_granted diversion_terminated conditions_set"
+    )
+    with pytest.raises(TypeError):
+        divex.Record.court_event(case_ref=CASE, date="2026-09-22", event="hearing", mood="ok")
+    kinds = [f.kind for f in divex.record_schema("drug_test")]
+    assert kinds[:2] == ["timestamp", "vocabulary"]
 
 def test_keystores_for_every_kind_of_key() -> None:
     fast = divex.KdfProfile.FAST

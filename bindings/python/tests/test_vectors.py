@@ -123,6 +123,7 @@ def _run_domain(v: dict) -> str | None:
     if kind == "record":
         r = divex.Record.from_bytes(v["record_type"], data)
         assert r.record_type == v["record_type"] and r.to_bytes() == data
+        assert divex.Record.of(r.typed()) == r, "typed round trip"
         return None
     raise AssertionError(f"unknown kind {kind}")
 

@@ -1,39 +1,9 @@
 //! Times on the command line: Unix seconds, `YYYY-MM-DD` (midnight UTC) or
-//! `YYYY-MM-DDTHH:MM:SSZ`, and their display as UTC.
+//! `YYYY-MM-DDTHH:MM:SSZ`, and their display as UTC. The calendar is the library's
+//! ([`divex_core::records::Date`], [`divex_core::records::format_unix_time`]); this module
+//! only reads and writes the command line's forms.
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day count since 1970-01-01.
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        _ => 28,
-    }
-}
+use divex_core::records::{Date, format_unix_time};
 
 /// Unix seconds of a UTC date and time; `None` when a field is out of range or before 1970.
 pub fn unix_from_parts(
@@ -44,19 +14,13 @@ pub fn unix_from_parts(
     minute: u32,
     second: u32,
 ) -> Option<u64> {
-    if !(1970..=9999).contains(&year)
-        || !(1..=12).contains(&month)
-        || day == 0
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
-    u64::try_from(secs).ok()
+    let date = Date::new(
+        u16::try_from(year).ok()?,
+        u8::try_from(month).ok()?,
+        u8::try_from(day).ok()?,
+    )
+    .ok()?;
+    date.unix_seconds_at(hour, minute, second)
 }
 
 fn num(s: &str) -> Option<u32> {
@@ -119,16 +83,7 @@ pub fn parse_time(s: &str) -> Result<u64, String> {
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn format_time(t: u64) -> String {
-    let t = i64::try_from(t).unwrap_or(i64::MAX);
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
+    format_unix_time(t)
 }
 
 /// `YYYY-MM-DD` of a time.
@@ -172,5 +127,20 @@ mod tests {
         }
         assert!(parse_time("2024-02-29").is_ok());
         assert!(parse_time("2100-02-29").is_err());
+    }
+
+    #[test]
+    fn the_range_is_1970_to_9999() {
+        assert_eq!(parse_time("9999-12-31T23:59:59Z").unwrap(), 253_402_300_799);
+        assert!(parse_time("1969-12-31T23:59:59Z").is_err());
+        assert!(parse_time("1900-01-01").is_err());
+        assert!(parse_time("2026-01-01T24:00:00Z").is_err());
+        assert!(parse_time("2026-01-01T23:60:00Z").is_err());
+        assert_eq!(unix_from_parts(10_000, 1, 1, 0, 0, 0), None);
+        assert_eq!(
+            unix_from_parts(2026, 9, 21, 14, 13, 20),
+            Some(1_790_000_000)
+        );
+        assert_eq!(format_date(1_790_000_000), "2026-09-21");
     }
 }

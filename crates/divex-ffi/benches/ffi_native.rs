@@ -55,15 +55,17 @@ fn consents(w: &World) -> Arc<ConsentSet> {
 /// padded until it is (the Python bench builds the same record the same way).
 fn record() -> Arc<Record> {
     let build = |engagement: String| {
-        Record::progress_report(
-            "2026-09-01".into(),
-            "2026-09-15".into(),
-            "compliant".into(),
-            Some(engagement),
-            Some(3),
-            vec!["transportation".into()],
-            Some("continue".into()),
-        )
+        Record::new(TypedRecord::ProgressReport {
+            record: ProgressReport {
+                period_start: "2026-09-01".into(),
+                period_end: "2026-09-15".into(),
+                status: "compliant".into(),
+                engagement: Some(engagement),
+                goals_met: Some(3),
+                barriers: Some(vec!["transportation".into()]),
+                recommended_response: Some("continue".into()),
+            },
+        })
         .unwrap()
     };
     let base = "Attended every group and individual session; ".to_owned();

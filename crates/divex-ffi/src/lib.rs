@@ -14,8 +14,8 @@
 //! * trust: [`Directory`] (anchors, certificates, revocations, bundle bytes);
 //! * consent: [`sign_consent`] (a directive described as JSON), [`verify_consent`],
 //!   revocations and case events (signed with the key objects, verified here), [`ConsentSet`];
-//! * records: [`Record`] (`from_json` for all thirteen types, typed constructors for the
-//!   common ones);
+//! * records: [`Record`], built from a [`TypedRecord`] (one typed uniffi record per record
+//!   type, generated from the core's record catalogue), its JSON map or its bytes;
 //! * disclosures: [`seal_disclosure`], [`open_disclosure`], and the envelope layer alone
 //!   ([`open_envelope`]) for the spec vectors;
 //! * the ledger: [`Ledger`];
@@ -66,7 +66,9 @@ pub use hpke::{hpke_decrypt, hpke_encrypt};
 pub use keys::{AgencyKeys, EncryptionKeyPair, PersonalKey, PublicBundleInfo, public_bundle_info};
 pub use keystore::{KdfProfile, KeystoreInfo, KeystoreKind, keystore_info};
 pub use ledger::{Checkpoint, Direction, Ledger, LedgerEntry, VerifyReport};
-pub use records::{AnalyteResult, FieldSpec, Record, record_schema, record_types};
+// A glob: the typed record structs are generated from the core's catalogue, one per record
+// type, and a new type must not need an edit here.
+pub use records::*;
 
 /// The version of the divex library behind the bindings.
 #[uniffi::export]

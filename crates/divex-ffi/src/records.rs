@@ -1,29 +1,160 @@
 //! Typed disclosure records (spec/records.md).
 //!
-//! Every one of the thirteen record types is built with [`Record::from_json`]: the JSON map
-//! has the record's CBOR field names and values (dates `YYYY-MM-DD`, a drug test's
-//! `collected_at` in Unix seconds, hours in tenths, vocabulary values as their tokens; an
-//! absent optional field is left out, never `null`). The three records a treatment provider
-//! sends most often also have typed constructors ([`Record::drug_test`],
-//! [`Record::attendance`], [`Record::progress_report`]). Both paths end in the core's
-//! `Record::from_value`, so a record is checked exactly as one inside an envelope is.
+//! Every record type of the catalogue crosses the boundary as a typed record: a uniffi record
+//! per type ([`DrugTest`], [`Attendance`], …, one field per catalogue field, optional fields
+//! defaulting to absent) inside [`TypedRecord`], built into a [`Record`] with
+//! [`Record::new`] and read back with [`Record::typed`]. They are generated from the core's
+//! record catalogue (`divex_core::record_catalogue!`), so a record type added there reaches
+//! Python and Kotlin with no edit here.
+//!
+//! Dates cross as text `YYYY-MM-DD` and vocabulary values as their tokens, exactly as in a
+//! record's CBOR and JSON, so a wrong date or token is refused by the core's own check, with
+//! the same field-named error as any other path. Any type can also be built from its JSON map
+//! ([`Record::from_json`]: the record's CBOR field names and values, a drug test's
+//! `collected_at` in Unix seconds, hours in tenths, absent optional fields left out). Every
+//! path ends in the core's `Record::from_value`, so a record is checked exactly as one inside
+//! an envelope is.
 
 use std::sync::Arc;
 
-use divex_core::codec::{Map, Value};
-use divex_core::records::{self as core, RecordType};
+use divex_core::codec;
+use divex_core::records::{self as core, RecordError, RecordType};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{DivexError, Result};
 use crate::json;
 
 /// One result of a drug test.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+#[serde(deny_unknown_fields)]
 pub struct AnalyteResult {
     /// The analyte, e.g. `fentanyl`.
     pub analyte: String,
     /// `negative`, `negative_dilute`, `positive`, `positive_dilute`, `adulterated`,
     /// `substituted`, `invalid` or `rejected`.
     pub result: String,
+}
+
+/// The FFI type of a field of a catalogue kind: dates and vocabulary values as their text,
+/// lists as lists.
+macro_rules! ffi_type {
+    (short_text) => { String };
+    (summary_text) => { String };
+    (note_text) => { String };
+    (date) => { String };
+    (count) => { u32 };
+    (timestamp) => { u64 };
+    (bool) => { bool };
+    (vocabulary) => { String };
+    (text_list) => { Vec<String> };
+    (vocabulary_list) => { Vec<String> };
+    (code_list) => { Vec<String> };
+    (analyte_results) => { Vec<AnalyteResult> };
+}
+
+/// One typed record struct: a muncher over the fields, so that optional fields get their
+/// `Option`, their uniffi default (absent) and serde's "omit when absent".
+macro_rules! typed_record {
+    ($Type:ident, $summary:literal; [$($fields:tt)*];) => {
+        #[doc = $summary]
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
+        #[uniffi::export(Display)]
+        #[serde(deny_unknown_fields)]
+        pub struct $Type {
+            $($fields)*
+        }
+
+        /// The type only, as the bindings print it (`str()`, `toString()`): a record's values
+        /// are protected health information.
+        impl std::fmt::Display for $Type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($Type), "(..)"))
+            }
+        }
+    };
+    ($Type:ident, $summary:literal; [$($fields:tt)*];
+        $field:ident $(as $wire:literal)?: required $kind:ident, $description:literal;
+        $($rest:tt)*) => {
+        typed_record!($Type, $summary; [$($fields)*
+            #[doc = $description]
+            $(#[serde(rename = $wire)])?
+            pub $field: ffi_type!($kind),
+        ]; $($rest)*);
+    };
+    ($Type:ident, $summary:literal; [$($fields:tt)*];
+        $field:ident $(as $wire:literal)?: optional $kind:ident, $description:literal;
+        $($rest:tt)*) => {
+        typed_record!($Type, $summary; [$($fields)*
+            #[doc = $description]
+            #[uniffi(default)]
+            $(#[serde(rename = $wire)])?
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub $field: Option<ffi_type!($kind)>,
+        ]; $($rest)*);
+    };
+}
+
+/// Everything this module generates from the catalogue (the callback of
+/// `divex_core::record_catalogue!`).
+macro_rules! typed_records {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[cfg($cfg:meta)])?
+        $Type:ident {
+            token: $token:literal,
+            summary: $summary:literal,
+            $(period: ($($period:ident),+),)?
+            $(rules: $rules:ident,)?
+            fields: {$(
+                $(#[doc = $fdoc:literal])*
+                $field:ident $(as $wire:literal)?:
+                    $presence:ident $kind:ident $(($($karg:tt)*))?,
+                    $tier:ident, $builder:ident, $description:literal;
+            )+}
+        }
+    )+) => {
+        $(
+            typed_record!($Type, $summary; [];
+                $($field $(as $wire)?: $presence $kind, $description;)+);
+        )+
+
+        /// A record of any type, typed: one variant per record type of the catalogue.
+        #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+        pub enum TypedRecord {$(
+            #[doc = $summary]
+            $Type {
+                /// The record's fields.
+                record: $Type,
+            },
+        )+}
+
+        impl TypedRecord {
+            /// The core record these fields make, checked as any record is.
+            fn into_core(self) -> Result<core::Record> {
+                match self {$(
+                    TypedRecord::$Type { record } => decode(RecordType::$Type, &record),
+                )+}
+            }
+
+            /// The fields of a core record.
+            fn from_core(r: &core::Record) -> Result<TypedRecord> {
+                let v = r.to_value();
+                Ok(match r.record_type() {$(
+                    RecordType::$Type => TypedRecord::$Type {
+                        record: codec::from_value(&v).map_err(RecordError::from)?,
+                    },
+                )+})
+            }
+        }
+    };
+}
+
+divex_core::record_catalogue!(typed_records);
+
+/// The core record of type `rt` that the typed fields `fields` give.
+fn decode(rt: RecordType, fields: &impl Serialize) -> Result<core::Record> {
+    let v = codec::to_value(fields).map_err(RecordError::from)?;
+    Ok(core::Record::from_value(rt, &v)?)
 }
 
 /// One field of a record type's schema.
@@ -37,6 +168,10 @@ pub struct FieldSpec {
     pub required: bool,
     /// What it holds.
     pub description: String,
+    /// What it holds, for programs: `short_text`, `summary_text`, `note_text`, `date`,
+    /// `count`, `timestamp`, `bool`, `vocabulary`, `text_list`, `vocabulary_list`,
+    /// `code_list` or `analyte_results`.
+    pub kind: String,
 }
 
 fn field_spec(f: &core::FieldSpec) -> FieldSpec {
@@ -45,6 +180,7 @@ fn field_spec(f: &core::FieldSpec) -> FieldSpec {
         tier: f.tier.as_str().to_owned(),
         required: f.required,
         description: f.description.to_owned(),
+        kind: f.kind.as_str().to_owned(),
     }
 }
 
@@ -79,7 +215,7 @@ pub fn record_schema(record_type: String) -> Result<Vec<FieldSpec>> {
         .collect())
 }
 
-/// A valid record of one of the thirteen types. Immutable; equal records compare equal in
+/// A valid record of one of the catalogue's types. Immutable; equal records compare equal in
 /// every language (`==`, `equals`). It is never printed: records are protected health
 /// information.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
@@ -92,35 +228,17 @@ impl Record {
     pub(crate) fn wrap(inner: core::Record) -> Arc<Record> {
         Arc::new(Record { inner })
     }
-
-    fn from_map(rt: RecordType, entries: Vec<(&str, Option<Value>)>) -> Result<Arc<Record>> {
-        let mut m = Map::new();
-        for (k, v) in entries {
-            if let Some(v) = v {
-                m.insert(Value::from(k), v).map_err(|_| {
-                    DivexError::invalid("argument", "a record field is given twice")
-                })?;
-            }
-        }
-        let r = core::Record::from_value(rt, &Value::Map(m))?;
-        Ok(Record::wrap(r))
-    }
-}
-
-fn text(s: String) -> Option<Value> {
-    Some(Value::Text(s))
-}
-
-fn opt_text(s: Option<String>) -> Option<Value> {
-    s.map(Value::Text)
-}
-
-fn opt_u32(n: Option<u32>) -> Option<Value> {
-    n.map(|n| Value::from(u64::from(n)))
 }
 
 #[uniffi::export]
 impl Record {
+    /// The record with these typed fields, e.g. `TypedRecord::DrugTest { record: DrugTest {
+    /// .. } }`.
+    #[uniffi::constructor]
+    pub fn new(record: TypedRecord) -> Result<Arc<Record>> {
+        Ok(Record::wrap(record.into_core()?))
+    }
+
     /// A record of type `record_type` (e.g. `drug_test`) from its JSON map.
     #[uniffi::constructor]
     pub fn from_json(record_type: String, json: String) -> Result<Arc<Record>> {
@@ -136,100 +254,9 @@ impl Record {
         Ok(Record::wrap(core::Record::from_bytes(rt, &bytes)?))
     }
 
-    /// A drug test (tier t2). `collected_at` is Unix seconds; `specimen` is `urine`,
-    /// `oral_fluid`, `breath`, `blood`, `sweat_patch` or `hair`; `confirmation` is
-    /// `not_required`, `pending`, `confirmed_positive` or `confirmed_negative`;
-    /// `program_outcome` is `missed`, `refused` or `tampered`.
-    #[allow(clippy::too_many_arguments)]
-    #[uniffi::constructor]
-    pub fn drug_test(
-        collected_at: u64,
-        specimen: String,
-        observed: bool,
-        panel: String,
-        results: Vec<AnalyteResult>,
-        confirmation: Option<String>,
-        program_outcome: Option<String>,
-        prescription_consistent: Option<bool>,
-    ) -> Result<Arc<Record>> {
-        let results = results
-            .into_iter()
-            .map(|r| {
-                Value::map([
-                    (Value::from("analyte"), Value::Text(r.analyte)),
-                    (Value::from("result"), Value::Text(r.result)),
-                ])
-            })
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|_| DivexError::invalid("argument", "a drug test result is malformed"))?;
-        Record::from_map(
-            RecordType::DrugTest,
-            vec![
-                ("collected_at", Some(Value::from(collected_at))),
-                ("specimen", text(specimen)),
-                ("observed", Some(Value::Bool(observed))),
-                ("panel", text(panel)),
-                ("results", Some(Value::Array(results))),
-                ("confirmation", opt_text(confirmation)),
-                ("program_outcome", opt_text(program_outcome)),
-                (
-                    "prescription_consistent",
-                    prescription_consistent.map(Value::Bool),
-                ),
-            ],
-        )
-    }
-
-    /// One attendance entry (tier t1). `date` is `YYYY-MM-DD`; `service_type` is
-    /// `individual`, `group`, `intensive_outpatient`, `residential`, `case_management` or
-    /// `other`; `status` is `present`, `absent`, `late` or `excused`; hours in tenths.
-    #[uniffi::constructor]
-    pub fn attendance(
-        date: String,
-        service_type: String,
-        status: String,
-        hours_tenths: Option<u32>,
-        cumulative_hours_tenths: Option<u32>,
-    ) -> Result<Arc<Record>> {
-        Record::from_map(
-            RecordType::Attendance,
-            vec![
-                ("date", text(date)),
-                ("service_type", text(service_type)),
-                ("status", text(status)),
-                ("hours_tenths", opt_u32(hours_tenths)),
-                ("cumulative_hours_tenths", opt_u32(cumulative_hours_tenths)),
-            ],
-        )
-    }
-
-    /// A progress report for a period (tier t2). `status` is `compliant`, `partial` or
-    /// `non_compliant`; `recommended_response` is `continue`, `incentive`, `sanction`,
-    /// `service_adjustment`, `phase_advance` or `discharge`; `barriers` may be empty.
-    #[uniffi::constructor]
-    pub fn progress_report(
-        period_start: String,
-        period_end: String,
-        status: String,
-        engagement: Option<String>,
-        goals_met: Option<u32>,
-        barriers: Vec<String>,
-        recommended_response: Option<String>,
-    ) -> Result<Arc<Record>> {
-        let barriers = (!barriers.is_empty())
-            .then(|| Value::Array(barriers.into_iter().map(Value::Text).collect()));
-        Record::from_map(
-            RecordType::ProgressReport,
-            vec![
-                ("period_start", text(period_start)),
-                ("period_end", text(period_end)),
-                ("status", text(status)),
-                ("engagement", opt_text(engagement)),
-                ("goals_met", opt_u32(goals_met)),
-                ("barriers", barriers),
-                ("recommended_response", opt_text(recommended_response)),
-            ],
-        )
+    /// The record's typed fields.
+    pub fn typed(&self) -> Result<TypedRecord> {
+        TypedRecord::from_core(&self.inner)
     }
 
     /// The record type token.

@@ -1,18 +1,26 @@
 package org.divex
 
 import org.divex.ffi.Record as FfiRecord
+import org.divex.ffi.TypedRecord
 
 /**
- * A valid record of one of the thirteen record types (spec/records.md). Immutable; two records
- * are equal when their contents are.
+ * A valid record of one of the record types of the catalogue (spec/records.md). Immutable;
+ * two records are equal when their contents are.
  *
- * Every type can be built from its JSON map ([fromJson]: the record's CBOR field names, dates
- * `YYYY-MM-DD`, a drug test's `collected_at` in Unix seconds, hours in tenths, vocabulary
- * values as their tokens, absent optional fields left out); the three records a treatment
- * provider sends most have typed builders ([drugTest], [attendance], [progressReport]).
+ * Every type has a generated typed class in `org.divex.ffi` (`DrugTest`, `Attendance`, ...:
+ * one property per field, optional ones defaulting to `null`; dates `YYYY-MM-DD` and
+ * vocabulary values as their tokens) and is built with [of] from its variant of
+ * `org.divex.ffi.TypedRecord`, e.g. `Record.of(TypedRecord.CourtEvent(CourtEvent(caseRef =
+ * ..., date = ..., event = "hearing")))`; [typed] reads the fields back. A record can also be built from its JSON map
+ * ([fromJson]) or bytes ([fromBytes]); the three records a treatment provider sends most have
+ * builders with Kotlin types ([drugTest], [attendance], [progressReport]).
  */
 class Record private constructor(native: FfiRecord) : NativeObject<FfiRecord>(native) {
     companion object {
+        /** The record with these typed fields. */
+        @JvmStatic
+        fun of(record: TypedRecord): Record = Record(ffi { FfiRecord(record) })
+
         /** A record of type [recordType] (e.g. `drug_test`) from its JSON map. */
         @JvmStatic
         fun fromJson(recordType: String, json: String): Record =
@@ -40,19 +48,19 @@ class Record private constructor(native: FfiRecord) : NativeObject<FfiRecord>(na
             confirmation: String? = null,
             programOutcome: String? = null,
             prescriptionConsistent: Boolean? = null,
-        ): Record = Record(
-            ffi {
-                FfiRecord.drugTest(
-                    seconds(collectedAt, "collectedAt"),
-                    specimen,
-                    observed,
-                    panel,
-                    results.map { (analyte, result) -> AnalyteResult(analyte, result) },
-                    confirmation,
-                    programOutcome,
-                    prescriptionConsistent,
-                )
-            },
+        ): Record = of(
+            TypedRecord.DrugTest(
+                org.divex.ffi.DrugTest(
+                    collectedAt = seconds(collectedAt, "collectedAt"),
+                    specimen = specimen,
+                    observed = observed,
+                    panel = panel,
+                    results = results.map { (analyte, result) -> AnalyteResult(analyte, result) },
+                    confirmation = confirmation,
+                    programOutcome = programOutcome,
+                    prescriptionConsistent = prescriptionConsistent,
+                ),
+            ),
         )
 
         /**
@@ -67,22 +75,23 @@ class Record private constructor(native: FfiRecord) : NativeObject<FfiRecord>(na
             status: String,
             hoursTenths: Int? = null,
             cumulativeHoursTenths: Int? = null,
-        ): Record = Record(
-            ffi {
-                FfiRecord.attendance(
-                    date,
-                    serviceType,
-                    status,
-                    hoursTenths?.let { count(it, "hoursTenths") },
-                    cumulativeHoursTenths?.let { count(it, "cumulativeHoursTenths") },
-                )
-            },
+        ): Record = of(
+            TypedRecord.Attendance(
+                org.divex.ffi.Attendance(
+                    date = date,
+                    serviceType = serviceType,
+                    status = status,
+                    hoursTenths = hoursTenths?.let { count(it, "hoursTenths") },
+                    cumulativeHoursTenths = cumulativeHoursTenths?.let { count(it, "cumulativeHoursTenths") },
+                ),
+            ),
         )
 
         /**
          * A progress report for a period (tier t2). [status]: `compliant`, `partial`,
          * `non_compliant`; [recommendedResponse]: `continue`, `incentive`, `sanction`,
-         * `service_adjustment`, `phase_advance`, `discharge`.
+         * `service_adjustment`, `phase_advance`, `discharge`; no [barriers] leaves the field
+         * out.
          */
         @JvmStatic
         fun progressReport(
@@ -93,25 +102,25 @@ class Record private constructor(native: FfiRecord) : NativeObject<FfiRecord>(na
             goalsMet: Int? = null,
             barriers: List<String> = emptyList(),
             recommendedResponse: String? = null,
-        ): Record = Record(
-            ffi {
-                FfiRecord.progressReport(
-                    periodStart,
-                    periodEnd,
-                    status,
-                    engagement,
-                    goalsMet?.let { count(it, "goalsMet") },
-                    barriers,
-                    recommendedResponse,
-                )
-            },
+        ): Record = of(
+            TypedRecord.ProgressReport(
+                org.divex.ffi.ProgressReport(
+                    periodStart = periodStart,
+                    periodEnd = periodEnd,
+                    status = status,
+                    engagement = engagement,
+                    goalsMet = goalsMet?.let { count(it, "goalsMet") },
+                    barriers = barriers.ifEmpty { null },
+                    recommendedResponse = recommendedResponse,
+                ),
+            ),
         )
 
         /** The record type tokens, in catalogue order. */
         @JvmStatic
         fun types(): List<String> = ffi { org.divex.ffi.recordTypes() }
 
-        /** Every field of [recordType] with its sensitivity tier. */
+        /** Every field of [recordType] with its sensitivity tier and kind. */
         @JvmStatic
         fun schema(recordType: String): List<FieldSpec> = ffi { org.divex.ffi.recordSchema(recordType) }
 
@@ -125,6 +134,9 @@ class Record private constructor(native: FfiRecord) : NativeObject<FfiRecord>(na
 
     /** The record type token, e.g. `drug_test`. */
     val recordType: String get() = ffi { native.recordType() }
+
+    /** The record's typed fields. */
+    val typed: TypedRecord get() = ffi { native.typed() }
 
     /** The record as a JSON map (the shape [fromJson] takes). */
     fun toJson(): String = ffi { native.toJson() }

@@ -217,6 +217,29 @@ class FullFlowTest {
     }
 
     @Test
+    fun `every record type is built from its generated typed class`() {
+        val event = org.divex.ffi.CourtEvent(caseRef = CASE, date = "2026-09-22", event = "hearing")
+        // The typed classes print their type only: records are protected health information.
+        assertEquals("CourtEvent(..)", event.toString())
+        Record.of(org.divex.ffi.TypedRecord.CourtEvent(event)).use { r ->
+            assertEquals("court_event", r.recordType)
+            assertEquals("""{"case_ref":"$CASE","date":"2026-09-22","event":"hearing"}""", r.toJson())
+            val typed = r.typed
+            assertTrue(typed is org.divex.ffi.TypedRecord.CourtEvent)
+            assertEquals(event, typed.record)
+        }
+        val e = assertFailsWith<RecordException> {
+            Record.of(org.divex.ffi.TypedRecord.CourtEvent(event.copy(event = "party")))
+        }
+        assertEquals("invalid_value", e.code)
+        Record.progressReport("2026-09-01", "2026-09-30", "compliant").use { r ->
+            val typed = r.typed as org.divex.ffi.TypedRecord.ProgressReport
+            assertEquals(null, typed.record.barriers)
+        }
+        assertEquals(listOf("short_text", "date", "vocabulary", "text_list"), Record.schema("court_event").map { it.kind })
+    }
+
+    @Test
     fun `a revoked certificate stops the agency's disclosures`() {
         Pc1000World().use { w ->
             w.signAndDistribute()

@@ -147,6 +147,7 @@ class SpecVectorsTest {
             Record.fromBytes(v.getString("record_type"), input).use { r ->
                 assertContentEquals(input, r.toBytes(), "an accepted record re-encodes to exactly its input")
                 Record.fromJson(r.recordType, r.toJson()).use { assertEquals(r, it, "JSON round trip") }
+                Record.of(r.typed).use { assertEquals(r, it, "typed round trip") }
                 null
             }
         }

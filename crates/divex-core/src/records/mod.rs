@@ -1,0 +1,246 @@
+//! Typed disclosure records (spec/records.md): the thirteen record types of the divex record
+//! catalogue, each field with its sensitivity [`Tier`], strict CBOR encoding and validation.
+//!
+//! A record is a CBOR map from field name (text) to value. Only present fields are encoded; an
+//! absent optional field is omitted, never `null`. Encoding is divex's strict deterministic
+//! CBOR ([`codec`]), and [`Record::from_bytes`] accepts exactly the bytes [`Record::to_bytes`]
+//! produces for a valid record.
+//!
+//! Every field's tier is part of the schema ([`RecordType::schema`]), so the consent engine
+//! can check a record against a consent field by field (DOMAIN.md §4) and apply minimum
+//! necessary (42 CFR §2.13(a)) by redacting optional fields ([`Record::redact`]).
+//!
+//! * **Dates** are [`Date`]s, encoded as text `YYYY-MM-DD` (proleptic Gregorian, years
+//!   1900–9999).
+//! * **Times** (only a drug test's `collected_at`) are unsigned integers, seconds since the
+//!   Unix epoch (UTC), as the envelope's issued-at is.
+//! * **Hours** are integers in tenths of an hour: divex CBOR has no floating point.
+//! * **Errors** ([`RecordError`]) name the record type and field, never the value: records are
+//!   protected health information.
+//!
+//! ```
+//! use divex_core::records::{
+//!     Confirmation, Date, DrugTest, Record, RecordType, Specimen, TestResult, Tier,
+//! };
+//!
+//! let test = DrugTest::new(1_790_000_000, Specimen::Urine, true, "10-panel")
+//!     .with_result("fentanyl", TestResult::Negative)
+//!     .with_result("amphetamines", TestResult::Negative)
+//!     .with_confirmation(Confirmation::NotRequired);
+//! let record = Record::from(test);
+//! record.validate()?;
+//!
+//! let bytes = record.to_bytes();
+//! let back = Record::from_bytes(RecordType::DrugTest, &bytes)?;
+//! assert_eq!(back, record);
+//! assert!(back.present_fields().iter().all(|f| f.tier == Tier::T2));
+//! assert_eq!(back.period(), Some((Date::new(2026, 9, 21)?, Date::new(2026, 9, 21)?)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Layout
+//!
+//! * `catalogue.rs` — **the one declaration of every record type** and its fields;
+//! * `macros.rs` — `define_records!`, which generates the structs, builders, schema tables,
+//!   field checks, [`RecordType`] and [`Record`] from the catalogue;
+//! * `rules.rs` — the cross-field rules, the only per-type code written by hand;
+//! * `checks.rs` — what each field [`Kind`] checks (shape of a decoded map, a field's own
+//!   bounds);
+//! * `schema.rs` — [`Tier`], [`Kind`], [`FieldSpec`];
+//! * `vocabularies.rs` — the closed vocabularies and the [`Vocabulary`] trait;
+//! * `date.rs` — [`Date`] and the civil calendar;
+//! * `error.rs` — [`RecordError`].
+
+use std::fmt;
+
+use crate::codec::{self, CodecError, DecodeLimits, Map, Value};
+
+#[macro_use]
+mod macros;
+mod catalogue;
+mod checks;
+mod date;
+mod error;
+mod rules;
+mod schema;
+#[cfg(test)]
+mod tests;
+mod vocabularies;
+
+#[cfg(test)]
+pub(crate) use catalogue::TestOnlyNote;
+pub use catalogue::{
+    Attendance, CaseDisposition, ClinicalDetail, CounselingNote, CourtEvent, CourtResponse,
+    Discharge, DrugTest, Enrollment, IntakeStatus, LeadStatus, ProgressReport, Record, RecordType,
+    Referral,
+};
+pub use date::{Date, InvalidDate, format_unix_time};
+pub use error::RecordError;
+pub use schema::{AnalyteResult, FieldSpec, Kind, Tier};
+pub use vocabularies::{
+    AsamLevel, AttendanceStatus, ComplianceStatus, Confirmation, CourtEventKind, DischargeReason,
+    Disposition, LeadEngagement, Moud, PhaseChange, PlanDomain, ProgramOutcome,
+    ProgramRecommendation, RecommendedResponse, ReferralSource, ServiceType, Specimen, TestResult,
+    Vocabulary,
+};
+
+// =============================================================================================
+// Limits
+
+/// Longest identifier or short text (ids, agency ids, case and charge references, panel,
+/// analyte, list items), in bytes of UTF-8.
+pub const MAX_SHORT_TEXT: usize = 256;
+/// Longest summary text (a progress report's `engagement`), in bytes.
+pub const MAX_SUMMARY_TEXT: usize = 1024;
+/// Longest counseling note, in bytes (8 KiB).
+pub const MAX_NOTE_TEXT: usize = 8 * 1024;
+/// Most items in any list field.
+pub const MAX_LIST_ITEMS: usize = 64;
+/// Latest accepted `collected_at`: 9999-12-31T23:59:59Z, in seconds since the Unix epoch.
+pub const MAX_TIMESTAMP: u64 = 253_402_300_799;
+/// Most tenths of an hour one attendance entry can record (24 hours).
+pub const MAX_SESSION_TENTHS: u32 = 240;
+/// Most cumulative tenths of an hour (10,000 hours).
+pub const MAX_CUMULATIVE_TENTHS: u32 = 100_000;
+/// Highest program phase number.
+pub const MAX_PHASE: u32 = 99;
+/// Longest expected program length, in days (10 years).
+pub const MAX_EXPECTED_LENGTH_DAYS: u32 = 3650;
+/// Most goals a progress report can count as met.
+pub const MAX_GOALS: u32 = 1000;
+/// Most contacts a LEAD status can count.
+pub const MAX_CONTACTS: u32 = 100_000;
+
+/// Decoding bounds for [`Record::from_bytes`], checked before anything is allocated.
+///
+/// They bound memory only; they are deliberately looser than the schema limits above so that
+/// an over-long field is reported by validation with its record type and field name
+/// ([`RecordError::TooLong`], [`RecordError::TooMany`]) rather than as a bare codec limit.
+/// The largest valid record encodes to well under `max_input`.
+pub const DECODE_LIMITS: DecodeLimits = DecodeLimits {
+    max_input: 64 * 1024,
+    // record map -> results array -> result map.
+    max_depth: 3,
+    max_items: 256,
+    max_string: 16 * 1024,
+};
+
+// =============================================================================================
+// Record types and records: what does not depend on the type (the rest is generated from the
+// catalogue).
+
+impl RecordType {
+    /// The record type with token `s`, if any.
+    pub fn parse(s: &str) -> Option<RecordType> {
+        RecordType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// The schema entry of field `name`, if the type has such a field.
+    pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {
+        self.schema().iter().find(|f| f.name == name)
+    }
+
+    /// Whether this is justice data flowing from the justice system to treatment (tier CJ):
+    /// referral, court response, court event, case disposition — the types whose every
+    /// field is tier CJ.
+    pub fn is_justice_data(&self) -> bool {
+        self.schema().iter().all(|f| f.tier == Tier::Cj)
+    }
+}
+
+impl fmt::Display for RecordType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Record {
+    /// The record as a CBOR map from field name to value, present fields only.
+    pub fn to_value(&self) -> Value {
+        // Serialising these types cannot fail: they hold only text, unsigned integers,
+        // booleans, lists and maps. Should it ever fail, the empty map fails closed (every
+        // record type has required fields, so no decoder accepts it).
+        self.serialize_value()
+            .unwrap_or_else(|_| Value::Map(Map::new()))
+    }
+
+    /// The strict deterministic CBOR encoding of [`Record::to_value`].
+    pub fn to_bytes(&self) -> Vec<u8> {
+        codec::encode(&self.to_value())
+    }
+
+    /// The record of type `rt` that `v` encodes. Strict: every key must be a field of `rt`,
+    /// every required field present, no `null`s, every value of the field's CBOR type and
+    /// vocabulary; then the record is validated, and it must map back to exactly `v`.
+    pub fn from_value(rt: RecordType, v: &Value) -> Result<Record, RecordError> {
+        checks::check_shape(rt, v)?;
+        // serde's message is dropped: it could quote a value.
+        let record = Record::deserialize_value(rt, v).map_err(|_| {
+            RecordError::Codec(CodecError::Schema(format!(
+                "the {rt} record does not match its schema"
+            )))
+        })?;
+        record.validate()?;
+        if record.to_value() != *v {
+            return Err(RecordError::Codec(CodecError::NotCanonical));
+        }
+        Ok(record)
+    }
+
+    /// Decodes a record of type `rt` strictly: the bytes must be strict deterministic CBOR
+    /// within [`DECODE_LIMITS`], satisfy [`Record::from_value`], and be exactly the bytes
+    /// [`Record::to_bytes`] produces for the result.
+    pub fn from_bytes(rt: RecordType, b: &[u8]) -> Result<Record, RecordError> {
+        let v = codec::decode_with(b, &DECODE_LIMITS)?;
+        let record = Record::from_value(rt, &v)?;
+        if record.to_bytes() != b {
+            return Err(RecordError::Codec(CodecError::NotCanonical));
+        }
+        Ok(record)
+    }
+
+    /// The schema entries of the fields present in this record, in schema order.
+    pub fn present_fields(&self) -> Vec<&'static FieldSpec> {
+        let v = self.to_value();
+        let Some(map) = v.as_map() else {
+            return Vec::new();
+        };
+        self.record_type()
+            .schema()
+            .iter()
+            .filter(|f| map.get(&Value::from(f.name)).is_some())
+            .collect()
+    }
+
+    /// The record without the optional fields named in `fields` (minimum necessary,
+    /// 42 CFR §2.13(a)). Naming an absent optional field is allowed; naming a required field
+    /// is [`RecordError::RequiredField`], a field the type does not have
+    /// [`RecordError::UnknownField`]. The result is validated, so a redaction that would
+    /// leave an invalid record (a drug test with neither results nor program outcome) is
+    /// refused with the validation error.
+    pub fn redact(&self, fields: &[&str]) -> Result<Record, RecordError> {
+        let rt = self.record_type();
+        for name in fields {
+            let spec = rt.field(name).ok_or_else(|| RecordError::UnknownField {
+                record: rt,
+                field: error::printable_field_name(name),
+            })?;
+            if spec.required {
+                return Err(RecordError::RequiredField {
+                    record: rt,
+                    field: spec.name,
+                });
+            }
+        }
+        let v = self.to_value();
+        let mut kept = Map::new();
+        if let Some(map) = v.as_map() {
+            for (key, value) in map.iter() {
+                if !key.as_text().is_some_and(|k| fields.contains(&k)) {
+                    kept.insert(key.clone(), value.clone())?;
+                }
+            }
+        }
+        Record::from_value(rt, &Value::Map(kept))
+    }
+}
