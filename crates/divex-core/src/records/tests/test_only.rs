@@ -14,6 +14,7 @@ use crate::consent::{
 use crate::decision::{self, Decision, DenyReason, Facts, MinimumNecessary, Request};
 use crate::directory::{AnchorKeys, CertificateRequest, Directory, Role};
 use crate::keys::{AgencyKeys, PersonalKey};
+use crate::vocab::{FieldName, Purpose};
 
 const RT: RecordType = RecordType::TestOnlyNote;
 
@@ -206,7 +207,7 @@ fn minimal_with_topic(topic: &str) -> Record {
 
 const T0: u64 = 1_790_000_000;
 const DAY: u64 = 86_400;
-const PURPOSE: &str = "care-coordination";
+static PURPOSE: Purpose = Purpose::from_static("care-coordination");
 
 struct Parties {
     directory: Directory,
@@ -251,7 +252,7 @@ impl Parties {
     /// A §2.31 consent for `record_types`, with `fields` as the test-only type's allow-list
     /// (when it is one of them) and tiers T2 only, signed and verified.
     fn consent(&self, record_types: Vec<RecordType>, fields: &[&str]) -> VerifiedConsent {
-        let allow = fields.iter().map(|f| (*f).to_owned()).collect();
+        let allow = fields.iter().map(|f| FieldName::new(*f).unwrap()).collect();
         let fields = if record_types.contains(&RT) {
             BTreeMap::from([(RT, allow)])
         } else {
@@ -266,7 +267,7 @@ impl Parties {
             subject: subject(),
             disclosers: vec![Party::Agency("provider".into())],
             recipients: vec![Party::Agency("court".into())],
-            purposes: vec![PURPOSE.into()],
+            purposes: vec![PURPOSE.clone()],
             information: Information {
                 record_types,
                 fields,
@@ -332,7 +333,7 @@ impl Parties {
                 sender: &sender,
                 recipient: &recipient,
                 subject: &subject,
-                purpose: PURPOSE,
+                purpose: &PURPOSE,
                 record_type: record.record_type(),
                 fields: &fields,
                 period: record.period(),
