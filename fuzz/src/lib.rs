@@ -37,6 +37,7 @@ use divex_core::cose::{self, TAG_ENCRYPT, TAG_SIGN, TAG_SIGN1};
 use divex_core::directory::{AgencyCertificate, CertificateRevocation, Directory, TrustAnchor};
 use divex_core::envelope::{self, StaticResolver};
 use divex_core::envelope::{OpenOptions, SealOptions};
+use divex_core::error::Classified;
 use divex_core::keys::{AgencyKeys, PublicBundle};
 use divex_core::records::{
     AsamLevel, Attendance, AttendanceStatus, CaseDisposition, ClinicalDetail, ComplianceStatus,

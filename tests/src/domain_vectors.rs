@@ -38,6 +38,7 @@ use sha2::{Digest, Sha256};
 
 use crate::world::{self, lead, pc1000};
 use crate::{NOW, agency, rng};
+use divex_core::error::Classified;
 use divex_core::vocab::Purpose;
 
 /// One day in seconds.

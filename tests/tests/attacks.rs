@@ -15,6 +15,7 @@ use divex_core::codec::{CodecError, Value};
 use divex_core::cose::{self, ProtectedHeader, label};
 use divex_core::envelope::SealOptions;
 use divex_core::envelope::{self, EnvelopeLimits, Layer, OpenError, OpenOptions, StaticResolver};
+use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
 use divex_core::records::RecordType;
 

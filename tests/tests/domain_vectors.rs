@@ -13,6 +13,7 @@ use divex_core::consent::{CaseEvent, RevocationStatement, SignedConsent};
 use divex_core::directory::{
     AgencyCertificate, CertificateRevocation, Directory, DirectoryError, TrustAnchor,
 };
+use divex_core::error::Classified;
 use divex_core::records::{Record, RecordType};
 
 fn dir(folder: &str) -> PathBuf {

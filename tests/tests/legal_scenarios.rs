@@ -24,6 +24,7 @@ use divex_core::records::{
 };
 
 use divex_conformance::world::*;
+use divex_core::error::Classified;
 use divex_core::records::Date;
 use divex_core::vocab::FieldName;
 use divex_core::vocab::Purpose;
@@ -179,7 +180,7 @@ impl<'w> Setup<'w> {
         Ok(
             match decision::decide(&decision::Facts::from(&self.set), &req) {
                 Decision::Permit(p) => Outcome::Permit(p),
-                Decision::Deny(r) => Outcome::Deny(r.code()),
+                Decision::Deny(r) => Outcome::Deny(r.class()),
             },
         )
     }

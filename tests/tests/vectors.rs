@@ -8,6 +8,7 @@ use divex_conformance::{
     SeenSet, Vector, VectorMetadata, agency, file_name, generate, resolver, rng, to_file,
 };
 use divex_core::envelope::{self, EnvelopeId, EnvelopeLimits, OpenOptions};
+use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
 use rand_core::Rng;
 

@@ -40,6 +40,7 @@ use crate::support::{
 };
 use crate::timefmt::{format_time, system_now};
 use divex_core::envelope::OpenOptions;
+use divex_core::error::Classified;
 use divex_core::records::Date;
 use divex_core::vocab::Purpose;
 

@@ -55,6 +55,7 @@ use crate::home::Home;
 use crate::keystore::{self, KdfProfile};
 use crate::passphrase;
 use divex_core::envelope::OpenOptions;
+use divex_core::error::Classified;
 use divex_core::vocab::{Purpose, SecurityLabel};
 
 /// The passphrase of the demo keystores when `DIVEX_PASSPHRASE` is not set. Public on
@@ -898,7 +899,7 @@ impl Story {
             Ok(sealed) => sealed,
             Err(DisclosureError::Denied { recipient, reason }) => {
                 event.outcome = Outcome::Refused;
-                event.reason_code = Some(reason.code());
+                event.reason_code = Some(reason.class());
                 event.reason = Some(format!("disclosure to {recipient} refused: {reason}"));
                 self.push(event.note("nothing was sealed, sent or recorded"));
                 return Ok(());

@@ -27,6 +27,7 @@ use divex_core::records::RecordError;
 use divex_ledger::LedgerError;
 
 use crate::keystore::KeystoreError;
+use divex_core::error::Classified;
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -253,7 +254,7 @@ impl CliError {
             CliError::Keystore(_) => "keystore",
             CliError::Directory(e) => e.class(),
             CliError::Consent(_) => "consent",
-            CliError::Disclosure(DisclosureError::Denied { reason, .. }) => reason.code(),
+            CliError::Disclosure(DisclosureError::Denied { reason, .. }) => reason.class(),
             CliError::Disclosure(DisclosureError::Envelope(e)) | CliError::Open(e) => e.class(),
             CliError::Disclosure(DisclosureError::Directory(e)) => e.class(),
             CliError::Disclosure(_) => "disclosure",

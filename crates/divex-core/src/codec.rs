@@ -27,6 +27,7 @@
 //! # Ok::<(), divex_core::codec::CodecError>(())
 //! ```
 
+use crate::error::classified;
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -115,26 +116,21 @@ pub enum CodecError {
     NotCanonical,
 }
 
-impl CodecError {
-    /// A stable snake_case name for the error (used by vectors, bindings and the CLI).
-    pub fn class(&self) -> &'static str {
-        match self {
-            CodecError::Truncated { .. } => "truncated",
-            CodecError::TrailingBytes { .. } => "trailing_bytes",
-            CodecError::NonShortestArgument { .. } => "non_shortest_argument",
-            CodecError::IndefiniteLength { .. } => "indefinite_length",
-            CodecError::KeyOrder { .. } => "key_order",
-            CodecError::DuplicateKey { .. } => "duplicate_key",
-            CodecError::DepthExceeded { .. } => "depth_exceeded",
-            CodecError::LimitExceeded { .. } => "limit_exceeded",
-            CodecError::InvalidUtf8 { .. } => "invalid_utf8",
-            CodecError::Unsupported { .. } => "unsupported",
-            CodecError::DuplicateKeyInBuilder => "duplicate_key_in_builder",
-            CodecError::Schema(_) => "schema",
-            CodecError::NotCanonical => "not_canonical",
-        }
-    }
-}
+classified!(CodecError, Input, |e| match e {
+    CodecError::Truncated { .. } => "truncated",
+    CodecError::TrailingBytes { .. } => "trailing_bytes",
+    CodecError::NonShortestArgument { .. } => "non_shortest_argument",
+    CodecError::IndefiniteLength { .. } => "indefinite_length",
+    CodecError::KeyOrder { .. } => "key_order",
+    CodecError::DuplicateKey { .. } => "duplicate_key",
+    CodecError::DepthExceeded { .. } => "depth_exceeded",
+    CodecError::LimitExceeded { .. } => "limit_exceeded",
+    CodecError::InvalidUtf8 { .. } => "invalid_utf8",
+    CodecError::Unsupported { .. } => "unsupported",
+    CodecError::DuplicateKeyInBuilder => "duplicate_key_in_builder",
+    CodecError::Schema(_) => "schema",
+    CodecError::NotCanonical => "not_canonical",
+});
 
 /// A CBOR integer in the range CBOR can express, -2^64 ..= 2^64-1.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -832,3 +832,13 @@ pub fn decrypt_hpke_ke(
     let aad = enc_structure(msg.protected.as_bytes(), external_aad);
     aead_open(&cek, iv, &aad, &msg.ciphertext).map(Zeroizing::new)
 }
+
+crate::error::classified!(CoseError, Envelope, |e| match e {
+    CoseError::Codec(_) => "malformed",
+    CoseError::Structure(_) => "structure",
+    CoseError::Length { .. } => "length",
+    CoseError::NonContributoryKey => "non_contributory_key",
+    CoseError::KeyUnwrap => "key_unwrap",
+    CoseError::Decrypt => "decrypt",
+    CoseError::Encrypt => "encrypt",
+});

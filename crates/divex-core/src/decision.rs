@@ -23,6 +23,7 @@ use crate::consent::{
     Subject, UseRestriction, VerifiedConsent, VerifiedEvent, VerifiedRevocation,
 };
 use crate::directory::Role;
+use crate::error::classified;
 use crate::records::{Date, FieldSpec, RecordType, Tier};
 use crate::vocab::{FieldName, Purpose, SecurityLabel};
 
@@ -244,31 +245,26 @@ pub enum DenyReason {
     },
 }
 
-impl DenyReason {
-    /// A stable code for the reason (used by bindings, the CLI and the scenario table).
-    pub fn code(&self) -> &'static str {
-        match self {
-            DenyReason::NoConsent => "no_consent",
-            DenyReason::OtherParticipant => "other_participant",
-            DenyReason::NotYetEffective { .. } => "not_yet_effective",
-            DenyReason::Expired { .. } => "expired",
-            DenyReason::Revoked { .. } => "revoked",
-            DenyReason::Superseded { .. } => "superseded",
-            DenyReason::SenderNotNamed { .. } => "sender_not_named",
-            DenyReason::RecipientNotNamed { .. } => "recipient_not_named",
-            DenyReason::RecipientNotJustice { .. } => "recipient_not_justice",
-            DenyReason::PurposeNotPermitted { .. } => "purpose_not_permitted",
-            DenyReason::RecordTypeNotPermitted { .. } => "record_type_not_permitted",
-            DenyReason::CounselingNotesNeedOwnConsent => "counseling_notes_need_own_consent",
-            DenyReason::Part2ConsentRequired { .. } => "part2_consent_required",
-            DenyReason::FieldNotPermitted { .. } => "field_not_permitted",
-            DenyReason::RequiredFieldNotPermitted { .. } => "required_field_not_permitted",
-            DenyReason::Excluded { .. } => "excluded",
-            DenyReason::OutsideDataPeriod { .. } => "outside_data_period",
-            DenyReason::UnknownConsent { .. } => "unknown_consent",
-        }
-    }
-}
+classified!(DenyReason, Denied, |e| match e {
+    DenyReason::NoConsent => "no_consent",
+    DenyReason::OtherParticipant => "other_participant",
+    DenyReason::NotYetEffective { .. } => "not_yet_effective",
+    DenyReason::Expired { .. } => "expired",
+    DenyReason::Revoked { .. } => "revoked",
+    DenyReason::Superseded { .. } => "superseded",
+    DenyReason::SenderNotNamed { .. } => "sender_not_named",
+    DenyReason::RecipientNotNamed { .. } => "recipient_not_named",
+    DenyReason::RecipientNotJustice { .. } => "recipient_not_justice",
+    DenyReason::PurposeNotPermitted { .. } => "purpose_not_permitted",
+    DenyReason::RecordTypeNotPermitted { .. } => "record_type_not_permitted",
+    DenyReason::CounselingNotesNeedOwnConsent => "counseling_notes_need_own_consent",
+    DenyReason::Part2ConsentRequired { .. } => "part2_consent_required",
+    DenyReason::FieldNotPermitted { .. } => "field_not_permitted",
+    DenyReason::RequiredFieldNotPermitted { .. } => "required_field_not_permitted",
+    DenyReason::Excluded { .. } => "excluded",
+    DenyReason::OutsideDataPeriod { .. } => "outside_data_period",
+    DenyReason::UnknownConsent { .. } => "unknown_consent",
+});
 
 /// The engine's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

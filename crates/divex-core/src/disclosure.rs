@@ -28,6 +28,7 @@ use crate::envelope::{
     self, ConsentRef, Metadata, OpenError, OpenOptions, ResolveError, SealError, SealOptions,
     SealedEnvelope, Sender, SenderResolver,
 };
+use crate::error::{Classified, ErrorCategory};
 use crate::keys::{AgencyKeys, KeyId};
 use crate::records::{Record, RecordError};
 use crate::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel};
@@ -151,6 +152,42 @@ pub enum DisclosureError {
     /// The sender dropped a label, notice or redaction record the law requires.
     #[error("the sender's metadata omits what the consent requires: {0}")]
     ObligationsNotMet(&'static str),
+}
+
+impl Classified for DisclosureError {
+    /// The wrapped error's category and class; [`ErrorCategory::Denied`] with the deny
+    /// reason's class for a denial; [`ErrorCategory::Disclosure`] for the rest.
+    fn category(&self) -> ErrorCategory {
+        match self {
+            DisclosureError::Denied { reason, .. } => reason.category(),
+            DisclosureError::Record(e) => e.category(),
+            DisclosureError::Directory(e) => e.category(),
+            DisclosureError::Consent(e) => e.category(),
+            DisclosureError::Seal(e) => e.category(),
+            DisclosureError::Envelope(e) => e.category(),
+            DisclosureError::Payload(_)
+            | DisclosureError::ConsentMismatch
+            | DisclosureError::ConsentUnavailable { .. }
+            | DisclosureError::CopyRequired { .. }
+            | DisclosureError::ObligationsNotMet(_) => ErrorCategory::Disclosure,
+        }
+    }
+
+    fn class(&self) -> &'static str {
+        match self {
+            DisclosureError::Denied { reason, .. } => reason.class(),
+            DisclosureError::Record(e) => e.class(),
+            DisclosureError::Directory(e) => e.class(),
+            DisclosureError::Consent(e) => e.class(),
+            DisclosureError::Seal(e) => e.class(),
+            DisclosureError::Envelope(e) => e.class(),
+            DisclosureError::Payload(_) => "payload",
+            DisclosureError::ConsentMismatch => "consent_mismatch",
+            DisclosureError::ConsentUnavailable { .. } => "consent_unavailable",
+            DisclosureError::CopyRequired { .. } => "copy_required",
+            DisclosureError::ObligationsNotMet(_) => "obligations_not_met",
+        }
+    }
 }
 
 const PAYLOAD_LIMITS: DecodeLimits = DecodeLimits {

@@ -337,3 +337,11 @@ fn integer(i: Integer) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests;
+
+crate::error::classified!(JsonError, Input, |e| match e {
+    JsonError::Syntax { .. }
+    | JsonError::TooLarge { .. }
+    | JsonError::TooDeep { .. }
+    | JsonError::LimitExceeded { .. }
+    | JsonError::Invalid { .. } => "json",
+});

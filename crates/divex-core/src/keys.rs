@@ -551,3 +551,14 @@ mod tests {
         }
     }
 }
+
+crate::error::classified!(KeyError, Key, |e| match e {
+    KeyError::Length { .. } => "length",
+    KeyError::InvalidSigningKey => "invalid_signing_key",
+    KeyError::NonCanonicalSigningKey => "non_canonical_signing_key",
+    KeyError::WeakSigningKey => "weak_signing_key",
+    KeyError::LowOrderEncryptionKey => "low_order_encryption_key",
+    KeyError::BadSignature => "bad_signature",
+    KeyError::MalformedBundle(_) => "malformed_bundle",
+    KeyError::Codec(_) => "malformed",
+});

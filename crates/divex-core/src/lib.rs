@@ -44,6 +44,7 @@ pub mod dhkem;
 pub mod directory;
 pub mod disclosure;
 pub mod envelope;
+pub mod error;
 pub mod json;
 pub mod keys;
 pub mod keystore;

@@ -252,3 +252,5 @@ mod tests {
         assert!(crate::codec::from_value::<NoticeCode>(&bad).is_err());
     }
 }
+
+crate::error::classified!(InvalidToken, Input, |_e| "invalid_token");

@@ -18,6 +18,7 @@ use divex_core::directory::{
 };
 use divex_core::envelope::{self, ConsentRef, Disclosure, OpenError, ResolveError, SenderResolver};
 use divex_core::envelope::{OpenOptions, SealOptions};
+use divex_core::error::Classified;
 use divex_core::keys::{AgencyKeys, KeyError, PublicBundle};
 use divex_core::records::RecordType;
 use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};

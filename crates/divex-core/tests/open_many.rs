@@ -21,6 +21,7 @@ use divex_core::envelope::{
     self, ConsentRef, Disclosure, EnvelopeId, Metadata, OpenError, OpenOptions, Opened,
     SeenEnvelopes, StaticResolver,
 };
+use divex_core::error::Classified;
 use divex_core::keys::{AgencyKeys, SigningPublicKey};
 use divex_core::records::RecordType;
 use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};

@@ -14,6 +14,7 @@ use divex_core::envelope::{
     SenderResolver,
 };
 use divex_core::keys::{KeyId, SigningPublicKey};
+use divex_core::records::Date;
 use divex_core::vocab::{NoticeCode, Purpose};
 
 use crate::consent::{ConsentInfo, ConsentSet, consent_info, token};
@@ -35,9 +36,7 @@ pub struct Subject {
 impl TryFrom<Subject> for CoreSubject {
     type Error = DivexError;
     fn try_from(s: Subject) -> Result<Self> {
-        let date_of_birth = s.date_of_birth.parse().map_err(|_| {
-            DivexError::invalid("date", "the date of birth must be a date YYYY-MM-DD")
-        })?;
+        let date_of_birth = s.date_of_birth.parse::<Date>()?;
         Ok(CoreSubject {
             name: s.name,
             date_of_birth,
@@ -304,8 +303,7 @@ pub fn seal_disclosure(
     now: u64,
 ) -> Result<Arc<SealedDisclosure>> {
     let subject = CoreSubject::try_from(request.subject)?;
-    let purpose =
-        Purpose::new(request.purpose).map_err(|e| DivexError::invalid("purpose", e.to_string()))?;
+    let purpose = Purpose::new(request.purpose)?;
     let recipients: Vec<&str> = request.recipients.iter().map(String::as_str).collect();
     let d = directory.get();
     let set = lock(&consents.inner);

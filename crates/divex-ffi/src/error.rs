@@ -15,8 +15,12 @@ use divex_core::cose::CoseError;
 use divex_core::directory::DirectoryError;
 use divex_core::disclosure::DisclosureError;
 use divex_core::envelope::{OpenError, SealError};
+use divex_core::error::{Classified, ErrorCategory};
+use divex_core::json::JsonError;
 use divex_core::keys::KeyError;
-use divex_core::records::RecordError;
+use divex_core::keystore::KeystoreError;
+use divex_core::records::{InvalidDate, RecordError};
+use divex_core::vocab::InvalidToken;
 use divex_ledger::LedgerError;
 
 /// Why a divex call failed.
@@ -142,14 +146,6 @@ impl DivexError {
         }
     }
 
-    /// A [`DivexError::Keystore`].
-    pub(crate) fn keystore(code: &str, detail: impl Into<String>) -> DivexError {
-        DivexError::Keystore {
-            code: code.to_owned(),
-            detail: detail.into(),
-        }
-    }
-
     /// The stable class name of any variant.
     pub fn code(&self) -> &str {
         match self {
@@ -181,150 +177,72 @@ pub(crate) fn array<const N: usize>(what: &str, bytes: &[u8]) -> Result<[u8; N]>
     bytes.try_into().map_err(|_| length(what, N, bytes.len()))
 }
 
-impl From<OpenError> for DivexError {
-    fn from(e: OpenError) -> Self {
-        DivexError::Envelope {
-            code: e.class().to_owned(),
-            detail: e.to_string(),
+impl DivexError {
+    /// The one mapping from the core's class table ([`Classified`]) to the variants of this
+    /// error: the category picks the variant, the class is the `code`, the message the
+    /// `detail`. The `match` is exhaustive over [`ErrorCategory`] (which is not
+    /// `#[non_exhaustive]`), so a new category cannot fall through to a generic code, and
+    /// every core error's class is given once, by the core.
+    fn classified(e: &dyn Classified, recipient: Option<String>) -> DivexError {
+        let code = e.class().to_owned();
+        let detail = e.to_string();
+        match e.category() {
+            ErrorCategory::Envelope => DivexError::Envelope { code, detail },
+            ErrorCategory::Seal => DivexError::Seal { code, detail },
+            ErrorCategory::Denied => DivexError::Denied {
+                code,
+                recipient: recipient.unwrap_or_default(),
+                detail,
+            },
+            ErrorCategory::Consent => DivexError::Consent { code, detail },
+            ErrorCategory::Disclosure => DivexError::Disclosure { code, detail },
+            ErrorCategory::Record => DivexError::Record { code, detail },
+            ErrorCategory::Directory => DivexError::Directory { code, detail },
+            ErrorCategory::Key => DivexError::Key { code, detail },
+            ErrorCategory::Keystore => DivexError::Keystore { code, detail },
+            ErrorCategory::Ledger => DivexError::Ledger { code, detail },
+            ErrorCategory::Input => DivexError::InvalidInput { code, detail },
         }
     }
 }
 
-fn seal_code(e: &SealError) -> &'static str {
-    match e {
-        SealError::NoRecipients => "no_recipients",
-        SealError::TooManyRecipients { .. } => "too_many_recipients",
-        SealError::DuplicateRecipient { .. } => "duplicate_recipient",
-        SealError::InvalidField { .. } => "invalid_field",
-        SealError::TooLarge { .. } => "too_large",
-        SealError::Crypto => "crypto",
-        _ => "seal",
-    }
+/// `From` for every error type the facade's calls can meet, each through
+/// [`DivexError::classified`].
+macro_rules! from_classified {
+    ($($t:ty),+ $(,)?) => {
+        $(
+            impl From<$t> for DivexError {
+                fn from(e: $t) -> Self {
+                    DivexError::classified(&e, None)
+                }
+            }
+        )+
+    };
 }
 
-impl From<SealError> for DivexError {
-    fn from(e: SealError) -> Self {
-        DivexError::Seal {
-            code: seal_code(&e).to_owned(),
-            detail: e.to_string(),
-        }
-    }
-}
+from_classified!(
+    OpenError,
+    SealError,
+    CoseError,
+    ConsentError,
+    RecordError,
+    DirectoryError,
+    KeyError,
+    KeystoreError,
+    JsonError,
+    InvalidToken,
+    InvalidDate,
+    LedgerError,
+);
 
-impl From<CoseError> for DivexError {
-    fn from(e: CoseError) -> Self {
-        let code = match &e {
-            CoseError::Codec(_) => "malformed",
-            CoseError::Structure(_) => "structure",
-            CoseError::Length { .. } => "length",
-            CoseError::NonContributoryKey => "non_contributory_key",
-            CoseError::KeyUnwrap => "key_unwrap",
-            CoseError::Decrypt => "decrypt",
-            CoseError::Encrypt => "encrypt",
-            _ => "encryption_layer",
-        };
-        DivexError::Envelope {
-            code: code.to_owned(),
-            detail: e.to_string(),
-        }
-    }
-}
-
-impl From<ConsentError> for DivexError {
-    fn from(e: ConsentError) -> Self {
-        DivexError::Consent {
-            code: e.class().to_owned(),
-            detail: e.to_string(),
-        }
-    }
-}
-
-impl From<RecordError> for DivexError {
-    fn from(e: RecordError) -> Self {
-        DivexError::Record {
-            code: e.class().to_owned(),
-            detail: e.to_string(),
-        }
-    }
-}
-
-impl From<DirectoryError> for DivexError {
-    fn from(e: DirectoryError) -> Self {
-        DivexError::Directory {
-            code: e.class().to_owned(),
-            detail: e.to_string(),
-        }
-    }
-}
-
-impl From<KeyError> for DivexError {
-    fn from(e: KeyError) -> Self {
-        let code = match &e {
-            KeyError::Length { .. } => "length",
-            KeyError::InvalidSigningKey => "invalid_signing_key",
-            KeyError::NonCanonicalSigningKey => "non_canonical_signing_key",
-            KeyError::WeakSigningKey => "weak_signing_key",
-            KeyError::LowOrderEncryptionKey => "low_order_encryption_key",
-            KeyError::BadSignature => "bad_signature",
-            KeyError::MalformedBundle(_) => "malformed_bundle",
-            KeyError::Codec(_) => "malformed",
-            _ => "key",
-        };
-        DivexError::Key {
-            code: code.to_owned(),
-            detail: e.to_string(),
-        }
-    }
-}
-
-impl From<LedgerError> for DivexError {
-    fn from(e: LedgerError) -> Self {
-        let code = match &e {
-            LedgerError::Database { .. } => "database",
-            LedgerError::NotALedger { .. } => "not_a_ledger",
-            LedgerError::UnsupportedSchema { .. } => "unsupported_schema",
-            LedgerError::InvalidAgencyId => "invalid_agency_id",
-            LedgerError::WrongAgency { .. } => "wrong_agency",
-            LedgerError::Replay { .. } => "replay",
-            LedgerError::AlreadyRecorded { .. } => "already_recorded",
-            LedgerError::InvalidEntry(_) => "invalid_entry",
-            LedgerError::Tampered { .. } => "tampered",
-            _ => "ledger",
-        };
-        DivexError::Ledger {
-            code: code.to_owned(),
-            detail: e.to_string(),
-        }
-    }
-}
-
+/// A denial carries the agency it was refused to; everything else maps by class alone.
 impl From<DisclosureError> for DivexError {
     fn from(e: DisclosureError) -> Self {
-        let detail = e.to_string();
-        let other = |code: &str| DivexError::Disclosure {
-            code: code.to_owned(),
-            detail: detail.clone(),
+        let recipient = if let DisclosureError::Denied { recipient, .. } = &e {
+            Some(recipient.clone())
+        } else {
+            None
         };
-        match e {
-            DisclosureError::Denied { recipient, reason } => DivexError::Denied {
-                code: reason.code().to_owned(),
-                recipient,
-                detail,
-            },
-            DisclosureError::Record(r) => DivexError::Record {
-                code: r.class().to_owned(),
-                detail,
-            },
-            DisclosureError::Directory(d) => d.into(),
-            DisclosureError::Consent(c) => c.into(),
-            DisclosureError::Seal(s) => s.into(),
-            DisclosureError::Envelope(o) => o.into(),
-            DisclosureError::Payload(_) => other("payload"),
-            DisclosureError::ConsentMismatch => other("consent_mismatch"),
-            DisclosureError::ConsentUnavailable { .. } => other("consent_unavailable"),
-            DisclosureError::CopyRequired { .. } => other("copy_required"),
-            DisclosureError::ObligationsNotMet(_) => other("obligations_not_met"),
-            _ => other("disclosure"),
-        }
+        DivexError::classified(&e, recipient)
     }
 }

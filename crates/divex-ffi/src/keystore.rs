@@ -6,7 +6,7 @@
 
 use divex_core::keystore as core;
 
-use crate::error::{DivexError, Result};
+use crate::error::Result;
 
 /// How expensive the passphrase key derivation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -89,23 +89,12 @@ pub fn keystore_info(keystore: Vec<u8>) -> Result<KeystoreInfo> {
     Ok(core::KeystoreInfo::from_bytes(&keystore)?.into())
 }
 
-/// A refused keystore is a [`DivexError::Keystore`] with the core's class as its code, except
-/// a refused sealing argument (empty passphrase, id too long), which is the caller's
-/// [`DivexError::InvalidInput`] (`argument`).
-impl From<core::KeystoreError> for DivexError {
-    fn from(e: core::KeystoreError) -> Self {
-        if e.is_argument() {
-            DivexError::invalid(e.class(), e.to_string())
-        } else {
-            DivexError::keystore(e.class(), e.to_string())
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use divex_core::keys::PersonalKey;
+
+    use crate::DivexError;
 
     use super::*;
 

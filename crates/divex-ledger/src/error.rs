@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use divex_core::envelope::EnvelopeId;
+use divex_core::error::{Classified, ErrorCategory};
 
 /// Why a ledger operation failed.
 ///
@@ -94,5 +95,26 @@ pub(crate) fn tampered(seq: u64, reason: impl Into<String>) -> LedgerError {
     LedgerError::Tampered {
         seq,
         reason: reason.into(),
+    }
+}
+
+impl Classified for LedgerError {
+    /// [`ErrorCategory::Ledger`], with the class the CLI and the bindings report.
+    fn category(&self) -> ErrorCategory {
+        ErrorCategory::Ledger
+    }
+
+    fn class(&self) -> &'static str {
+        match self {
+            LedgerError::Database { .. } => "database",
+            LedgerError::NotALedger { .. } => "not_a_ledger",
+            LedgerError::UnsupportedSchema { .. } => "unsupported_schema",
+            LedgerError::InvalidAgencyId => "invalid_agency_id",
+            LedgerError::WrongAgency { .. } => "wrong_agency",
+            LedgerError::Replay { .. } => "replay",
+            LedgerError::AlreadyRecorded { .. } => "already_recorded",
+            LedgerError::InvalidEntry(_) => "invalid_entry",
+            LedgerError::Tampered { .. } => "tampered",
+        }
     }
 }

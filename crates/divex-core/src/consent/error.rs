@@ -4,6 +4,7 @@
 use crate::codec::CodecError;
 
 use super::Capacity;
+use crate::error::classified;
 
 /// Why a consent, revocation or event was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,25 +110,20 @@ pub enum ConsentError {
     SignerKeyReused,
 }
 
-impl ConsentError {
-    /// A stable snake_case name for the error (used by vectors, bindings and the CLI).
-    pub fn class(&self) -> &'static str {
-        match self {
-            ConsentError::Malformed(_) => "malformed",
-            ConsentError::Structure(_) => "structure",
-            ConsentError::TooLarge { .. } => "too_large",
-            ConsentError::Deficient { .. } => "deficient",
-            ConsentError::BadSignature { .. } => "bad_signature",
-            ConsentError::UnexpectedSigner => "unexpected_signer",
-            ConsentError::UncertifiedWitness { .. } => "uncertified_witness",
-            ConsentError::MissingSignerKey { .. } => "missing_signer_key",
-            ConsentError::NotApplicable(_) => "not_applicable",
-            ConsentError::BadStatementSignature { .. } => "bad_statement_signature",
-            ConsentError::FutureDated { .. } => "future_dated",
-            ConsentError::ConflictingId { .. } => "conflicting_id",
-            ConsentError::UntrustedSigner { .. } => "untrusted_signer",
-            ConsentError::SignerKeyReused => "signer_key_reused",
-            ConsentError::ConsentNotHeld { .. } => "consent_not_held",
-        }
-    }
-}
+classified!(ConsentError, Consent, |e| match e {
+    ConsentError::Malformed(_) => "malformed",
+    ConsentError::Structure(_) => "structure",
+    ConsentError::TooLarge { .. } => "too_large",
+    ConsentError::Deficient { .. } => "deficient",
+    ConsentError::BadSignature { .. } => "bad_signature",
+    ConsentError::UnexpectedSigner => "unexpected_signer",
+    ConsentError::UncertifiedWitness { .. } => "uncertified_witness",
+    ConsentError::MissingSignerKey { .. } => "missing_signer_key",
+    ConsentError::NotApplicable(_) => "not_applicable",
+    ConsentError::BadStatementSignature { .. } => "bad_statement_signature",
+    ConsentError::FutureDated { .. } => "future_dated",
+    ConsentError::ConflictingId { .. } => "conflicting_id",
+    ConsentError::UntrustedSigner { .. } => "untrusted_signer",
+    ConsentError::SignerKeyReused => "signer_key_reused",
+    ConsentError::ConsentNotHeld { .. } => "consent_not_held",
+});

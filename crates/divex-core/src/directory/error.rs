@@ -5,6 +5,7 @@ use crate::codec::CodecError;
 use crate::keys::{KeyError, KeyId};
 
 use super::Serial;
+use crate::error::classified;
 
 /// Why a certificate, revocation, anchor or directory was refused, or a query found no
 /// trustworthy answer. Messages are for operators and never contain secret material.
@@ -173,31 +174,26 @@ pub enum DirectoryError {
     },
 }
 
-impl DirectoryError {
-    /// A stable class name for bindings and spec vectors (spec/directory.md §8).
-    pub fn class(&self) -> &'static str {
-        match self {
-            DirectoryError::TooLarge { .. } => "too_large",
-            DirectoryError::Malformed { .. } => "malformed",
-            DirectoryError::Structure { .. } => "structure",
-            DirectoryError::WrongType { .. } => "wrong_type",
-            DirectoryError::UnknownAnchor { .. } => "unknown_anchor",
-            DirectoryError::BadSignature { .. } => "bad_signature",
-            DirectoryError::InvalidCertificate(_) => "invalid_certificate",
-            DirectoryError::InvalidKey { .. } => "invalid_key",
-            DirectoryError::InvalidRevocation(_) => "invalid_revocation",
-            DirectoryError::InvalidAnchor(_) => "invalid_anchor",
-            DirectoryError::UnknownRole { .. } => "unknown_role",
-            DirectoryError::DuplicateAnchor { .. } => "duplicate_anchor",
-            DirectoryError::DuplicateSerial { .. } => "duplicate_serial",
-            DirectoryError::KeyInUse { .. } => "key_in_use",
-            DirectoryError::AgencyConflict { .. } => "agency_conflict",
-            DirectoryError::Full { .. } => "full",
-            DirectoryError::UnknownAgency { .. } => "unknown_agency",
-            DirectoryError::UnknownKey { .. } => "unknown_key",
-            DirectoryError::Expired { .. } => "expired",
-            DirectoryError::NotYetValid { .. } => "not_yet_valid",
-            DirectoryError::Revoked { .. } => "revoked",
-        }
-    }
-}
+classified!(DirectoryError, Directory, |e| match e {
+    DirectoryError::TooLarge { .. } => "too_large",
+    DirectoryError::Malformed { .. } => "malformed",
+    DirectoryError::Structure { .. } => "structure",
+    DirectoryError::WrongType { .. } => "wrong_type",
+    DirectoryError::UnknownAnchor { .. } => "unknown_anchor",
+    DirectoryError::BadSignature { .. } => "bad_signature",
+    DirectoryError::InvalidCertificate(_) => "invalid_certificate",
+    DirectoryError::InvalidKey { .. } => "invalid_key",
+    DirectoryError::InvalidRevocation(_) => "invalid_revocation",
+    DirectoryError::InvalidAnchor(_) => "invalid_anchor",
+    DirectoryError::UnknownRole { .. } => "unknown_role",
+    DirectoryError::DuplicateAnchor { .. } => "duplicate_anchor",
+    DirectoryError::DuplicateSerial { .. } => "duplicate_serial",
+    DirectoryError::KeyInUse { .. } => "key_in_use",
+    DirectoryError::AgencyConflict { .. } => "agency_conflict",
+    DirectoryError::Full { .. } => "full",
+    DirectoryError::UnknownAgency { .. } => "unknown_agency",
+    DirectoryError::UnknownKey { .. } => "unknown_key",
+    DirectoryError::Expired { .. } => "expired",
+    DirectoryError::NotYetValid { .. } => "not_yet_valid",
+    DirectoryError::Revoked { .. } => "revoked",
+});

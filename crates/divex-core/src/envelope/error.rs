@@ -4,6 +4,7 @@ use std::fmt;
 
 use super::metadata::EnvelopeId;
 use crate::codec::CodecError;
+use crate::error::classified;
 use crate::keys::KeyId;
 
 /// Why [`seal`](super::seal()) refused.
@@ -195,29 +196,33 @@ pub enum OpenError {
     },
 }
 
-impl OpenError {
-    /// The stable class name used in spec vectors (`expect:`) and by bindings.
-    pub fn class(&self) -> &'static str {
-        match self {
-            OpenError::TooLarge { .. } => "too_large",
-            OpenError::Malformed { .. } => "malformed",
-            OpenError::Structure { .. } => "structure",
-            OpenError::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
-            OpenError::MissingHeader { .. } => "missing_header",
-            OpenError::UnexpectedHeader { .. } => "unexpected_header",
-            OpenError::TooManyRecipients { .. } => "too_many_recipients",
-            OpenError::NotForMe { .. } => "not_for_me",
-            OpenError::NonContributoryKey => "non_contributory_key",
-            OpenError::KeyUnwrap => "key_unwrap",
-            OpenError::KeyCommitment => "key_commitment",
-            OpenError::Decrypt => "decrypt",
-            OpenError::UnknownSender { .. } => "unknown_sender",
-            OpenError::UntrustedSender { .. } => "untrusted_sender",
-            OpenError::BadSignature => "bad_signature",
-            OpenError::AudienceMismatch => "audience_mismatch",
-            OpenError::Reencrypted => "reencrypted",
-            OpenError::IssuedInFuture { .. } => "issued_in_future",
-            OpenError::Replay { .. } => "replay",
-        }
-    }
-}
+classified!(OpenError, Envelope, |e| match e {
+    OpenError::TooLarge { .. } => "too_large",
+    OpenError::Malformed { .. } => "malformed",
+    OpenError::Structure { .. } => "structure",
+    OpenError::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
+    OpenError::MissingHeader { .. } => "missing_header",
+    OpenError::UnexpectedHeader { .. } => "unexpected_header",
+    OpenError::TooManyRecipients { .. } => "too_many_recipients",
+    OpenError::NotForMe { .. } => "not_for_me",
+    OpenError::NonContributoryKey => "non_contributory_key",
+    OpenError::KeyUnwrap => "key_unwrap",
+    OpenError::KeyCommitment => "key_commitment",
+    OpenError::Decrypt => "decrypt",
+    OpenError::UnknownSender { .. } => "unknown_sender",
+    OpenError::UntrustedSender { .. } => "untrusted_sender",
+    OpenError::BadSignature => "bad_signature",
+    OpenError::AudienceMismatch => "audience_mismatch",
+    OpenError::Reencrypted => "reencrypted",
+    OpenError::IssuedInFuture { .. } => "issued_in_future",
+    OpenError::Replay { .. } => "replay",
+});
+
+classified!(SealError, Seal, |e| match e {
+    SealError::NoRecipients => "no_recipients",
+    SealError::TooManyRecipients { .. } => "too_many_recipients",
+    SealError::DuplicateRecipient { .. } => "duplicate_recipient",
+    SealError::InvalidField { .. } => "invalid_field",
+    SealError::TooLarge { .. } => "too_large",
+    SealError::Crypto => "crypto",
+});

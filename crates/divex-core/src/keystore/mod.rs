@@ -239,12 +239,25 @@ pub enum KeystoreError {
     IdTooLong,
 }
 
-impl KeystoreError {
-    /// A stable snake_case name for the failure class — the `code` the bindings report:
-    /// `wrong_passphrase`, `corrupted`, `wrong_kind`, `kdf`, or `argument` for a sealing
-    /// argument the caller must change ([`KeystoreError::EmptyPassphrase`],
-    /// [`KeystoreError::IdTooLong`]).
-    pub fn class(&self) -> &'static str {
+impl crate::error::Classified for KeystoreError {
+    /// [`ErrorCategory::Keystore`] for a keystore that does not open or cannot be derived;
+    /// [`ErrorCategory::Input`] (class `argument`) for a sealing argument the caller must
+    /// change ([`KeystoreError::EmptyPassphrase`], [`KeystoreError::IdTooLong`]).
+    ///
+    /// [`ErrorCategory::Keystore`]: crate::error::ErrorCategory::Keystore
+    /// [`ErrorCategory::Input`]: crate::error::ErrorCategory::Input
+    fn category(&self) -> crate::error::ErrorCategory {
+        use crate::error::ErrorCategory;
+        match self {
+            KeystoreError::WrongPassphrase
+            | KeystoreError::Corrupted { .. }
+            | KeystoreError::WrongKind { .. }
+            | KeystoreError::Kdf { .. } => ErrorCategory::Keystore,
+            KeystoreError::EmptyPassphrase | KeystoreError::IdTooLong => ErrorCategory::Input,
+        }
+    }
+
+    fn class(&self) -> &'static str {
         match self {
             KeystoreError::WrongPassphrase => "wrong_passphrase",
             KeystoreError::Corrupted { .. } => "corrupted",
@@ -252,15 +265,6 @@ impl KeystoreError {
             KeystoreError::Kdf { .. } => "kdf",
             KeystoreError::EmptyPassphrase | KeystoreError::IdTooLong => "argument",
         }
-    }
-
-    /// Whether the caller's sealing arguments were refused (class `argument`), as opposed to
-    /// a keystore that does not open.
-    pub fn is_argument(&self) -> bool {
-        matches!(
-            self,
-            KeystoreError::EmptyPassphrase | KeystoreError::IdTooLong
-        )
     }
 }
 

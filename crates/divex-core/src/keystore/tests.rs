@@ -11,6 +11,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{SeedableRng, TryCryptoRng, TryRng};
 
 use super::*;
+use crate::error::Classified;
 
 const PASS: &str = "correct horse battery staple";
 
@@ -357,7 +358,7 @@ fn oversized_input_and_arguments_are_refused() {
     let long = "x".repeat(MAX_KEYSTORE_BYTES);
     let e = seal_personal(&long, &k, PASS, KdfProfile::Fast, &mut rng()).unwrap_err();
     assert_eq!(e, KeystoreError::IdTooLong);
-    assert!(e.is_argument());
+    assert_eq!(e.category(), crate::error::ErrorCategory::Input);
     // The longest id that fits still opens.
     let fits = "x".repeat(MAX_KEYSTORE_BYTES - 400);
     let ks = seal_personal(&fits, &k, PASS, KdfProfile::Fast, &mut rng()).unwrap();
@@ -387,7 +388,14 @@ fn classes_are_the_codes_the_bindings_report() {
         (KeystoreError::EmptyPassphrase, "argument", true),
         (KeystoreError::IdTooLong, "argument", true),
     ] {
-        assert_eq!((e.class(), e.is_argument()), (class, argument), "{e}");
+        assert_eq!(
+            (
+                e.class(),
+                e.category() == crate::error::ErrorCategory::Input
+            ),
+            (class, argument),
+            "{e}"
+        );
     }
 }
 

@@ -342,3 +342,5 @@ mod tests {
         }
     }
 }
+
+crate::error::classified!(InvalidDate, Input, |_e| "invalid_date");

@@ -3,6 +3,7 @@
 
 use super::RecordType;
 use crate::codec::CodecError;
+use crate::error::classified;
 
 /// Why a record was refused. Messages name the record type and field, never a value: records
 /// are protected health information.
@@ -94,23 +95,18 @@ pub enum RecordError {
     },
 }
 
-impl RecordError {
-    /// A stable snake_case name for the error (used by vectors, bindings and the CLI).
-    pub fn class(&self) -> &'static str {
-        match self {
-            RecordError::Codec(_) => "malformed",
-            RecordError::NotAMap { .. } => "not_a_map",
-            RecordError::UnknownField { .. } => "unknown_field",
-            RecordError::MissingField { .. } => "missing_field",
-            RecordError::InvalidValue { .. } => "invalid_value",
-            RecordError::TooLong { .. } => "too_long",
-            RecordError::TooMany { .. } => "too_many",
-            RecordError::DateOrder { .. } => "date_order",
-            RecordError::MissingOneOf { .. } => "missing_one_of",
-            RecordError::RequiredField { .. } => "required_field",
-        }
-    }
-}
+classified!(RecordError, Record, |e| match e {
+    RecordError::Codec(_) => "malformed",
+    RecordError::NotAMap { .. } => "not_a_map",
+    RecordError::UnknownField { .. } => "unknown_field",
+    RecordError::MissingField { .. } => "missing_field",
+    RecordError::InvalidValue { .. } => "invalid_value",
+    RecordError::TooLong { .. } => "too_long",
+    RecordError::TooMany { .. } => "too_many",
+    RecordError::DateOrder { .. } => "date_order",
+    RecordError::MissingOneOf { .. } => "missing_one_of",
+    RecordError::RequiredField { .. } => "required_field",
+});
 
 /// A field name fit to appear in an error message: names that are not plausible field names
 /// (which could be arbitrary input) are replaced by a placeholder.

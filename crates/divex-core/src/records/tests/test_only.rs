@@ -13,6 +13,7 @@ use crate::consent::{
 };
 use crate::decision::{self, Decision, DenyReason, Facts, MinimumNecessary, Request};
 use crate::directory::{AnchorKeys, CertificateRequest, Directory, Role};
+use crate::error::Classified;
 use crate::keys::{AgencyKeys, PersonalKey};
 use crate::vocab::{FieldName, Purpose};
 
@@ -393,7 +394,7 @@ fn the_consent_engine_refuses_or_redacts_fields_it_does_not_permit() {
     let Decision::Deny(reason) = p.decide(&narrow, &minimal(), MinimumNecessary::Redact) else {
         panic!("the topic is required");
     };
-    assert_eq!(reason.code(), "required_field_not_permitted");
+    assert_eq!(reason.class(), "required_field_not_permitted");
 }
 
 #[test]
