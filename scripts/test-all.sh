@@ -9,7 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step prints the time since the start, so a slow CI run shows where the minutes went.
+start=$SECONDS
+step() { printf '\n==> [%dm%02ds] %s\n' $(((SECONDS - start) / 60)) $(((SECONDS - start) % 60)) "$*"; }
 
 step "toolchain"
 rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install stable --profile minimal --component rustfmt,clippy
