@@ -212,6 +212,19 @@ impl WorldBuilder {
         self
     }
 
+    /// Certifies exactly `agencies` (id, role, Part 2 flag), in order, instead of the ones
+    /// chosen so far.
+    pub fn agencies(
+        mut self,
+        agencies: impl IntoIterator<Item = (&'static str, Role, bool)>,
+    ) -> Self {
+        self.agencies = agencies
+            .into_iter()
+            .map(|(id, role, part2)| Member { id, role, part2 })
+            .collect();
+        self
+    }
+
     /// Does not certify agency `id`.
     pub fn without(mut self, id: &str) -> Self {
         self.agencies.retain(|m| m.id != id);
