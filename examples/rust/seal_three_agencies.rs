@@ -63,7 +63,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("probation", probation),
         ("district attorney", da),
     ] {
-        let opened = envelope::open(&sealed, keys, &world.directory, now, &OpenOptions::default())?;
+        let opened = envelope::open(
+            &sealed,
+            keys,
+            &world.directory,
+            now,
+            &OpenOptions::default(),
+        )?;
         assert_eq!(opened.payload, record);
         println!(
             "{name:>17}: opened envelope {} from {} ({}, purpose {}, labels {:?})",
@@ -75,7 +81,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    match envelope::open(&sealed, lead, &world.directory, now, &OpenOptions::default()) {
+    match envelope::open(
+        &sealed,
+        lead,
+        &world.directory,
+        now,
+        &OpenOptions::default(),
+    ) {
         Err(e) => println!("LEAD case manager: refused as expected: {e}"),
         Ok(_) => return Err("an agency outside the audience opened the envelope".into()),
     }

@@ -28,7 +28,6 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use divex_conformance::{NOW, generate};
-use divex_fixtures::{CASE, ConsentBuilder, DAY, Seeds, T0, World, agency, disclosure};
 use divex_core::codec::{self, DecodeLimits, Value};
 use divex_core::consent::{
     CaseEvent, DispositionOutcome, RevocationStatement, SignedConsent, VerifiedConsent,
@@ -45,6 +44,7 @@ use divex_core::records::{
     MAX_TIMESTAMP, ProgramOutcome, ProgressReport, Record, RecordType, Referral, ReferralSource,
     ServiceType, Specimen, TestResult, Vocabulary,
 };
+use divex_fixtures::{CASE, ConsentBuilder, DAY, Seeds, T0, World, agency, disclosure};
 use sha2::{Digest, Sha256};
 
 /// Every fuzz target, in the order of `fuzz/Cargo.toml`.

@@ -1162,7 +1162,8 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
     {
         let d = pc1000()
             .edit(|d| {
-                d.signers[0].key = Some(*agency("treatment-provider").public().signing().as_bytes());
+                d.signers[0].key =
+                    Some(*agency("treatment-provider").public().signing().as_bytes());
             })
             .build();
         out.push(c(

@@ -51,7 +51,11 @@ fn open(w: &World, env: &[u8], me: &AgencyKeys) -> Result<envelope::Opened, Open
 fn genuine_envelope_opens_for_each_recipient_only() {
     let w = world();
     let env = sealed(&w);
-    for me in [w.key("superior-court"), w.key("probation"), w.key("district-attorney")] {
+    for me in [
+        w.key("superior-court"),
+        w.key("probation"),
+        w.key("district-attorney"),
+    ] {
         let o = open(&w, &env, me).unwrap();
         assert_eq!(o.payload, RECORD);
         assert_eq!(o.sender.agency_id, "treatment-provider");
@@ -72,7 +76,11 @@ fn every_single_bit_flip_is_refused_with_a_typed_error() {
         for bit in 0..8 {
             let mut t = env.clone();
             t[byte] ^= 1 << bit;
-            for me in [w.key("superior-court"), w.key("probation"), w.key("district-attorney")] {
+            for me in [
+                w.key("superior-court"),
+                w.key("probation"),
+                w.key("district-attorney"),
+            ] {
                 match open(&w, &t, me) {
                     Ok(_) => panic!("flipping bit {bit} of byte {byte} still opens"),
                     Err(e) => *classes.entry(e.class()).or_default() += 1,
@@ -105,12 +113,17 @@ fn recipient_added_or_removed_fails_for_everyone() {
         assert_eq!(open(&w, &removed, me).unwrap_err(), OpenError::Decrypt);
     }
     let mut r = rng("attack-added");
-    let extra = envelope::wrap_for(w.key("lead-case-manager").public(), &[7u8; 32], &mut r).unwrap();
+    let extra =
+        envelope::wrap_for(w.key("lead-case-manager").public(), &[7u8; 32], &mut r).unwrap();
     let added = rewrite(&env, |m| {
         m.recipients.push(extra);
         m.recipients.sort_by(|a, b| a.kid().cmp(&b.kid()));
     });
-    for me in [w.key("superior-court"), w.key("probation"), w.key("district-attorney")] {
+    for me in [
+        w.key("superior-court"),
+        w.key("probation"),
+        w.key("district-attorney"),
+    ] {
         assert_eq!(open(&w, &added, me).unwrap_err(), OpenError::Decrypt);
     }
     // The added agency holds a stanza, but not the real content key.
@@ -128,7 +141,15 @@ fn surreptitious_forwarding_is_detected() {
     // alone or added to the original audience.
     let signed = open(&w, &env, w.key("probation")).unwrap().signed;
     let mut r = rng("attack-forward");
-    for audience in [vec![w.key("lead-case-manager")], vec![w.key("superior-court"), w.key("probation"), w.key("district-attorney"), w.key("lead-case-manager")]] {
+    for audience in [
+        vec![w.key("lead-case-manager")],
+        vec![
+            w.key("superior-court"),
+            w.key("probation"),
+            w.key("district-attorney"),
+            w.key("lead-case-manager"),
+        ],
+    ] {
         let mut bundles: Vec<_> = audience.iter().map(|a| a.public().clone()).collect();
         bundles.sort_by_key(|b| b.encryption().kid());
         let mut cek = [0u8; 32];
@@ -150,8 +171,16 @@ fn surreptitious_forwarding_is_detected() {
 fn signature_stripped_or_replaced_is_refused() {
     let w = world();
     let mut r = rng("attack-signature");
-    let three = [w.key("superior-court"), w.key("probation"), w.key("district-attorney")];
-    for replace in [None, Some(w.key("district-attorney")), Some(w.key("lead-case-manager"))] {
+    let three = [
+        w.key("superior-court"),
+        w.key("probation"),
+        w.key("district-attorney"),
+    ];
+    for replace in [
+        None,
+        Some(w.key("district-attorney")),
+        Some(w.key("lead-case-manager")),
+    ] {
         let mut p = plan(w.key("treatment-provider"), &three, RECORD, NOW, &mut r);
         let v = divex_core::codec::decode(&p.inner).unwrap();
         let mut s = cose::Sign1::from_value(&v, true, &Default::default()).unwrap();
@@ -171,7 +200,13 @@ fn signature_stripped_or_replaced_is_refused() {
     let mut p = plan(w.key("treatment-provider"), &three, RECORD, NOW, &mut r);
     p.resign(w.key("district-attorney"), RECORD);
     let env = p.assemble(&mut r);
-    assert_eq!(open(&w, &env, w.key("superior-court")).unwrap().sender.agency_id, "district-attorney");
+    assert_eq!(
+        open(&w, &env, w.key("superior-court"))
+            .unwrap()
+            .sender
+            .agency_id,
+        "district-attorney"
+    );
 }
 
 #[test]
@@ -180,7 +215,11 @@ fn different_content_keys_per_recipient_are_caught_by_the_commitment() {
     let mut r = rng("attack-split");
     let p = plan(
         w.key("treatment-provider"),
-        &[w.key("superior-court"), w.key("probation"), w.key("district-attorney")],
+        &[
+            w.key("superior-court"),
+            w.key("probation"),
+            w.key("district-attorney"),
+        ],
         RECORD,
         NOW,
         &mut r,
@@ -203,7 +242,10 @@ fn different_content_keys_per_recipient_are_caught_by_the_commitment() {
         open(&w, &env, w.key("superior-court")).unwrap_err(),
         OpenError::KeyCommitment
     );
-    assert_eq!(open(&w, &env, w.key("district-attorney")).unwrap().payload, RECORD);
+    assert_eq!(
+        open(&w, &env, w.key("district-attorney")).unwrap().payload,
+        RECORD
+    );
 }
 
 #[test]
@@ -238,7 +280,13 @@ fn algorithm_ids_swapped_are_refused_in_every_layer() {
         }
     );
     let mut r = rng("attack-alg-inner");
-    let mut p = plan(w.key("treatment-provider"), &[w.key("superior-court")], RECORD, NOW, &mut r);
+    let mut p = plan(
+        w.key("treatment-provider"),
+        &[w.key("superior-court")],
+        RECORD,
+        NOW,
+        &mut r,
+    );
     let v = divex_core::codec::decode(&p.inner).unwrap();
     let s = cose::Sign1::from_value(&v, true, &Default::default()).unwrap();
     let protected = ProtectedHeader::new(with_label(

@@ -13,8 +13,7 @@
 use divex_core::consent::{
     AgencyFacts, Capacity, CaseEvent, ConsentSet, DispositionOutcome, EventTrigger, Expiry,
     NoticeForm, Party, Redisclosure, Regime, Revocability, RevocationStatement, SourceDocument,
-    StatementSigner, Subject,
-    UseRestriction,
+    StatementSigner, Subject, UseRestriction,
 };
 use divex_core::decision::{self, Decision, MinimumNecessary, Request};
 use divex_core::directory::{CertificateRequest, Directory, Role};
@@ -261,12 +260,14 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(a)",
             Permit,
             |w| {
-                Setup::new(w).consent(ConsentBuilder::pc1000(w))?.ask(Ask::new(
-                    "treatment-provider",
-                    "probation",
-                    CJ_PURPOSE.clone(),
-                    attendance(),
-                ))
+                Setup::new(w)
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .ask(Ask::new(
+                        "treatment-provider",
+                        "probation",
+                        CJ_PURPOSE.clone(),
+                        attendance(),
+                    ))
             },
         ),
         (
@@ -368,10 +369,11 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(c)",
             Deny("revoked"),
             |w| {
-                let d = ConsentBuilder::pc1000(w).revocation(Revocability::RevocableAfter(Expiry {
-                    date: Some(T0 - 8 * DAY),
-                    event: None,
-                }));
+                let d =
+                    ConsentBuilder::pc1000(w).revocation(Revocability::RevocableAfter(Expiry {
+                        date: Some(T0 - 8 * DAY),
+                        event: None,
+                    }));
                 Setup::new(w)
                     .consent(d)?
                     .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
@@ -414,12 +416,14 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(5)",
             Deny("purpose_not_permitted"),
             |w| {
-                Setup::new(w).consent(ConsentBuilder::pc1000(w))?.ask(Ask::new(
-                    "treatment-provider",
-                    "superior-court",
-                    Purpose::from_static("research"),
-                    drug_test(),
-                ))
+                Setup::new(w)
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .ask(Ask::new(
+                        "treatment-provider",
+                        "superior-court",
+                        Purpose::from_static("research"),
+                        drug_test(),
+                    ))
             },
         ),
         (
@@ -450,9 +454,7 @@ fn rows() -> Vec<Row> {
             Refused("monitoring duty"),
             |w| {
                 let d = ConsentBuilder::pc1000(w).add_recipient(Party::Role(Role::Police));
-                Setup::new(w)
-                    .consent(d)?
-                    .ask(Ask::pc1000("superior-court"))
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         (
@@ -460,12 +462,14 @@ fn rows() -> Vec<Row> {
             "DOMAIN §5; 42 CFR §2.31(a)(2)",
             Deny("sender_not_named"),
             |w| {
-                Setup::new(w).consent(ConsentBuilder::pc1000(w))?.ask(Ask::new(
-                    "other-provider",
-                    "superior-court",
-                    CJ_PURPOSE.clone(),
-                    drug_test(),
-                ))
+                Setup::new(w)
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .ask(Ask::new(
+                        "other-provider",
+                        "superior-court",
+                        CJ_PURPOSE.clone(),
+                        drug_test(),
+                    ))
             },
         ),
         (
@@ -473,12 +477,14 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.13(a), §2.35",
             Deny("record_type_not_permitted"),
             |w| {
-                Setup::new(w).consent(ConsentBuilder::pc1000(w))?.ask(Ask::new(
-                    "treatment-provider",
-                    "superior-court",
-                    CJ_PURPOSE.clone(),
-                    Record::from(ClinicalDetail::new(["F11.20"])),
-                ))
+                Setup::new(w)
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .ask(Ask::new(
+                        "treatment-provider",
+                        "superior-court",
+                        CJ_PURPOSE.clone(),
+                        Record::from(ClinicalDetail::new(["F11.20"])),
+                    ))
             },
         ),
         (
@@ -487,9 +493,7 @@ fn rows() -> Vec<Row> {
             Refused("clinical detail"),
             |w| {
                 let d = ConsentBuilder::pc1000(w).add_tier(Tier::T3);
-                Setup::new(w)
-                    .consent(d)?
-                    .ask(Ask::pc1000("superior-court"))
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         (
@@ -497,7 +501,8 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.13(a)",
             Deny("required_field_not_permitted"),
             |w| {
-                let d = provider_lead(w, "superior-court").add_record_type(RecordType::ClinicalDetail);
+                let d =
+                    provider_lead(w, "superior-court").add_record_type(RecordType::ClinicalDetail);
                 Setup::new(w).consent(d)?.ask(Ask::new(
                     "treatment-provider",
                     "superior-court",
@@ -515,9 +520,7 @@ fn rows() -> Vec<Row> {
                     RecordType::DrugTest,
                     ["collected_at", "specimen", "observed", "panel", "results"],
                 );
-                Setup::new(w)
-                    .consent(d)?
-                    .ask(Ask::pc1000("superior-court"))
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         (
@@ -559,9 +562,7 @@ fn rows() -> Vec<Row> {
             Deny("outside_data_period"),
             |w| {
                 let d = ConsentBuilder::pc1000(w).data_period(T0 - 400 * DAY, T0 - 100 * DAY);
-                Setup::new(w)
-                    .consent(d)?
-                    .ask(Ask::pc1000("superior-court"))
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         // --- Counseling notes -------------------------------------------------------------
@@ -587,11 +588,11 @@ fn rows() -> Vec<Row> {
                 Setup::new(w)
                     .consent(ConsentBuilder::counseling_notes(w))?
                     .ask(Ask::new(
-                    "treatment-provider",
-                    "other-provider",
-                    CARE_PURPOSE.clone(),
-                    Record::from(CounselingNote::new(date(T0 - DAY), "session note")),
-                ))
+                        "treatment-provider",
+                        "other-provider",
+                        CARE_PURPOSE.clone(),
+                        Record::from(CounselingNote::new(date(T0 - DAY), "session note")),
+                    ))
             },
         ),
         (
@@ -603,9 +604,7 @@ fn rows() -> Vec<Row> {
                     .regime(Regime::Part2General)
                     .revocation(Revocability::AtWill)
                     .add_record_type(RecordType::CounselingNote);
-                Setup::new(w)
-                    .consent(d)?
-                    .ask(Ask::pc1000("superior-court"))
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         // --- LEAD (§2.31, revocable at will) -----------------------------------------------
@@ -614,7 +613,9 @@ fn rows() -> Vec<Row> {
             "LEAD; 42 CFR §2.31",
             Permit,
             |w| {
-                let out = Setup::new(w).consent(ConsentBuilder::lead(w))?.ask(Ask::lead())?;
+                let out = Setup::new(w)
+                    .consent(ConsentBuilder::lead(w))?
+                    .ask(Ask::lead())?;
                 if let Outcome::Permit(p) = &out {
                     assert!(
                         p.obligations
@@ -954,9 +955,7 @@ fn rows() -> Vec<Row> {
             Refused("own case"),
             |w| {
                 let d = ConsentBuilder::pc1000(w).expiry_event(Some("CR-2019-000001"));
-                Setup::new(w)
-                    .consent(d)?
-                    .ask(Ask::pc1000("superior-court"))
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         (
@@ -1084,7 +1083,11 @@ fn rows() -> Vec<Row> {
             Permit,
             |w| {
                 Setup::new(w)
-                    .import(&signed(w, ConsentBuilder::lead(w))?, &w.directory, T0 + 4 * 365 * DAY)?
+                    .import(
+                        &signed(w, ConsentBuilder::lead(w))?,
+                        &w.directory,
+                        T0 + 4 * 365 * DAY,
+                    )?
                     .ask(Ask::lead())
             },
         ),

@@ -1446,6 +1446,7 @@ fn event_json(e: &Event) -> Value {
 )]
 mod tests {
     use super::*;
+    use divex_core::directory::Directory;
 
     #[test]
     fn demo_plays_the_story_and_every_ledger_verifies() {

@@ -13,9 +13,9 @@ use divex_core::consent::{
     SourceDocument, Subject, UseRestriction,
 };
 use divex_core::directory::Role;
-use divex_core::{codec, json};
 use divex_core::records::{RecordType, Tier};
 use divex_core::vocab::{FieldName, Purpose};
+use divex_core::{codec, json};
 
 use crate::records::{minor_subject, subject};
 use crate::{CARE_PURPOSE, CASE, CJ_PURPOSE, DAY, LEAD_PURPOSE, REFERRAL_PURPOSE, T0, World};
@@ -391,7 +391,11 @@ impl ConsentBuilder {
     }
 
     /// Allows only `fields` of `record_type` (the minimum-necessary allow-list).
-    pub fn fields<const N: usize>(mut self, record_type: RecordType, fields: [&'static str; N]) -> Self {
+    pub fn fields<const N: usize>(
+        mut self,
+        record_type: RecordType,
+        fields: [&'static str; N],
+    ) -> Self {
         self.directive
             .information
             .fields
@@ -460,9 +464,7 @@ impl ConsentBuilder {
 
     /// The expiry event: the final disposition of case `case_ref` (`None`: none).
     pub fn expiry_event(mut self, case_ref: Option<&str>) -> Self {
-        self.directive.expiry.event = case_ref.map(|c| EventTrigger {
-            case_ref: c.into(),
-        });
+        self.directive.expiry.event = case_ref.map(|c| EventTrigger { case_ref: c.into() });
         self
     }
 
@@ -479,7 +481,10 @@ impl ConsentBuilder {
     }
 
     /// The use restrictions beyond those the law imposes.
-    pub fn use_restrictions(mut self, restrictions: impl IntoIterator<Item = UseRestriction>) -> Self {
+    pub fn use_restrictions(
+        mut self,
+        restrictions: impl IntoIterator<Item = UseRestriction>,
+    ) -> Self {
         self.directive.use_restrictions = restrictions.into_iter().collect();
         self
     }

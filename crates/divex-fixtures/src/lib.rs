@@ -34,6 +34,8 @@ mod consent;
 mod envelope;
 mod records;
 mod seed;
+#[cfg(test)]
+mod tests;
 mod world;
 
 pub use consent::ConsentBuilder;

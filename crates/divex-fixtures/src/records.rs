@@ -2,8 +2,8 @@
 
 use divex_core::consent::Subject;
 use divex_core::records::{
-    Attendance, AttendanceStatus, Confirmation, Date, DrugTest, LeadEngagement, LeadStatus,
-    Record, ServiceType, Specimen, TestResult,
+    Attendance, AttendanceStatus, Confirmation, Date, DrugTest, LeadEngagement, LeadStatus, Record,
+    ServiceType, Specimen, TestResult,
 };
 
 use crate::{DAY, T0};

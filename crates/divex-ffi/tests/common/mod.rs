@@ -35,14 +35,9 @@ pub fn world() -> World {
     let fixtures = divex_fixtures::World::new();
     let mut rng = divex_core::rng::os();
     let mut agency = |id: &str| {
-        let sealed = keystore::seal_agency(
-            id,
-            fixtures.key(id),
-            PASSPHRASE,
-            KdfProfile::Fast,
-            &mut rng,
-        )
-        .unwrap();
+        let sealed =
+            keystore::seal_agency(id, fixtures.key(id), PASSPHRASE, KdfProfile::Fast, &mut rng)
+                .unwrap();
         AgencyKeys::from_keystore(sealed, PASSPHRASE.into()).unwrap()
     };
     let provider = agency("treatment-provider");

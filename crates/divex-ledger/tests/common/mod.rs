@@ -138,4 +138,3 @@ pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::disclosure::Sealed {
             .collect(),
     }
 }
-
