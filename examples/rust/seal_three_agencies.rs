@@ -8,49 +8,39 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use divex_core::envelope::{self, ConsentRef, Disclosure, StaticResolver};
-use divex_core::envelope::{OpenOptions, SealOptions};
-use divex_core::keys::AgencyKeys;
+use divex_core::envelope::{self, OpenOptions, SealOptions};
 use divex_core::records::RecordType;
-use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
+use divex_fixtures::{DAY, World, disclosure};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
 
-    // Each agency generates its keys once and publishes its public bundle.
-    let provider = AgencyKeys::generate();
-    let court = AgencyKeys::generate();
-    let probation = AgencyKeys::generate();
-    let da = AgencyKeys::generate();
-    let lead = AgencyKeys::generate();
+    // A county trust anchor certifies each agency's freshly generated keys; every agency holds
+    // the resulting directory and resolves senders through it (the shared fixtures' world).
+    let world = World::builder()
+        .only([
+            "treatment-provider",
+            "superior-court",
+            "probation",
+            "district-attorney",
+            "lead-case-manager",
+        ])
+        .validity(now - DAY, now + 365 * DAY)
+        .try_build()?;
+    let provider = world.key("treatment-provider");
+    let court = world.key("superior-court");
+    let probation = world.key("probation");
+    let da = world.key("district-attorney");
+    let lead = world.key("lead-case-manager");
 
-    // The recipients trust the provider's signing key (issue 3 replaces this with the
-    // certified agency directory).
-    let mut directory = StaticResolver::new();
-    directory.insert(
-        "county-treatment-program",
-        provider.public().signing().clone(),
-    );
-
-    let disclosure = Disclosure {
-        purpose: Purpose::from_static("cj-monitor-conditional-release"),
-        consent: ConsentRef {
-            id: "consent-pc1000-0001".into(),
-            digest: [0x11; 32],
-        },
-        record_type: RecordType::DrugTest,
-        labels: vec![
-            SecurityLabel::PART2,
-            SecurityLabel::from_static("no-criminal-use"),
-        ],
-        notice: NoticeCode::from_static("part2-short"),
-        redacted: vec![],
-    };
+    // Purpose, consent reference, record type, labels and notice: what the recipients may do
+    // with the record, signed with it.
+    let disclosure = disclosure(RecordType::DrugTest);
     let record =
         br#"{"collected":"2026-11-20","specimen":"urine","observed":true,"result":"negative"}"#;
 
     let sealed = envelope::seal(
-        &provider,
+        provider,
         &[
             court.public().clone(),
             probation.public().clone(),
@@ -69,11 +59,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     for (name, keys) in [
-        ("superior court", &court),
-        ("probation", &probation),
-        ("district attorney", &da),
+        ("superior court", court),
+        ("probation", probation),
+        ("district attorney", da),
     ] {
-        let opened = envelope::open(&sealed, keys, &directory, now, &OpenOptions::default())?;
+        let opened = envelope::open(
+            &sealed,
+            keys,
+            &world.directory,
+            now,
+            &OpenOptions::default(),
+        )?;
         assert_eq!(opened.payload, record);
         println!(
             "{name:>17}: opened envelope {} from {} ({}, purpose {}, labels {:?})",
@@ -85,7 +81,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    match envelope::open(&sealed, &lead, &directory, now, &OpenOptions::default()) {
+    match envelope::open(
+        &sealed,
+        lead,
+        &world.directory,
+        now,
+        &OpenOptions::default(),
+    ) {
         Err(e) => println!("LEAD case manager: refused as expected: {e}"),
         Ok(_) => return Err("an agency outside the audience opened the envelope".into()),
     }

@@ -4,16 +4,16 @@
 //! `fuzz/fuzz_targets/` calls, **and** it is compiled into the main workspace's
 //! `tests/tests/fuzz_corpus_replay.rs` (with `#[path]`), so that `cargo test` replays every
 //! corpus file through exactly the checks the fuzzer runs, without a fuzzer. It may therefore
-//! only use what both crates have: `divex-core`, `divex-conformance`, `sha2`, `hex`,
-//! `serde_json`, `rand_chacha` and `rand_core`.
+//! only use what both crates have: `divex-core`, `divex-fixtures`, `divex-conformance`, `sha2`,
+//! `hex`, `serde_json`, `rand_chacha` and `rand_core`.
 //!
 //! Every check function takes the fuzzer's raw bytes, **panics on a broken invariant** (that is
 //! how libFuzzer and `cargo test` report it) and otherwise says whether the input was accepted
 //! by the decoder under test. The invariants are listed in `fuzz/README.md`.
 //!
-//! Fixtures are deterministic: the agencies are `divex_conformance::agency(name)`, the
-//! anchor, certificates, consents and statements are made from fixed seeds, so the same input
-//! gives the same result on every machine.
+//! Fixtures are deterministic: the agencies are `divex_fixtures::agency(name)`, the anchor,
+//! certificates, consents and statements are made from fixed seeds (a `divex_fixtures::World`
+//! seeded from the label `fuzz`), so the same input gives the same result on every machine.
 #![forbid(unsafe_code)]
 // A harness reports a broken invariant by panicking; fixtures are built from constants.
 #![allow(
@@ -27,8 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use divex_conformance::world::{self, CASE, DAY, T0, World};
-use divex_conformance::{NOW, agency, disclosure, generate};
+use divex_conformance::{NOW, generate};
 use divex_core::codec::{self, DecodeLimits, Value};
 use divex_core::consent::{
     CaseEvent, DispositionOutcome, RevocationStatement, SignedConsent, VerifiedConsent,
@@ -46,6 +45,7 @@ use divex_core::records::{
     MAX_TIMESTAMP, ProgramOutcome, ProgressReport, Record, RecordType, Referral, ReferralSource,
     ServiceType, Specimen, TestResult, Vocabulary,
 };
+use divex_fixtures::{CASE, ConsentBuilder, DAY, Seeds, T0, World, agency, disclosure};
 use sha2::{Digest, Sha256};
 
 /// Every fuzz target, in the order of `fuzz/Cargo.toml`.
@@ -214,16 +214,11 @@ pub struct Consents {
 }
 
 static CONSENTS: LazyLock<Consents> = LazyLock::new(|| {
-    let w = World::builder()
-        .seeded(world::Seeds {
-            anchor: "fuzz anchor",
-            serial: "fuzz certificate ",
-            person: "fuzz ",
-        })
-        .build();
+    let w = World::builder().seeded(Seeds::label("fuzz")).build();
     let certificates: Vec<Vec<u8>> = w.certificates.iter().map(|c| c.to_bytes()).collect();
-    let pc1000 = w.sign(&world::pc1000(&w)).expect("pc1000 consent");
-    let lead = w.sign(&world::lead(&w)).expect("lead consent");
+    let sign = |c: ConsentBuilder| c.sign(&w).expect("consent").as_bytes().to_vec();
+    let pc1000 = sign(ConsentBuilder::pc1000(&w));
+    let lead = sign(ConsentBuilder::lead(&w));
     let verified = [&pc1000, &lead]
         .iter()
         .map(|c| SignedConsent::verify(c, &w.directory, T0).expect("genuine consent"))
@@ -760,7 +755,7 @@ pub fn disclosure_roundtrip(data: &[u8]) -> Outcome {
         &bytes,
         NOW,
         SealOptions {
-            rng: Some(&mut divex_conformance::rng("fuzz disclosure_roundtrip")),
+            rng: Some(&mut divex_fixtures::rng("fuzz disclosure_roundtrip")),
             ..SealOptions::default()
         },
     )
@@ -1029,9 +1024,9 @@ pub fn record_inputs(bytes: &[u8], rt: Option<RecordType>) -> Vec<Vec<u8>> {
 pub fn sample_records() -> Vec<Record> {
     let d = |y, m, day| Date::new(y, m, day).expect("date");
     vec![
-        world::drug_test(),
-        world::attendance(),
-        world::lead_status(),
+        divex_fixtures::drug_test(),
+        divex_fixtures::attendance(),
+        divex_fixtures::lead_status(),
         Record::from(
             Referral::new(
                 "ref-2026-0042",

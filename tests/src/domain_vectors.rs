@@ -15,9 +15,9 @@
 
 use divex_core::codec::{self, CodecError, Map, Value};
 use divex_core::consent::{
-    CONSENT_TYP, Capacity, CaseEvent, ConsentDirective, ConsentError, DispositionOutcome, Expiry,
-    Information, Party, Redisclosure, Regime, Revocability, RevocationStatement, SignMethod,
-    SignedConsent, Signer, SourceDocument, StatementSigner, Subject,
+    CONSENT_TYP, Capacity, CaseEvent, ConsentDirective, ConsentError, DispositionOutcome, Party,
+    Revocability, RevocationStatement, SignMethod, SignedConsent, Signer, SourceDocument,
+    StatementSigner,
 };
 use divex_core::cose::{self, ProtectedHeader, alg, label};
 use divex_core::directory::{
@@ -36,15 +36,9 @@ use divex_core::records::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::world::{self, lead, pc1000};
-use crate::{NOW, agency, rng};
+use crate::NOW;
 use divex_core::error::Classified;
-use divex_core::vocab::Purpose;
-
-/// One day in seconds.
-pub const DAY: u64 = 86_400;
-/// The case the consents and case events are about.
-pub const CASE: &str = "CR-2026-001234";
+use divex_fixtures::{CASE, ConsentBuilder, DAY, Seeds, VALIDITY, World, agency, rng};
 
 /// The vector folders under `spec/vectors/` this module generates, in order.
 pub const FOLDERS: [&str; 3] = ["directory", "consent", "records"];
@@ -245,15 +239,15 @@ pub fn record_detail(e: &RecordError) -> Option<String> {
 // The deterministic world
 
 /// Certificates run from a year before `NOW` to three years after it.
-const NOT_BEFORE: u64 = world::VALIDITY.0;
-const NOT_AFTER: u64 = world::VALIDITY.1;
+const NOT_BEFORE: u64 = VALIDITY.0;
+const NOT_AFTER: u64 = VALIDITY.1;
 
-/// The seeded shared [`world::World`] of the domain vectors (nine agencies certified by the
+/// The seeded shared [`World`] of the domain vectors (nine agencies certified by the
 /// county anchor from [`NOT_BEFORE`] to [`NOT_AFTER`], but new-provider, certified only five
 /// days before `NOW`), with a second, untrusted anchor and the county anchor's revocations of
 /// other-court's and other-provider's certificates (both in the directory).
 struct DomainWorld {
-    world: world::World,
+    world: World,
     rogue: AnchorKeys,
     /// The county anchor's revocation of other-court's certificate (in effect at `NOW`).
     other_court_revoked: Vec<u8>,
@@ -261,9 +255,9 @@ struct DomainWorld {
 
 /// The vectors read the shared world's anchor, directory, keys and people directly.
 impl std::ops::Deref for DomainWorld {
-    type Target = world::World;
+    type Target = World;
 
-    fn deref(&self) -> &world::World {
+    fn deref(&self) -> &World {
         &self.world
     }
 }
@@ -301,11 +295,11 @@ fn issue(
 
 impl DomainWorld {
     fn new() -> DomainWorld {
-        let mut world = world::World::builder()
-            .seeded(world::Seeds {
-                anchor: "domain anchor county",
-                serial: "domain serial ",
-                person: "domain person ",
+        let mut world = World::builder()
+            .seeded(Seeds {
+                anchor: "domain anchor county".into(),
+                serial: "domain serial ".into(),
+                person: "domain person ".into(),
             })
             .anchor_name("County Justice IT")
             // The shared agencies but the rotated provider, and a provider certified only five
@@ -995,7 +989,7 @@ fn rebuild_bundle(bundle: &[u8], f: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
 // --- Consents ----------------------------------------------------------------------------------
 
 /// Agency `id` as the witnessing signer, listed with `key` (which need not be its own; the
-/// shared world's [`world::World::witness`] lists the agency's own key).
+/// shared world's [`World::witness`] lists the agency's own key).
 fn witness(id: &str, key: &AgencyKeys) -> Signer {
     Signer {
         capacity: Capacity::WitnessingAgency,
@@ -1004,49 +998,6 @@ fn witness(id: &str, key: &AgencyKeys) -> Signer {
         key: Some(*key.public().signing().as_bytes()),
         agency_id: Some(id.into()),
         authority: None,
-    }
-}
-
-/// A §2.31 consent for a minor, signed by a parent: provider → probation.
-fn minor(w: &DomainWorld) -> ConsentDirective {
-    ConsentDirective {
-        id: "c-minor-0003".into(),
-        subject: Subject {
-            name: "Sam Rivera Reyes".into(),
-            date_of_birth: Date::parse("2011-05-02").expect("date"),
-        },
-        regime: Regime::Part2General,
-        regulatory_basis: vec!["42CFRPart2".into()],
-        disclosers: vec![Party::Agency("treatment-provider".into())],
-        recipients: vec![Party::Agency("probation".into())],
-        purposes: vec![Purpose::from_static("juvenile-probation-monitoring")],
-        information: Information {
-            record_types: vec![RecordType::Enrollment, RecordType::Attendance],
-            fields: Default::default(),
-            tiers: vec![Tier::T1],
-            excluded_record_types: vec![],
-            data_period: None,
-            description: "Enrollment and attendance in the adolescent outpatient program".into(),
-        },
-        expiry: Expiry {
-            date: Some(NOW + 180 * DAY),
-            event: None,
-        },
-        revocation: Revocability::AtWill,
-        redisclosure: Redisclosure::Prohibited,
-        case: None,
-        signers: vec![
-            Signer {
-                capacity: Capacity::Parent,
-                name: "Maria Reyes".into(),
-                method: SignMethod::Electronic,
-                key: Some(*w.parent.public().as_bytes()),
-                agency_id: None,
-                authority: Some("parent of minor patient".into()),
-            },
-            w.witness("treatment-provider"),
-        ],
-        ..pc1000(w)
     }
 }
 
@@ -1103,11 +1054,13 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
     let c = |scenario: &str, expect: &str, desc: &str, b: &[u8]| {
         statement(w, Kind::Consent, scenario, expect, desc, b)
     };
-    let pc = pc1000(w);
+    let pc1000 = || ConsentBuilder::pc1000(w);
+    let lead = || ConsentBuilder::lead(w);
+    let pc = pc1000().build();
     let pc_signed = sign(w, &pc);
-    let ld = lead(w);
+    let ld = lead().build();
     let lead_signed = sign(w, &ld);
-    let mn = minor(w);
+    let mn = ConsentBuilder::minor(w).build();
     let minor_signed = sign(w, &mn);
     // Self-check: the unchecked signer produces exactly what the API does.
     assert_eq!(
@@ -1148,14 +1101,13 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         .result("c-minor-0003"),
     );
     {
-        let mut d = pc1000(w);
-        d.id = "c-pc1000-0002".into();
-        d.signers[0].method = SignMethod::WetInkWitnessed;
-        d.signers[0].key = None;
-        d.source_document = Some(SourceDocument {
-            sha256: Sha256::digest(b"scanned PC 1000 consent form, signed in ink").into(),
-            media_type: "application/pdf".into(),
-        });
+        let d = pc1000()
+            .id("c-pc1000-0002")
+            .wet_ink(SourceDocument {
+                sha256: Sha256::digest(b"scanned PC 1000 consent form, signed in ink").into(),
+                media_type: "application/pdf".into(),
+            })
+            .build();
         out.push(
             c(
                 "consent-ok-wet-ink-witnessed",
@@ -1168,8 +1120,9 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         );
     }
     {
-        let mut d = pc.clone();
-        d.recipients.push(Party::Agency("police-lead-unit".into()));
+        let d = pc1000()
+            .add_recipient(Party::Agency("police-lead-unit".into()))
+            .build();
         let mut msg = parse_sign(&pc_signed);
         msg.payload = codec::to_vec(&d).expect("payload");
         out.push(
@@ -1208,8 +1161,12 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         ));
     }
     {
-        let mut d = pc1000(w);
-        d.signers[0].key = Some(*agency("treatment-provider").public().signing().as_bytes());
+        let d = pc1000()
+            .edit(|d| {
+                d.signers[0].key =
+                    Some(*agency("treatment-provider").public().signing().as_bytes());
+            })
+            .build();
         out.push(c(
             "consent-patient-signed-with-witness-key",
             "signer_key_reused",
@@ -1219,11 +1176,7 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         ));
     }
     {
-        let mut d = lead(w);
-        d.expiry = Expiry {
-            date: None,
-            event: None,
-        };
+        let d = lead().expiry_date(None).expiry_event(None).build();
         out.push(
             c(
                 "consent-deficient-missing-expiry",
@@ -1236,8 +1189,7 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         );
     }
     {
-        let mut d = pc1000(w);
-        d.revocation = Revocability::AtWill;
+        let d = pc1000().revocation(Revocability::AtWill).build();
         out.push(
             c(
                 "consent-deficient-2-35-revocable-at-will",
@@ -1250,9 +1202,10 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         );
     }
     {
-        let mut d = lead(w);
-        d.information.record_types = vec![RecordType::LeadStatus, RecordType::CounselingNote];
-        d.information.tiers = vec![Tier::T1, Tier::T3, Tier::Lead];
+        let d = lead()
+            .record_types([RecordType::LeadStatus, RecordType::CounselingNote])
+            .tiers([Tier::T1, Tier::T3, Tier::Lead])
+            .build();
         out.push(
             c(
                 "consent-deficient-counseling-notes-combined",
@@ -1265,8 +1218,7 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         );
     }
     {
-        let mut d = pc1000(w);
-        d.recipients.push(Party::Role(Role::Police));
+        let d = pc1000().add_recipient(Party::Role(Role::Police)).build();
         out.push(
             c(
                 "consent-deficient-2-35-police-recipient",
@@ -1279,8 +1231,9 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         );
     }
     {
-        let mut d = pc1000(w);
-        d.signers[1] = witness("treatment-provider", &agency("outsider"));
+        let d = pc1000()
+            .witness(witness("treatment-provider", &agency("outsider")))
+            .build();
         out.push(
             c(
                 "consent-witness-uncertified",
@@ -1293,8 +1246,9 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         );
     }
     {
-        let mut d = pc1000(w);
-        d.signers[1] = witness("treatment-provider", &agency("probation"));
+        let d = pc1000()
+            .witness(witness("treatment-provider", &agency("probation")))
+            .build();
         out.push(
             c(
                 "consent-witness-key-of-another-agency",
@@ -1319,8 +1273,7 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         .result("c-pc1000-0001")
     });
     {
-        let mut d = pc1000(w);
-        d.signers[1] = w.witness("other-provider");
+        let d = pc1000().witness(w.witness("other-provider")).build();
         out.push(
             c(
                 "consent-witness-certificate-revoked",
@@ -1333,8 +1286,7 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         );
     }
     {
-        let mut d = pc1000(w);
-        d.signers[1] = w.witness("new-provider");
+        let d = pc1000().witness(w.witness("new-provider")).build();
         out.push(
             c(
                 "consent-witness-not-certified-at-signing",
@@ -1347,10 +1299,7 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         );
     }
     {
-        let mut d = lead(w);
-        d.id = "c-lead-0008".into();
-        d.effective = NOW + 2 * DAY;
-        d.signed_at = NOW + 2 * DAY;
+        let d = lead().id("c-lead-0008").dated(NOW + 2 * DAY).build();
         out.push(
             c(
                 "consent-dated-in-future",

@@ -1,21 +1,19 @@
-//! divex conformance kit: deterministic agencies, a toolkit for assembling hostile envelopes
-//! from divex-core's public building blocks, and the envelope spec vectors.
+//! divex conformance kit: a toolkit for assembling hostile envelopes from divex-core's public
+//! building blocks, and the spec vectors (envelope, directory, consent, records).
 //!
 //! The vectors in `spec/vectors/envelope/` are produced by [`generate`] (run by the
-//! `gen-vectors` binary) from fixed seeds, one scenario per file. The `vectors` test
-//! regenerates them and fails on any difference, then runs each through `open` and checks its
-//! `expect` class.
+//! `gen-vectors` binary) from fixed seeds ([`divex_fixtures::rng`]), one scenario per file.
+//! The `vectors` test regenerates them and fails on any difference, then runs each through
+//! `open` and checks its `expect` class. The agencies, consents and records come from
+//! `divex-fixtures`.
 #![forbid(unsafe_code)]
 // Generator code: a failure is a bug in the generator itself, and fixed-layout test envelopes
 // are indexed directly.
 #![allow(clippy::expect_used, clippy::indexing_slicing)]
 
-use std::collections::BTreeSet;
-
 pub mod domain_vectors;
 mod revision_2;
 mod vector_file;
-pub mod world;
 
 pub use vector_file::{
     Vector, VectorMetadata, VectorResolver, VectorSender, file_name, resolver, to_file,
@@ -24,48 +22,15 @@ pub use vector_file::{
 use divex_core::codec::{self, Map, Value};
 use divex_core::cose::{self, ProtectedHeader, label};
 use divex_core::envelope::SealOptions;
-use divex_core::envelope::{
-    self, ConsentRef, Disclosure, EnvelopeId, KEY_COMMITMENT_LEN, Metadata, SeenEnvelopes,
-};
+use divex_core::envelope::{self, EnvelopeId, KEY_COMMITMENT_LEN, Metadata};
 use divex_core::keys::{AgencyKeys, PublicBundle};
 use divex_core::records::RecordType;
-use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
+use divex_fixtures::{agency, disclosure, rng};
 use rand_chacha::ChaCha20Rng;
-use rand_core::{Rng, SeedableRng};
-use sha2::{Digest, Sha256};
+use rand_core::Rng;
 
-/// Time used by every vector: 2026-09-21T14:13:20Z.
-pub const NOW: u64 = 1_790_000_000;
-
-/// A reproducible CSPRNG for `purpose`.
-pub fn rng(purpose: &str) -> ChaCha20Rng {
-    let seed: [u8; 32] = Sha256::new()
-        .chain_update(b"divex spec vectors v1\0")
-        .chain_update(purpose.as_bytes())
-        .finalize()
-        .into();
-    ChaCha20Rng::from_seed(seed)
-}
-
-/// The deterministic keys of the named test agency.
-pub fn agency(name: &str) -> AgencyKeys {
-    AgencyKeys::generate_with_rng(&mut rng(&format!("agency {name}")))
-}
-
-/// A typical Part 2 disclosure statement for the vectors.
-pub fn disclosure(record_type: RecordType) -> Disclosure {
-    Disclosure {
-        purpose: Purpose::from_static("cj-monitor-conditional-release"),
-        consent: ConsentRef {
-            id: "consent-pc1000-0001".into(),
-            digest: Sha256::digest(b"signed consent placeholder").into(),
-        },
-        record_type,
-        labels: vec![SecurityLabel::PART2, SecurityLabel::NO_CRIMINAL_USE],
-        notice: NoticeCode::from_static("part2-short"),
-        redacted: vec![],
-    }
-}
+/// Time used by every vector: 2026-09-21T14:13:20Z ([`divex_fixtures::T0`]).
+pub const NOW: u64 = divex_fixtures::T0;
 
 /// Everything a sender decides before the envelope is assembled, exposed so that scenarios
 /// can alter any part and re-assemble.
@@ -164,16 +129,6 @@ pub fn without_label(m: &Map, label: i64) -> Map {
         }
     }
     out
-}
-
-/// A replay hook over a fixed set of ids.
-#[derive(Debug, Default)]
-pub struct SeenSet(pub BTreeSet<EnvelopeId>);
-
-impl SeenEnvelopes for SeenSet {
-    fn seen(&self, id: &EnvelopeId) -> bool {
-        self.0.contains(id)
-    }
 }
 
 /// The agencies of the vector world.

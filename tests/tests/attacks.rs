@@ -10,55 +10,30 @@
 
 use std::collections::BTreeMap;
 
-use divex_conformance::{NOW, SeenSet, agency, disclosure, plan, rewrite, rng, with_label};
+use divex_conformance::{NOW, plan, rewrite, with_label};
 use divex_core::codec::{CodecError, Value};
 use divex_core::cose::{self, ProtectedHeader, label};
 use divex_core::envelope::SealOptions;
-use divex_core::envelope::{self, EnvelopeLimits, Layer, OpenError, OpenOptions, StaticResolver};
+use divex_core::envelope::{self, EnvelopeLimits, Layer, OpenError, OpenOptions};
 use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
 use divex_core::records::RecordType;
+use divex_fixtures::{SeenSet, World, agency, disclosure, rng};
 
-struct World {
-    provider: AgencyKeys,
-    court: AgencyKeys,
-    probation: AgencyKeys,
-    da: AgencyKeys,
-    lead: AgencyKeys,
-    directory: StaticResolver,
-}
-
+/// A fresh certified world; every envelope is opened against its directory.
 fn world() -> World {
-    let w = World {
-        provider: AgencyKeys::generate(),
-        court: AgencyKeys::generate(),
-        probation: AgencyKeys::generate(),
-        da: AgencyKeys::generate(),
-        lead: AgencyKeys::generate(),
-        directory: StaticResolver::new(),
-    };
-    let mut directory = StaticResolver::new();
-    for (id, k) in [
-        ("provider", &w.provider),
-        ("court", &w.court),
-        ("probation", &w.probation),
-        ("da", &w.da),
-        ("lead", &w.lead),
-    ] {
-        directory.insert(id, k.public().signing().clone());
-    }
-    World { directory, ..w }
+    World::new()
 }
 
 const RECORD: &[u8] = b"attendance 2026-11-18: present, 2.0 hours group";
 
 fn sealed(w: &World) -> Vec<u8> {
     envelope::seal(
-        &w.provider,
+        w.key("treatment-provider"),
         &[
-            w.court.public().clone(),
-            w.probation.public().clone(),
-            w.da.public().clone(),
+            w.key("superior-court").public().clone(),
+            w.key("probation").public().clone(),
+            w.key("district-attorney").public().clone(),
         ],
         &disclosure(RecordType::Attendance),
         RECORD,
@@ -77,14 +52,18 @@ fn open(w: &World, env: &[u8], me: &AgencyKeys) -> Result<envelope::Opened, Open
 fn genuine_envelope_opens_for_each_recipient_only() {
     let w = world();
     let env = sealed(&w);
-    for me in [&w.court, &w.probation, &w.da] {
+    for me in [
+        w.key("superior-court"),
+        w.key("probation"),
+        w.key("district-attorney"),
+    ] {
         let o = open(&w, &env, me).unwrap();
         assert_eq!(o.payload, RECORD);
-        assert_eq!(o.sender.agency_id, "provider");
+        assert_eq!(o.sender.agency_id, "treatment-provider");
         assert_eq!(o.metadata.audience.len(), 3);
     }
     assert!(matches!(
-        open(&w, &env, &w.lead),
+        open(&w, &env, w.key("lead-case-manager")),
         Err(OpenError::NotForMe { .. })
     ));
 }
@@ -98,7 +77,11 @@ fn every_single_bit_flip_is_refused_with_a_typed_error() {
         for bit in 0..8 {
             let mut t = env.clone();
             t[byte] ^= 1 << bit;
-            for me in [&w.court, &w.probation, &w.da] {
+            for me in [
+                w.key("superior-court"),
+                w.key("probation"),
+                w.key("district-attorney"),
+            ] {
                 match open(&w, &t, me) {
                     Ok(_) => panic!("flipping bit {bit} of byte {byte} still opens"),
                     Err(e) => *classes.entry(e.class()).or_default() += 1,
@@ -122,26 +105,31 @@ fn every_single_bit_flip_is_refused_with_a_typed_error() {
 fn recipient_added_or_removed_fails_for_everyone() {
     let w = world();
     let env = sealed(&w);
-    let da_kid = w.da.public().encryption().kid();
+    let da_kid = w.key("district-attorney").public().encryption().kid();
     let removed = rewrite(&env, |m| {
         m.recipients
             .retain(|r| r.kid() != Some(da_kid.as_bytes().as_slice()))
     });
-    for me in [&w.court, &w.probation] {
+    for me in [w.key("superior-court"), w.key("probation")] {
         assert_eq!(open(&w, &removed, me).unwrap_err(), OpenError::Decrypt);
     }
     let mut r = rng("attack-added");
-    let extra = envelope::wrap_for(w.lead.public(), &[7u8; 32], &mut r).unwrap();
+    let extra =
+        envelope::wrap_for(w.key("lead-case-manager").public(), &[7u8; 32], &mut r).unwrap();
     let added = rewrite(&env, |m| {
         m.recipients.push(extra);
         m.recipients.sort_by(|a, b| a.kid().cmp(&b.kid()));
     });
-    for me in [&w.court, &w.probation, &w.da] {
+    for me in [
+        w.key("superior-court"),
+        w.key("probation"),
+        w.key("district-attorney"),
+    ] {
         assert_eq!(open(&w, &added, me).unwrap_err(), OpenError::Decrypt);
     }
     // The added agency holds a stanza, but not the real content key.
     assert!(matches!(
-        open(&w, &added, &w.lead).unwrap_err(),
+        open(&w, &added, w.key("lead-case-manager")).unwrap_err(),
         OpenError::KeyCommitment
     ));
 }
@@ -152,9 +140,17 @@ fn surreptitious_forwarding_is_detected() {
     let env = sealed(&w);
     // Probation opens legitimately, then re-encrypts the provider's signed message to LEAD,
     // alone or added to the original audience.
-    let signed = open(&w, &env, &w.probation).unwrap().signed;
+    let signed = open(&w, &env, w.key("probation")).unwrap().signed;
     let mut r = rng("attack-forward");
-    for audience in [vec![&w.lead], vec![&w.court, &w.probation, &w.da, &w.lead]] {
+    for audience in [
+        vec![w.key("lead-case-manager")],
+        vec![
+            w.key("superior-court"),
+            w.key("probation"),
+            w.key("district-attorney"),
+            w.key("lead-case-manager"),
+        ],
+    ] {
         let mut bundles: Vec<_> = audience.iter().map(|a| a.public().clone()).collect();
         bundles.sort_by_key(|b| b.encryption().kid());
         let mut cek = [0u8; 32];
@@ -166,7 +162,7 @@ fn surreptitious_forwarding_is_detected() {
             .collect();
         let fwd = envelope::encrypt_layer(&signed, &cek, &kc, stanzas, &mut r).unwrap();
         assert_eq!(
-            open(&w, &fwd, &w.lead).unwrap_err(),
+            open(&w, &fwd, w.key("lead-case-manager")).unwrap_err(),
             OpenError::AudienceMismatch
         );
     }
@@ -176,9 +172,17 @@ fn surreptitious_forwarding_is_detected() {
 fn signature_stripped_or_replaced_is_refused() {
     let w = world();
     let mut r = rng("attack-signature");
-    let three = [&w.court, &w.probation, &w.da];
-    for replace in [None, Some(&w.da), Some(&w.lead)] {
-        let mut p = plan(&w.provider, &three, RECORD, NOW, &mut r);
+    let three = [
+        w.key("superior-court"),
+        w.key("probation"),
+        w.key("district-attorney"),
+    ];
+    for replace in [
+        None,
+        Some(w.key("district-attorney")),
+        Some(w.key("lead-case-manager")),
+    ] {
+        let mut p = plan(w.key("treatment-provider"), &three, RECORD, NOW, &mut r);
         let v = divex_core::codec::decode(&p.inner).unwrap();
         let mut s = cose::Sign1::from_value(&v, true, &Default::default()).unwrap();
         s.signature = match replace {
@@ -188,16 +192,22 @@ fn signature_stripped_or_replaced_is_refused() {
         p.inner = s.to_bytes();
         let env = p.assemble(&mut r);
         assert_eq!(
-            open(&w, &env, &w.court).unwrap_err(),
+            open(&w, &env, w.key("superior-court")).unwrap_err(),
             OpenError::BadSignature
         );
     }
     // A recipient that re-signs under its own kid is identified as the sender, never as the
     // provider.
-    let mut p = plan(&w.provider, &three, RECORD, NOW, &mut r);
-    p.resign(&w.da, RECORD);
+    let mut p = plan(w.key("treatment-provider"), &three, RECORD, NOW, &mut r);
+    p.resign(w.key("district-attorney"), RECORD);
     let env = p.assemble(&mut r);
-    assert_eq!(open(&w, &env, &w.court).unwrap().sender.agency_id, "da");
+    assert_eq!(
+        open(&w, &env, w.key("superior-court"))
+            .unwrap()
+            .sender
+            .agency_id,
+        "district-attorney"
+    );
 }
 
 #[test]
@@ -205,13 +215,17 @@ fn different_content_keys_per_recipient_are_caught_by_the_commitment() {
     let w = world();
     let mut r = rng("attack-split");
     let p = plan(
-        &w.provider,
-        &[&w.court, &w.probation, &w.da],
+        w.key("treatment-provider"),
+        &[
+            w.key("superior-court"),
+            w.key("probation"),
+            w.key("district-attorney"),
+        ],
         RECORD,
         NOW,
         &mut r,
     );
-    let court_kid = w.court.public().encryption().kid();
+    let court_kid = w.key("superior-court").public().encryption().kid();
     let stanzas = p
         .recipients
         .iter()
@@ -226,10 +240,13 @@ fn different_content_keys_per_recipient_are_caught_by_the_commitment() {
         .collect();
     let env = envelope::encrypt_layer(&p.inner, &p.cek, &p.commitment, stanzas, &mut r).unwrap();
     assert_eq!(
-        open(&w, &env, &w.court).unwrap_err(),
+        open(&w, &env, w.key("superior-court")).unwrap_err(),
         OpenError::KeyCommitment
     );
-    assert_eq!(open(&w, &env, &w.da).unwrap().payload, RECORD);
+    assert_eq!(
+        open(&w, &env, w.key("district-attorney")).unwrap().payload,
+        RECORD
+    );
 }
 
 #[test]
@@ -241,7 +258,7 @@ fn algorithm_ids_swapped_are_refused_in_every_layer() {
             ProtectedHeader::new(with_label(m.protected.map(), label::ALG, Value::from(1u64)));
     });
     assert_eq!(
-        open(&w, &content, &w.court).unwrap_err(),
+        open(&w, &content, w.key("superior-court")).unwrap_err(),
         OpenError::UnsupportedAlgorithm {
             layer: Layer::Content,
             alg: 1
@@ -257,14 +274,20 @@ fn algorithm_ids_swapped_are_refused_in_every_layer() {
         }
     });
     assert_eq!(
-        open(&w, &recipient, &w.court).unwrap_err(),
+        open(&w, &recipient, w.key("superior-court")).unwrap_err(),
         OpenError::UnsupportedAlgorithm {
             layer: Layer::Recipient,
             alg: -29
         }
     );
     let mut r = rng("attack-alg-inner");
-    let mut p = plan(&w.provider, &[&w.court], RECORD, NOW, &mut r);
+    let mut p = plan(
+        w.key("treatment-provider"),
+        &[w.key("superior-court")],
+        RECORD,
+        NOW,
+        &mut r,
+    );
     let v = divex_core::codec::decode(&p.inner).unwrap();
     let s = cose::Sign1::from_value(&v, true, &Default::default()).unwrap();
     let protected = ProtectedHeader::new(with_label(
@@ -273,7 +296,7 @@ fn algorithm_ids_swapped_are_refused_in_every_layer() {
         Value::from(-8i64),
     ));
     let signature = w
-        .provider
+        .key("treatment-provider")
         .sign(&cose::sig_structure(protected.as_bytes(), &[], RECORD))
         .to_vec();
     p.inner = cose::Sign1 {
@@ -283,7 +306,7 @@ fn algorithm_ids_swapped_are_refused_in_every_layer() {
     }
     .to_bytes();
     assert_eq!(
-        open(&w, &p.assemble(&mut r), &w.court).unwrap_err(),
+        open(&w, &p.assemble(&mut r), w.key("superior-court")).unwrap_err(),
         OpenError::UnsupportedAlgorithm {
             layer: Layer::Signed,
             alg: -8
@@ -295,14 +318,14 @@ fn algorithm_ids_swapped_are_refused_in_every_layer() {
 fn replayed_envelope_id_is_refused() {
     let w = world();
     let env = sealed(&w);
-    let first = open(&w, &env, &w.court).unwrap();
+    let first = open(&w, &env, w.key("superior-court")).unwrap();
     let seen = SeenSet([first.metadata.envelope_id].into_iter().collect());
     let options = OpenOptions {
         seen: Some(&seen),
         ..OpenOptions::default()
     };
     assert_eq!(
-        envelope::open(&env, &w.court, &w.directory, NOW, &options).unwrap_err(),
+        envelope::open(&env, w.key("superior-court"), &w.directory, NOW, &options).unwrap_err(),
         OpenError::Replay {
             envelope_id: first.metadata.envelope_id
         }
@@ -313,7 +336,7 @@ fn replayed_envelope_id_is_refused() {
         seen: Some(&empty),
         ..OpenOptions::default()
     };
-    assert!(envelope::open(&env, &w.probation, &w.directory, NOW, &options).is_ok());
+    assert!(envelope::open(&env, w.key("probation"), &w.directory, NOW, &options).is_ok());
 }
 
 #[test]
@@ -322,12 +345,12 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
     let env = sealed(&w);
     for len in 0..env.len() {
         assert!(
-            open(&w, &env[..len], &w.court).is_err(),
+            open(&w, &env[..len], w.key("superior-court")).is_err(),
             "prefix of {len} bytes opened"
         );
     }
     assert!(matches!(
-        open(&w, &env[..env.len() - 1], &w.court).unwrap_err(),
+        open(&w, &env[..env.len() - 1], w.key("superior-court")).unwrap_err(),
         OpenError::Malformed {
             source: CodecError::Truncated { .. },
             ..
@@ -336,7 +359,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
 
     let big = vec![0u8; EnvelopeLimits::DEFAULT.max_envelope_bytes + 1];
     assert!(matches!(
-        open(&w, &big, &w.court).unwrap_err(),
+        open(&w, &big, w.key("superior-court")).unwrap_err(),
         OpenError::TooLarge { .. }
     ));
     let tight = OpenOptions {
@@ -347,7 +370,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
         ..OpenOptions::default()
     };
     assert!(matches!(
-        envelope::open(&env, &w.court, &w.directory, NOW, &tight).unwrap_err(),
+        envelope::open(&env, w.key("superior-court"), &w.directory, NOW, &tight).unwrap_err(),
         OpenError::TooLarge { .. }
     ));
     // A recipient limit below the envelope's count.
@@ -359,7 +382,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
         ..OpenOptions::default()
     };
     assert_eq!(
-        envelope::open(&env, &w.court, &w.directory, NOW, &two).unwrap_err(),
+        envelope::open(&env, w.key("superior-court"), &w.directory, NOW, &two).unwrap_err(),
         OpenError::TooManyRecipients { count: 3, limit: 2 }
     );
 
@@ -374,7 +397,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
         }
         deep.push(0x00);
         assert!(matches!(
-            open(&w, &deep, &w.court).unwrap_err(),
+            open(&w, &deep, w.key("superior-court")).unwrap_err(),
             OpenError::Malformed {
                 source: CodecError::DepthExceeded { .. },
                 ..

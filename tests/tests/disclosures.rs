@@ -3,8 +3,6 @@
 //! revoked, reference mode, tampered obligations and replays.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use divex_conformance::SeenSet;
-use divex_conformance::world::*;
 use divex_core::consent::{ConsentSet, RevocationStatement, Subject};
 use divex_core::decision::{DenyReason, MinimumNecessary};
 use divex_core::disclosure::{self, ConsentCopy, DisclosureError, Received, SealRequest, Sealed};
@@ -12,14 +10,14 @@ use divex_core::envelope::{self, ConsentRef, OpenError};
 use divex_core::envelope::{OpenOptions, SealOptions};
 use divex_core::records::{ClinicalDetail, Record, RecordType};
 use divex_core::vocab::NoticeCode;
-use divex_core::vocab::{FieldName, Purpose, SecurityLabel};
+use divex_core::vocab::{Purpose, SecurityLabel};
+use divex_fixtures::*;
 
-fn held(w: &World, consents: &[&divex_core::consent::ConsentDirective]) -> ConsentSet {
+/// A consent set holding `consent`, signed, as checked at `T0`.
+fn held(w: &World, consent: &ConsentBuilder) -> ConsentSet {
     let mut set = ConsentSet::new();
-    for d in consents {
-        set.import_consent(&w.sign(d).unwrap(), &w.directory, T0)
-            .unwrap();
-    }
+    set.import_consent(consent.sign(w).unwrap().as_bytes(), &w.directory, T0)
+        .unwrap();
     set
 }
 
@@ -79,7 +77,7 @@ fn open_holding_nothing(
 #[test]
 fn pc1000_drug_test_reaches_court_and_da_with_the_law_attached() {
     let w = World::new();
-    let provider_set = held(&w, &[&pc1000(&w)]);
+    let provider_set = held(&w, &ConsentBuilder::pc1000(&w));
     let record = drug_test();
     let subj = subject();
     let sealed = provider_seal(
@@ -124,7 +122,7 @@ fn pc1000_drug_test_reaches_court_and_da_with_the_law_attached() {
 #[test]
 fn over_share_of_clinical_detail_to_the_court_is_refused() {
     let w = World::new();
-    let set = held(&w, &[&pc1000(&w)]);
+    let set = held(&w, &ConsentBuilder::pc1000(&w));
     let clinical = Record::from(ClinicalDetail::new(["F11.20"]));
     let subj = subject();
     let err = provider_seal(
@@ -138,14 +136,11 @@ fn over_share_of_clinical_detail_to_the_court_is_refused() {
         "{err}"
     );
     // A field outside the consent's allow-list is refused by default, naming the field...
-    let mut narrow = pc1000(&w);
-    narrow.information.fields.insert(
+    let narrow = ConsentBuilder::pc1000(&w).fields(
         RecordType::DrugTest,
-        ["collected_at", "specimen", "observed", "panel", "results"]
-            .map(FieldName::from_static)
-            .to_vec(),
+        ["collected_at", "specimen", "observed", "panel", "results"],
     );
-    let set = held(&w, &[&narrow]);
+    let set = held(&w, &narrow);
     let record = drug_test();
     let err = provider_seal(
         &w,
@@ -179,8 +174,8 @@ fn over_share_of_clinical_detail_to_the_court_is_refused() {
 #[test]
 fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() {
     let w = World::new();
-    let consent = lead(&w);
-    let cm_set = held(&w, &[&consent]);
+    let consent = ConsentBuilder::lead(&w);
+    let cm_set = held(&w, &consent);
     let record = lead_status();
     let subj = subject();
     let req = request(
@@ -201,7 +196,7 @@ fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() 
     }
     .sign(&w.patient)
     .unwrap();
-    let mut police_set = held(&w, &[&consent]);
+    let mut police_set = held(&w, &consent);
     police_set
         .import_revocation(&revocation, &w.directory, T0 + 2 * DAY)
         .unwrap();
@@ -286,7 +281,7 @@ fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() 
 #[test]
 fn recipient_outside_the_consent_is_refused_at_seal_and_at_open() {
     let w = World::new();
-    let set = held(&w, &[&pc1000(&w)]);
+    let set = held(&w, &ConsentBuilder::pc1000(&w));
     let record = drug_test();
     let subj = subject();
     let err = provider_seal(
@@ -378,7 +373,7 @@ fn reference_mode_needs_a_consent_that_allows_it_and_a_recipient_that_holds_it()
     let w = World::new();
     let record = drug_test();
     let subj = subject();
-    let set = held(&w, &[&pc1000(&w)]);
+    let set = held(&w, &ConsentBuilder::pc1000(&w));
     let by_ref = SealRequest {
         consent_copy: ConsentCopy::Reference,
         ..pc1000_request(&["superior-court"], &record, &subj)
@@ -387,16 +382,15 @@ fn reference_mode_needs_a_consent_that_allows_it_and_a_recipient_that_holds_it()
         provider_seal(&w, &set, &by_ref),
         Err(DisclosureError::CopyRequired { .. })
     ));
-    let mut allows = pc1000(&w);
-    allows.notice.attach_consent = false;
-    let set = held(&w, &[&allows]);
+    let allows = ConsentBuilder::pc1000(&w).attach_consent(false);
+    let set = held(&w, &allows);
     let sealed = provider_seal(&w, &set, &by_ref).unwrap();
     let err = open_holding_nothing(&w, &sealed.envelope, "superior-court").unwrap_err();
     assert!(
         matches!(err, DisclosureError::ConsentUnavailable { .. }),
         "{err}"
     );
-    let court_set = held(&w, &[&allows]);
+    let court_set = held(&w, &allows);
     assert!(
         disclosure::open(
             &sealed.envelope,
@@ -413,7 +407,7 @@ fn reference_mode_needs_a_consent_that_allows_it_and_a_recipient_that_holds_it()
 #[test]
 fn replay_and_expired_sender_certificate_are_refused() {
     let w = World::new();
-    let set = held(&w, &[&pc1000(&w)]);
+    let set = held(&w, &ConsentBuilder::pc1000(&w));
     let record = drug_test();
     let subj = subject();
     let sealed = provider_seal(

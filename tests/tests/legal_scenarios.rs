@@ -11,10 +11,9 @@
 )]
 
 use divex_core::consent::{
-    AgencyFacts, Capacity, CaseEvent, ConsentDirective, ConsentSet, DispositionOutcome,
-    EventTrigger, Expiry, NoticeForm, Party, Period, Redisclosure, Regime, Revocability,
-    RevocationStatement, SignMethod, Signer, SourceDocument, StatementSigner, Subject,
-    UseRestriction,
+    AgencyFacts, Capacity, CaseEvent, ConsentSet, DispositionOutcome, EventTrigger, Expiry,
+    NoticeForm, Party, Redisclosure, Regime, Revocability, RevocationStatement, SourceDocument,
+    StatementSigner, Subject, UseRestriction,
 };
 use divex_core::decision::{self, Decision, MinimumNecessary, Request};
 use divex_core::directory::{CertificateRequest, Directory, Role};
@@ -23,12 +22,11 @@ use divex_core::records::{
     ClinicalDetail, CounselingNote, Record, RecordType, Referral, ReferralSource, Tier,
 };
 
-use divex_conformance::world::*;
 use divex_core::error::Classified;
 use divex_core::records::Date;
-use divex_core::vocab::FieldName;
 use divex_core::vocab::Purpose;
 use divex_core::vocab::SecurityLabel;
+use divex_fixtures::*;
 
 /// What happened.
 #[derive(Debug)]
@@ -112,9 +110,9 @@ impl<'w> Setup<'w> {
         }
     }
 
-    fn consent(self, d: &ConsentDirective) -> Result<Self, String> {
+    fn consent(self, c: ConsentBuilder) -> Result<Self, String> {
         let w = self.w;
-        self.import(&w.sign(d)?, &w.directory, T0)
+        self.import(&signed(w, c)?, &w.directory, T0)
     }
 
     /// Imports the signed consent `bytes` as checked against `dir` at `now` (where a row needs
@@ -197,24 +195,26 @@ fn run(w: &World, f: fn(&World) -> Result<Outcome, String>) -> Outcome {
     f(w).unwrap_or_else(Outcome::Refused)
 }
 
+/// The consent `c` signs, as bytes (a refusal as its message).
+fn signed(w: &World, c: ConsentBuilder) -> Result<Vec<u8>, String> {
+    c.sign(w)
+        .map(|s| s.as_bytes().to_vec())
+        .map_err(|e| format!("{e}"))
+}
+
 /// The LEAD consent re-pointed: the treatment provider discloses (and witnesses) to `to`.
-fn provider_lead(w: &World, to: &str) -> ConsentDirective {
-    let mut d = lead(w);
-    d.disclosers = vec![Party::Agency("treatment-provider".into())];
-    d.recipients = vec![Party::Agency(to.into())];
-    d.signers[1] = w.witness("treatment-provider");
-    d
+fn provider_lead(w: &World, to: &str) -> ConsentBuilder {
+    ConsentBuilder::lead(w)
+        .disclosers([Party::Agency("treatment-provider".into())])
+        .recipients([Party::Agency(to.into())])
+        .witness(w.witness("treatment-provider"))
 }
 
 /// Version 2 of the PC 1000 consent, superseding version 1, in effect two days before `T0`.
-fn pc1000_v2(w: &World) -> ConsentDirective {
-    let mut v2 = pc1000(w);
-    v2.id = "c-pc1000-0001-v2".into();
-    v2.version = 2;
-    v2.supersedes = Some("c-pc1000-0001".into());
-    v2.effective = T0 - 2 * DAY;
-    v2.signed_at = T0 - 2 * DAY;
-    v2
+fn pc1000_v2(w: &World) -> ConsentBuilder {
+    ConsentBuilder::pc1000(w)
+        .next_version("c-pc1000-0001-v2")
+        .dated(T0 - 2 * DAY)
 }
 
 /// The world's directory with agency `id`'s certificate revoked (key compromise) a day
@@ -242,7 +242,7 @@ fn rows() -> Vec<Row> {
             Permit,
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .ask(Ask::pc1000("superior-court"))
             },
         ),
@@ -252,7 +252,7 @@ fn rows() -> Vec<Row> {
             Permit,
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .ask(Ask::pc1000("district-attorney"))
             },
         ),
@@ -261,12 +261,14 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(a)",
             Permit,
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
-                    "treatment-provider",
-                    "probation",
-                    CJ_PURPOSE.clone(),
-                    attendance(),
-                ))
+                Setup::new(w)
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .ask(Ask::new(
+                        "treatment-provider",
+                        "probation",
+                        CJ_PURPOSE.clone(),
+                        attendance(),
+                    ))
             },
         ),
         (
@@ -275,7 +277,7 @@ fn rows() -> Vec<Row> {
             Permit,
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
                     .ask(Ask::pc1000("superior-court"))
             },
@@ -287,10 +289,9 @@ fn rows() -> Vec<Row> {
             // A consent that expires by date only, so that the dismissal ends the
             // irrevocable period without also expiring the consent.
             |w| {
-                let mut d = pc1000(w);
-                d.expiry.event = None;
+                let d = ConsentBuilder::pc1000(w).expiry_event(None);
                 Setup::new(w)
-                    .consent(&d)?
+                    .consent(d)?
                     .disposition("superior-court", CASE, T0 - 10 * DAY)?
                     .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
                     .ask(Ask::pc1000("superior-court"))
@@ -304,7 +305,7 @@ fn rows() -> Vec<Row> {
             // (its expiry event), so the answer is expired, not revoked.
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .revocation("c-pc1000-0001", T0 - 20 * DAY, &w.patient)?
                     .disposition("superior-court", CASE, T0 - 10 * DAY)?
                     .ask(Ask::pc1000("superior-court"))
@@ -315,10 +316,9 @@ fn rows() -> Vec<Row> {
             "DOMAIN §5",
             Permit,
             |w| {
-                let mut d = pc1000(w);
-                d.expiry.event = None;
+                let d = ConsentBuilder::pc1000(w).expiry_event(None);
                 Setup::new(w)
-                    .consent(&d)?
+                    .consent(d)?
                     .revocation("c-pc1000-0001", T0 - 20 * DAY, &w.patient)?
                     .disposition("superior-court", CASE, T0 - 10 * DAY)?
                     .ask(Ask::pc1000("superior-court"))
@@ -330,7 +330,7 @@ fn rows() -> Vec<Row> {
             Permit,
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .disposition("other-court", CASE, T0 - 10 * DAY)?
                     .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
                     .ask(Ask::pc1000("superior-court"))
@@ -342,7 +342,7 @@ fn rows() -> Vec<Row> {
             Refused("court or prosecutor"),
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .disposition("police-lead-unit", CASE, T0 - 10 * DAY)?
                     .ask(Ask::pc1000("superior-court"))
             },
@@ -352,14 +352,14 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(c)",
             Deny("revoked"),
             |w| {
-                let mut d = pc1000(w);
-                d.expiry.event = None;
-                d.revocation = Revocability::RevocableAfter(Expiry {
-                    date: Some(T0 + 400 * DAY),
-                    event: None,
-                });
+                let d = ConsentBuilder::pc1000(w).expiry_event(None).revocation(
+                    Revocability::RevocableAfter(Expiry {
+                        date: Some(T0 + 400 * DAY),
+                        event: None,
+                    }),
+                );
                 Setup::new(w)
-                    .consent(&d)?
+                    .consent(d)?
                     .disposition("superior-court", CASE, T0 - 10 * DAY)?
                     .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
                     .ask(Ask::pc1000("superior-court"))
@@ -370,13 +370,13 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(c)",
             Deny("revoked"),
             |w| {
-                let mut d = pc1000(w);
-                d.revocation = Revocability::RevocableAfter(Expiry {
-                    date: Some(T0 - 8 * DAY),
-                    event: None,
-                });
+                let d =
+                    ConsentBuilder::pc1000(w).revocation(Revocability::RevocableAfter(Expiry {
+                        date: Some(T0 - 8 * DAY),
+                        event: None,
+                    }));
                 Setup::new(w)
-                    .consent(&d)?
+                    .consent(d)?
                     .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
                     .ask(Ask::pc1000("superior-court"))
             },
@@ -387,7 +387,7 @@ fn rows() -> Vec<Row> {
             Deny("expired"),
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .ask(Ask::pc1000("superior-court").at(T0 + 541 * DAY))
             },
         ),
@@ -397,7 +397,7 @@ fn rows() -> Vec<Row> {
             Deny("expired"),
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .disposition("superior-court", CASE, T0 - DAY)?
                     .ask(Ask::pc1000("superior-court"))
             },
@@ -408,7 +408,7 @@ fn rows() -> Vec<Row> {
             Deny("not_yet_effective"),
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .ask(Ask::pc1000("superior-court").at(T0 - 31 * DAY))
             },
         ),
@@ -417,12 +417,14 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(5)",
             Deny("purpose_not_permitted"),
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
-                    "treatment-provider",
-                    "superior-court",
-                    Purpose::from_static("research"),
-                    drug_test(),
-                ))
+                Setup::new(w)
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .ask(Ask::new(
+                        "treatment-provider",
+                        "superior-court",
+                        Purpose::from_static("research"),
+                        drug_test(),
+                    ))
             },
         ),
         (
@@ -431,7 +433,7 @@ fn rows() -> Vec<Row> {
             Deny("recipient_not_named"),
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .ask(Ask::pc1000("police-lead-unit"))
             },
         ),
@@ -440,10 +442,10 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(a)",
             Deny("recipient_not_justice"),
             |w| {
-                let mut d = pc1000(w);
-                d.recipients.push(Party::Agency("lead-case-manager".into()));
+                let d = ConsentBuilder::pc1000(w)
+                    .add_recipient(Party::Agency("lead-case-manager".into()));
                 Setup::new(w)
-                    .consent(&d)?
+                    .consent(d)?
                     .ask(Ask::pc1000("lead-case-manager"))
             },
         ),
@@ -452,11 +454,8 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(a)",
             Refused("monitoring duty"),
             |w| {
-                let mut d = pc1000(w);
-                d.recipients.push(Party::Role(Role::Police));
-                Setup::new(w)
-                    .consent(&d)?
-                    .ask(Ask::pc1000("superior-court"))
+                let d = ConsentBuilder::pc1000(w).add_recipient(Party::Role(Role::Police));
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         (
@@ -464,12 +463,14 @@ fn rows() -> Vec<Row> {
             "DOMAIN §5; 42 CFR §2.31(a)(2)",
             Deny("sender_not_named"),
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
-                    "other-provider",
-                    "superior-court",
-                    CJ_PURPOSE.clone(),
-                    drug_test(),
-                ))
+                Setup::new(w)
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .ask(Ask::new(
+                        "other-provider",
+                        "superior-court",
+                        CJ_PURPOSE.clone(),
+                        drug_test(),
+                    ))
             },
         ),
         (
@@ -477,12 +478,14 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.13(a), §2.35",
             Deny("record_type_not_permitted"),
             |w| {
-                Setup::new(w).consent(&pc1000(w))?.ask(Ask::new(
-                    "treatment-provider",
-                    "superior-court",
-                    CJ_PURPOSE.clone(),
-                    Record::from(ClinicalDetail::new(["F11.20"])),
-                ))
+                Setup::new(w)
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .ask(Ask::new(
+                        "treatment-provider",
+                        "superior-court",
+                        CJ_PURPOSE.clone(),
+                        Record::from(ClinicalDetail::new(["F11.20"])),
+                    ))
             },
         ),
         (
@@ -490,11 +493,8 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.13(a), §2.35",
             Refused("clinical detail"),
             |w| {
-                let mut d = pc1000(w);
-                d.information.tiers.push(Tier::T3);
-                Setup::new(w)
-                    .consent(&d)?
-                    .ask(Ask::pc1000("superior-court"))
+                let d = ConsentBuilder::pc1000(w).add_tier(Tier::T3);
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         (
@@ -502,9 +502,9 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.13(a)",
             Deny("required_field_not_permitted"),
             |w| {
-                let mut d = provider_lead(w, "superior-court");
-                d.information.record_types.push(RecordType::ClinicalDetail);
-                Setup::new(w).consent(&d)?.ask(Ask::new(
+                let d =
+                    provider_lead(w, "superior-court").add_record_type(RecordType::ClinicalDetail);
+                Setup::new(w).consent(d)?.ask(Ask::new(
                     "treatment-provider",
                     "superior-court",
                     LEAD_PURPOSE.clone(),
@@ -517,20 +517,11 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.13(a)",
             Deny("field_not_permitted"),
             |w| {
-                let mut d = pc1000(w);
-                d.information.fields.insert(
+                let d = ConsentBuilder::pc1000(w).fields(
                     RecordType::DrugTest,
-                    vec![
-                        FieldName::from_static("collected_at"),
-                        FieldName::from_static("specimen"),
-                        FieldName::from_static("observed"),
-                        FieldName::from_static("panel"),
-                        FieldName::from_static("results"),
-                    ],
+                    ["collected_at", "specimen", "observed", "panel", "results"],
                 );
-                Setup::new(w)
-                    .consent(&d)?
-                    .ask(Ask::pc1000("superior-court"))
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         (
@@ -538,18 +529,11 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.13(a)",
             Permit,
             |w| {
-                let mut d = pc1000(w);
-                d.information.fields.insert(
+                let d = ConsentBuilder::pc1000(w).fields(
                     RecordType::DrugTest,
-                    vec![
-                        FieldName::from_static("collected_at"),
-                        FieldName::from_static("specimen"),
-                        FieldName::from_static("observed"),
-                        FieldName::from_static("panel"),
-                        FieldName::from_static("results"),
-                    ],
+                    ["collected_at", "specimen", "observed", "panel", "results"],
                 );
-                let out = Setup::new(w).consent(&d)?.ask(Ask {
+                let out = Setup::new(w).consent(d)?.ask(Ask {
                     mode: MinimumNecessary::Redact,
                     ..Ask::pc1000("superior-court")
                 })?;
@@ -565,15 +549,9 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.13(a)",
             Deny("required_field_not_permitted"),
             |w| {
-                let mut d = pc1000(w);
-                d.information.fields.insert(
-                    RecordType::DrugTest,
-                    vec![
-                        FieldName::from_static("collected_at"),
-                        FieldName::from_static("specimen"),
-                    ],
-                );
-                Setup::new(w).consent(&d)?.ask(Ask {
+                let d = ConsentBuilder::pc1000(w)
+                    .fields(RecordType::DrugTest, ["collected_at", "specimen"]);
+                Setup::new(w).consent(d)?.ask(Ask {
                     mode: MinimumNecessary::Redact,
                     ..Ask::pc1000("superior-court")
                 })
@@ -584,14 +562,8 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(3)",
             Deny("outside_data_period"),
             |w| {
-                let mut d = pc1000(w);
-                d.information.data_period = Some(Period {
-                    from: T0 - 400 * DAY,
-                    to: T0 - 100 * DAY,
-                });
-                Setup::new(w)
-                    .consent(&d)?
-                    .ask(Ask::pc1000("superior-court"))
+                let d = ConsentBuilder::pc1000(w).data_period(T0 - 400 * DAY, T0 - 100 * DAY);
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         // --- Counseling notes -------------------------------------------------------------
@@ -600,9 +572,8 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(b)",
             Deny("counseling_notes_need_own_consent"),
             |w| {
-                let mut d = provider_lead(w, "other-provider");
-                d.information.tiers = vec![Tier::T1, Tier::T2, Tier::T3];
-                Setup::new(w).consent(&d)?.ask(Ask::new(
+                let d = provider_lead(w, "other-provider").tiers([Tier::T1, Tier::T2, Tier::T3]);
+                Setup::new(w).consent(d)?.ask(Ask::new(
                     "treatment-provider",
                     "other-provider",
                     LEAD_PURPOSE.clone(),
@@ -615,16 +586,14 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(b)",
             Permit,
             |w| {
-                let mut d = provider_lead(w, "other-provider");
-                d.regime = Regime::Part2CounselingNotes;
-                d.information.record_types = vec![RecordType::CounselingNote];
-                d.information.tiers = vec![Tier::T3];
-                Setup::new(w).consent(&d)?.ask(Ask::new(
-                    "treatment-provider",
-                    "other-provider",
-                    LEAD_PURPOSE.clone(),
-                    Record::from(CounselingNote::new(date(T0 - DAY), "session note")),
-                ))
+                Setup::new(w)
+                    .consent(ConsentBuilder::counseling_notes(w))?
+                    .ask(Ask::new(
+                        "treatment-provider",
+                        "other-provider",
+                        CARE_PURPOSE.clone(),
+                        Record::from(CounselingNote::new(date(T0 - DAY), "session note")),
+                    ))
             },
         ),
         (
@@ -632,13 +601,11 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(b)",
             Refused("counseling notes"),
             |w| {
-                let mut d = pc1000(w);
-                d.regime = Regime::Part2General;
-                d.revocation = Revocability::AtWill;
-                d.information.record_types.push(RecordType::CounselingNote);
-                Setup::new(w)
-                    .consent(&d)?
-                    .ask(Ask::pc1000("superior-court"))
+                let d = ConsentBuilder::pc1000(w)
+                    .regime(Regime::Part2General)
+                    .revocation(Revocability::AtWill)
+                    .add_record_type(RecordType::CounselingNote);
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         // --- LEAD (§2.31, revocable at will) -----------------------------------------------
@@ -647,7 +614,9 @@ fn rows() -> Vec<Row> {
             "LEAD; 42 CFR §2.31",
             Permit,
             |w| {
-                let out = Setup::new(w).consent(&lead(w))?.ask(Ask::lead())?;
+                let out = Setup::new(w)
+                    .consent(ConsentBuilder::lead(w))?
+                    .ask(Ask::lead())?;
                 if let Outcome::Permit(p) = &out {
                     assert!(
                         p.obligations
@@ -670,7 +639,7 @@ fn rows() -> Vec<Row> {
             Deny("revoked"),
             |w| {
                 Setup::new(w)
-                    .consent(&lead(w))?
+                    .consent(ConsentBuilder::lead(w))?
                     .revocation("c-lead-0007", T0 - DAY, &w.patient)?
                     .ask(Ask::lead())
             },
@@ -681,7 +650,7 @@ fn rows() -> Vec<Row> {
             Permit,
             |w| {
                 Setup::new(w)
-                    .consent(&lead(w))?
+                    .consent(ConsentBuilder::lead(w))?
                     .revocation("c-lead-0007", T0 + DAY, &w.patient)?
                     .ask(Ask::lead())
             },
@@ -692,7 +661,7 @@ fn rows() -> Vec<Row> {
             Deny("revoked"),
             |w| {
                 Setup::new(w)
-                    .consent(&lead(w))?
+                    .consent(ConsentBuilder::lead(w))?
                     .revocation("c-lead-0007", T0 + DAY, &w.patient)?
                     .ask(Ask::lead().at(T0 + 2 * DAY))
             },
@@ -703,7 +672,7 @@ fn rows() -> Vec<Row> {
             Deny("revoked"),
             |w| {
                 Setup::new(w)
-                    .consent(&lead(w))?
+                    .consent(ConsentBuilder::lead(w))?
                     .revocation("c-lead-0007", T0 - DAY, w.key("lead-case-manager"))?
                     .ask(Ask::lead())
             },
@@ -714,7 +683,7 @@ fn rows() -> Vec<Row> {
             Refused("does not list"),
             |w| {
                 Setup::new(w)
-                    .consent(&lead(w))?
+                    .consent(ConsentBuilder::lead(w))?
                     .revocation("c-lead-0007", T0 - DAY, &w.stranger)?
                     .ask(Ask::lead())
             },
@@ -724,12 +693,11 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(6)",
             Refused("only a §2.35 consent"),
             |w| {
-                let mut d = lead(w);
-                d.revocation = Revocability::RevocableAfter(Expiry {
+                let d = ConsentBuilder::lead(w).revocation(Revocability::RevocableAfter(Expiry {
                     date: Some(T0 + DAY),
                     event: None,
-                });
-                Setup::new(w).consent(&d)?.ask(Ask::lead())
+                }));
+                Setup::new(w).consent(d)?.ask(Ask::lead())
             },
         ),
         // --- Combining consents -----------------------------------------------------------
@@ -738,14 +706,14 @@ fn rows() -> Vec<Row> {
             "spec/consent.md §7 (deny-overrides)",
             Deny("excluded"),
             |w| {
-                let mut narrow = pc1000(w);
-                narrow.id = "c-pc1000-da-limits".into();
-                narrow.recipients = vec![Party::Agency("district-attorney".into())];
-                narrow.information.record_types = vec![RecordType::Attendance];
-                narrow.information.excluded_record_types = vec![RecordType::DrugTest];
+                let narrow = ConsentBuilder::pc1000(w)
+                    .id("c-pc1000-da-limits")
+                    .recipients([Party::Agency("district-attorney".into())])
+                    .record_types([RecordType::Attendance])
+                    .excluded_record_types([RecordType::DrugTest]);
                 Setup::new(w)
-                    .consent(&pc1000(w))?
-                    .consent(&narrow)?
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .consent(narrow)?
                     .ask(Ask::pc1000("district-attorney"))
             },
         ),
@@ -754,19 +722,18 @@ fn rows() -> Vec<Row> {
             "DOMAIN §5 (deny-overrides counts only consents in force)",
             Permit,
             |w| {
-                let mut old = pc1000(w);
-                old.id = "c-pc1000-old".into();
-                old.effective = T0 - 300 * DAY;
-                old.signed_at = T0 - 300 * DAY;
-                old.expiry = Expiry {
-                    date: Some(T0 - 100 * DAY),
-                    event: None,
-                };
-                old.information.record_types = vec![RecordType::Attendance];
-                old.information.excluded_record_types = vec![RecordType::DrugTest];
+                let old = ConsentBuilder::pc1000(w)
+                    .id("c-pc1000-old")
+                    .dated(T0 - 300 * DAY)
+                    .expiry(Expiry {
+                        date: Some(T0 - 100 * DAY),
+                        event: None,
+                    })
+                    .record_types([RecordType::Attendance])
+                    .excluded_record_types([RecordType::DrugTest]);
                 Setup::new(w)
-                    .consent(&pc1000(w))?
-                    .consent(&old)?
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .consent(old)?
                     .ask(Ask::pc1000("district-attorney"))
             },
         ),
@@ -776,8 +743,8 @@ fn rows() -> Vec<Row> {
             Deny("superseded"),
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
-                    .consent(&pc1000_v2(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .consent(pc1000_v2(w))?
                     .ask(Ask::pc1000("superior-court").relying_on("c-pc1000-0001"))
             },
         ),
@@ -787,8 +754,8 @@ fn rows() -> Vec<Row> {
             Permit,
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
-                    .consent(&pc1000_v2(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .consent(pc1000_v2(w))?
                     .ask(Ask::pc1000("superior-court").relying_on("c-pc1000-0001-v2"))
             },
         ),
@@ -797,13 +764,10 @@ fn rows() -> Vec<Row> {
             "DOMAIN §3; 42 CFR §2.31(a)(6)",
             Deny("revoked"),
             |w| {
-                let mut v2 = lead(w);
-                v2.id = "c-lead-0007-v2".into();
-                v2.version = 2;
-                v2.supersedes = Some("c-lead-0007".into());
+                let v2 = ConsentBuilder::lead(w).next_version("c-lead-0007-v2");
                 Setup::new(w)
-                    .consent(&lead(w))?
-                    .consent(&v2)?
+                    .consent(ConsentBuilder::lead(w))?
+                    .consent(v2)?
                     .revocation("c-lead-0007", T0 - DAY, &w.patient)?
                     .ask(Ask::lead().relying_on("c-lead-0007-v2"))
             },
@@ -813,7 +777,7 @@ fn rows() -> Vec<Row> {
             "DOMAIN §5; 42 CFR §2.35(c)",
             Refused("after the current time"),
             |w| {
-                let s = Setup::new(w).consent(&pc1000(w))?;
+                let s = Setup::new(w).consent(ConsentBuilder::pc1000(w))?;
                 let bytes = RevocationStatement {
                     consent_id: "c-pc1000-0001".into(),
                     revoked_at: T0 + 100 * DAY,
@@ -832,13 +796,13 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(c)",
             Permit,
             |w| {
-                let mut v2 = provider_lead(w, "superior-court");
-                v2.id = "c-pc1000-0001-v2".into();
-                v2.version = 2;
-                v2.supersedes = Some("c-pc1000-0001".into());
+                let v2 = provider_lead(w, "superior-court")
+                    .id("c-pc1000-0001-v2")
+                    .version(2)
+                    .supersedes("c-pc1000-0001");
                 Setup::new(w)
-                    .consent(&pc1000(w))?
-                    .consent(&v2)?
+                    .consent(ConsentBuilder::pc1000(w))?
+                    .consent(v2)?
                     .revocation("c-pc1000-0001-v2", T0 - DAY, &w.patient)?
                     .ask(Ask::pc1000("superior-court").relying_on("c-pc1000-0001"))
             },
@@ -855,7 +819,7 @@ fn rows() -> Vec<Row> {
                 }
                 .sign(w.key("superior-court"))
                 .map_err(|e| format!("{e}"))?;
-                let mut s = Setup::new(w).consent(&pc1000(w))?;
+                let mut s = Setup::new(w).consent(ConsentBuilder::pc1000(w))?;
                 s.set
                     .import_event(&bytes, &w.directory, T0)
                     .map_err(|e| format!("{e}"))?;
@@ -868,10 +832,9 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(6)",
             Refused("does not list"),
             |w| {
-                let mut d = lead(w);
-                d.disclosers.push(Party::Role(Role::TreatmentProvider));
+                let d = ConsentBuilder::lead(w).add_discloser(Party::Role(Role::TreatmentProvider));
                 Setup::new(w)
-                    .consent(&d)?
+                    .consent(d)?
                     .revocation("c-lead-0007", T0 - DAY, w.key("other-provider"))?
                     .ask(Ask::lead())
             },
@@ -881,14 +844,13 @@ fn rows() -> Vec<Row> {
             "spec/consent.md §2 (consent ids)",
             Refused("already held"),
             |w| {
-                let mut other = lead(w);
-                other.subject = Subject {
+                let other = ConsentBuilder::lead(w).subject(Subject {
                     name: "Sam Other".into(),
                     date_of_birth: Date::parse("1990-01-01").expect("date"),
-                };
+                });
                 Setup::new(w)
-                    .consent(&lead(w))?
-                    .consent(&other)?
+                    .consent(ConsentBuilder::lead(w))?
+                    .consent(other)?
                     .ask(Ask::lead())
             },
         ),
@@ -897,9 +859,8 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(4)",
             Refused("intermediary"),
             |w| {
-                let mut d = lead(w);
-                d.recipients.push(Party::Role(Role::Intermediary));
-                Setup::new(w).consent(&d)?.ask(Ask::lead())
+                let d = ConsentBuilder::lead(w).add_recipient(Party::Role(Role::Intermediary));
+                Setup::new(w).consent(d)?.ask(Ask::lead())
             },
         ),
         (
@@ -907,12 +868,8 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(3)",
             Deny("outside_data_period"),
             |w| {
-                let mut d = lead(w);
-                d.information.data_period = Some(Period {
-                    from: T0 - 30 * DAY,
-                    to: T0 + 30 * DAY,
-                });
-                Setup::new(w).consent(&d)?.ask(Ask::lead())
+                let d = ConsentBuilder::lead(w).data_period(T0 - 30 * DAY, T0 + 30 * DAY);
+                Setup::new(w).consent(d)?.ask(Ask::lead())
             },
         ),
         (
@@ -927,7 +884,7 @@ fn rows() -> Vec<Row> {
             Deny("unknown_consent"),
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .ask(Ask::pc1000("superior-court").relying_on("c-missing"))
             },
         ),
@@ -937,16 +894,8 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.14, §2.31(a)(8)",
             Permit,
             |w| {
-                let mut d = lead(w);
-                d.signers[0] = Signer {
-                    capacity: Capacity::Parent,
-                    name: "Maria Reyes".into(),
-                    method: SignMethod::Electronic,
-                    key: Some(*w.parent.public().as_bytes()),
-                    agency_id: None,
-                    authority: Some("parent of a minor patient".into()),
-                };
-                Setup::new(w).consent(&d)?.ask(Ask::lead())
+                let d = ConsentBuilder::lead(w).patient_signer(w.parent_signer());
+                Setup::new(w).consent(d)?.ask(Ask::lead())
             },
         ),
         (
@@ -954,9 +903,9 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.14-2.15",
             Refused("authority"),
             |w| {
-                let mut d = lead(w);
-                d.signers[0].capacity = Capacity::Representative;
-                Setup::new(w).consent(&d)?.ask(Ask::lead())
+                let d = ConsentBuilder::lead(w)
+                    .edit(|d| d.signers[0].capacity = Capacity::Representative);
+                Setup::new(w).consent(d)?.ask(Ask::lead())
             },
         ),
         (
@@ -964,14 +913,11 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(8)",
             Permit,
             |w| {
-                let mut d = lead(w);
-                d.signers[0].method = SignMethod::WetInkWitnessed;
-                d.signers[0].key = None;
-                d.source_document = Some(SourceDocument {
+                let d = ConsentBuilder::lead(w).wet_ink(SourceDocument {
                     sha256: [0x5a; 32],
                     media_type: "application/pdf".into(),
                 });
-                Setup::new(w).consent(&d)?.ask(Ask::lead())
+                Setup::new(w).consent(d)?.ask(Ask::lead())
             },
         ),
         (
@@ -979,14 +925,13 @@ fn rows() -> Vec<Row> {
             "DOMAIN §5 (altered consents)",
             Refused("does not verify"),
             |w| {
-                let d = lead(w);
-                let bytes = w.sign(&d)?;
+                let d = ConsentBuilder::lead(w);
+                let bytes = signed(w, d.clone())?;
                 // Swap the signed payload for a wider one, keeping the signatures.
                 let v = divex_core::codec::decode(&bytes).unwrap();
                 let mut msg =
                     divex_core::cose::Sign::from_value(&v, true, &Default::default()).unwrap();
-                let mut wider = d.clone();
-                wider.recipients.push(Party::Role(Role::Prosecutor));
+                let wider = d.add_recipient(Party::Role(Role::Prosecutor)).build();
                 msg.payload = divex_core::codec::to_vec(&wider).unwrap();
                 Setup::new(w)
                     .import(&msg.to_bytes(), &w.directory, T0)?
@@ -998,12 +943,11 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(7)",
             Refused("expiration"),
             |w| {
-                let mut d = lead(w);
-                d.expiry = Expiry {
+                let d = ConsentBuilder::lead(w).expiry(Expiry {
                     date: None,
                     event: None,
-                };
-                Setup::new(w).consent(&d)?.ask(Ask::lead())
+                });
+                Setup::new(w).consent(d)?.ask(Ask::lead())
             },
         ),
         (
@@ -1011,13 +955,8 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.35(c)",
             Refused("own case"),
             |w| {
-                let mut d = pc1000(w);
-                d.expiry.event = Some(EventTrigger {
-                    case_ref: "CR-2019-000001".into(),
-                });
-                Setup::new(w)
-                    .consent(&d)?
-                    .ask(Ask::pc1000("superior-court"))
+                let d = ConsentBuilder::pc1000(w).expiry_event(Some("CR-2019-000001"));
+                Setup::new(w).consent(d)?.ask(Ask::pc1000("superior-court"))
             },
         ),
         (
@@ -1025,9 +964,10 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(8)",
             Refused("patient or an authorised representative"),
             |w| {
-                let mut d = lead(w);
-                d.signers.remove(0);
-                Setup::new(w).consent(&d)?.ask(Ask::lead())
+                let d = ConsentBuilder::lead(w).edit(|d| {
+                    d.signers.remove(0);
+                });
+                Setup::new(w).consent(d)?.ask(Ask::lead())
             },
         ),
         (
@@ -1035,7 +975,7 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(1)",
             Deny("other_participant"),
             |w| {
-                Setup::new(w).consent(&lead(w))?.ask(Ask {
+                Setup::new(w).consent(ConsentBuilder::lead(w))?.ask(Ask {
                     subject: Subject {
                         name: "Sam Other".into(),
                         date_of_birth: Date::parse("1990-01-01").expect("date"),
@@ -1049,7 +989,7 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.31(a)(1)",
             Permit,
             |w| {
-                Setup::new(w).consent(&lead(w))?.ask(Ask {
+                Setup::new(w).consent(ConsentBuilder::lead(w))?.ask(Ask {
                     subject: Subject {
                         name: " jordan  avery REYES".into(),
                         date_of_birth: Date::parse("1994-03-14").expect("date"),
@@ -1064,10 +1004,10 @@ fn rows() -> Vec<Row> {
             "42 CFR §2.2, §2.31",
             Deny("part2_consent_required"),
             |w| {
-                let mut d = provider_lead(w, "other-provider");
-                d.regime = Regime::Hipaa;
-                d.information.record_types = vec![RecordType::Attendance];
-                Setup::new(w).consent(&d)?.ask(Ask::new(
+                let d = provider_lead(w, "other-provider")
+                    .regime(Regime::Hipaa)
+                    .record_types([RecordType::Attendance]);
+                Setup::new(w).consent(d)?.ask(Ask::new(
                     "treatment-provider",
                     "other-provider",
                     LEAD_PURPOSE.clone(),
@@ -1080,18 +1020,15 @@ fn rows() -> Vec<Row> {
             "DOMAIN §4 (CJ tier)",
             Permit,
             |w| {
-                let mut d = lead(w);
-                d.regime = Regime::StateOnly;
-                d.disclosers = vec![Party::Role(Role::Court)];
-                d.recipients = vec![Party::Role(Role::TreatmentProvider)];
-                d.signers[1] = w.witness("superior-court");
-                d.information.record_types = vec![RecordType::Referral];
-                d.information.tiers = vec![Tier::Cj];
-                d.use_restrictions = vec![];
-                Setup::new(w).consent(&d)?.ask(Ask::new(
+                // The parties designated by role, not by id.
+                let d = ConsentBuilder::state_release(w)
+                    .disclosers([Party::Role(Role::Court)])
+                    .recipients([Party::Role(Role::TreatmentProvider)])
+                    .record_types([RecordType::Referral]);
+                Setup::new(w).consent(d)?.ask(Ask::new(
                     "superior-court",
                     "treatment-provider",
-                    LEAD_PURPOSE.clone(),
+                    REFERRAL_PURPOSE.clone(),
                     Record::from(
                         Referral::new(
                             "R-1",
@@ -1112,7 +1049,7 @@ fn rows() -> Vec<Row> {
             |w| {
                 let dir = directory_revoking(w, "lead-case-manager");
                 Setup::new(w)
-                    .import(&w.sign(&lead(w))?, &dir, T0)?
+                    .import(&signed(w, ConsentBuilder::lead(w))?, &dir, T0)?
                     .ask(Ask::lead())
             },
         ),
@@ -1122,7 +1059,7 @@ fn rows() -> Vec<Row> {
             Refused("revoked"),
             |w| {
                 let dir = directory_revoking(w, "superior-court");
-                let set = Setup::new(w).consent(&pc1000(w))?.set;
+                let set = Setup::new(w).consent(ConsentBuilder::pc1000(w))?.set;
                 Setup {
                     w,
                     set,
@@ -1137,7 +1074,7 @@ fn rows() -> Vec<Row> {
             Refused("expired"),
             |w| {
                 Setup::new(w)
-                    .consent(&pc1000(w))?
+                    .consent(ConsentBuilder::pc1000(w))?
                     .ask(Ask::pc1000("superior-court").at(T0 + 4 * 365 * DAY))
             },
         ),
@@ -1147,7 +1084,11 @@ fn rows() -> Vec<Row> {
             Permit,
             |w| {
                 Setup::new(w)
-                    .import(&w.sign(&lead(w))?, &w.directory, T0 + 4 * 365 * DAY)?
+                    .import(
+                        &signed(w, ConsentBuilder::lead(w))?,
+                        &w.directory,
+                        T0 + 4 * 365 * DAY,
+                    )?
                     .ask(Ask::lead())
             },
         ),
@@ -1156,10 +1097,8 @@ fn rows() -> Vec<Row> {
             "spec/consent.md §4",
             Refused("not valid when the consent was signed"),
             |w| {
-                let mut d = lead(w);
-                d.signed_at = T0 - 400 * DAY;
-                d.effective = T0 - 400 * DAY;
-                Setup::new(w).consent(&d)?.ask(Ask::lead())
+                let d = ConsentBuilder::lead(w).dated(T0 - 400 * DAY);
+                Setup::new(w).consent(d)?.ask(Ask::lead())
             },
         ),
         (
@@ -1189,7 +1128,7 @@ fn rows() -> Vec<Row> {
                     new_keys.public()
                 );
                 Setup::new(w)
-                    .import(&w.sign(&lead(w))?, &dir, T0)?
+                    .import(&signed(w, ConsentBuilder::lead(w))?, &dir, T0)?
                     .ask(Ask::lead())
             },
         ),
@@ -1237,7 +1176,7 @@ fn part2_obligations_come_from_the_law() {
     // The PC 1000 consent lists no use restrictions; the permit still carries §2.12(d) and
     // the Part 2 label, the §2.35(d) redisclosure rule and the §2.32 notice.
     let w = World::new();
-    let s = Setup::new(&w).consent(&pc1000(&w)).unwrap();
+    let s = Setup::new(&w).consent(ConsentBuilder::pc1000(&w)).unwrap();
     let Outcome::Permit(p) = s.ask(Ask::pc1000("superior-court")).unwrap() else {
         panic!("expected a permit")
     };
@@ -1267,8 +1206,9 @@ fn a_patient_signing_with_the_witness_key_is_refused_when_signed() {
     // checked after row 26 and before row 27, so `SignedConsent::sign` refuses it too.
     use divex_core::consent::{ConsentError, SignedConsent};
     let w = World::new();
-    let mut d = pc1000(&w);
-    d.signers[0].key = d.signers[1].key;
+    let d = ConsentBuilder::pc1000(&w)
+        .edit(|d| d.signers[0].key = d.signers[1].key)
+        .build();
     let keys: Vec<&dyn StatementSigner> = vec![w.key("treatment-provider")];
     assert_eq!(
         SignedConsent::sign(&d, &keys).unwrap_err(),

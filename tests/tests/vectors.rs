@@ -4,12 +4,11 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use divex_conformance::{
-    SeenSet, Vector, VectorMetadata, agency, file_name, generate, resolver, rng, to_file,
-};
+use divex_conformance::{Vector, VectorMetadata, file_name, generate, resolver, to_file};
 use divex_core::envelope::{self, EnvelopeId, EnvelopeLimits, OpenOptions};
 use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
+use divex_fixtures::{SeenSet, agency, rng};
 use rand_core::Rng;
 
 fn dir() -> PathBuf {

@@ -18,6 +18,9 @@ The job is the issue's: sign-then-encrypt 1 KiB to one recipient, and decrypt-th
   shape and record, called from Rust. Python ÷ native is the bindings' overhead (the typed
   Python layer, uniffi's marshalling, the interpreter).
 
+The world is the Python tests' own (``tests/conftest.py``, the Rust fixtures' world): certified
+agencies, the participant, and the PC 1000 §2.35 consent, referenced rather than attached.
+
 Method, as on the Rust side: each operation is warmed up (60 ms) and calibrated, then timed in
 31 batches of ~10 ms, round-robin over the operations, in **thread CPU time**
 (``time.thread_time_ns``); the median per-iteration time is reported. Prints a Markdown table
@@ -43,10 +46,10 @@ from cwt import COSE, COSEKey, Recipient
 
 import divex
 
-DAY = 86_400
-T0 = 1_790_000_000
-PURPOSE = "cj-monitor-conditional-release"
-CONSENT_ID = "c-pc1000-0001"
+# The tests' world helper is the one place a Python world is built.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
+from conftest import CJ_PURPOSE, PC1000_ID, T0, World  # noqa: E402
+
 RECORD_SIZE = 1024
 BATCHES = 31
 BATCH_NS = 10_000_000
@@ -56,82 +59,6 @@ HPKE_4_KE, CHACHA20_POLY1305, ED25519_ALG = 50, 24, -19
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 OUT = REPO / "target" / "divex-bench"
-
-
-class World:
-    """The world of ``crates/divex-ffi/tests/common/mod.rs``, which the native bench uses: an
-    anchor, a treatment provider, a court and probation, and the participant's PC 1000 consent
-    (provider → court and probation; attendance, drug tests, progress reports), referenced
-    rather than attached."""
-
-    def __init__(self) -> None:
-        anchor = divex.AnchorKeys.generate("County Justice IT")
-        self.directory = divex.Directory()
-        self.directory.add_anchor(anchor.trust_anchor)
-        self.keys: dict[str, divex.AgencyKeys] = {}
-        for agency_id, role, part2 in [
-            ("treatment-provider", "treatment_provider", True),
-            ("superior-court", "court", False),
-            ("probation", "probation", False),
-        ]:
-            keys = divex.AgencyKeys.generate()
-            self.directory.add_certificate(
-                anchor.issue_certificate(
-                    agency_id=agency_id,
-                    name=agency_id,
-                    roles=[role],
-                    part2_program=part2,
-                    public_bundle=keys.public_bundle,
-                    not_before=T0 - DAY,
-                    not_after=T0 + 365 * DAY,
-                )
-            )
-            self.keys[agency_id] = keys
-        provider = self.keys["treatment-provider"]
-        patient = divex.PersonalKey.generate()
-        self.subject = divex.Subject("Jordan Avery Reyes", "1994-03-14")
-        directive = {
-            "id": CONSENT_ID,
-            "version": 1,
-            "regime": "part2_2_35",
-            "regulatory_basis": ["42CFRPart2", "CA-PC-1000"],
-            "subject": {"name": self.subject.name, "date_of_birth": self.subject.date_of_birth},
-            "disclosers": [{"agency": "treatment-provider"}],
-            "recipients": [{"agency": "superior-court"}, {"role": "probation"}],
-            "purposes": [PURPOSE],
-            "information": {
-                "record_types": ["attendance", "drug_test", "progress_report"],
-                "tiers": ["t1", "t2"],
-                "description": "attendance, drug tests and progress",
-            },
-            "effective": T0 - DAY,
-            "expiry": {"date": T0 + 300 * DAY, "event": {"case_ref": "CR-1"}},
-            "revocation": {"revocable_after": {"event": {"case_ref": "CR-1"}}},
-            "redisclosure": "cj_official_duties_only",
-            "notice": {"form": "short", "attach_consent": False},
-            "case": {"case_ref": "CR-1", "authority": "superior-court"},
-            "signers": [
-                {
-                    "capacity": "patient",
-                    "name": self.subject.name,
-                    "method": "electronic",
-                    "key": patient.public_key,
-                },
-                {
-                    "capacity": "witnessing_agency",
-                    "name": "Treatment Provider",
-                    "method": "electronic",
-                    "key": provider.signing_public_key,
-                    "agency_id": "treatment-provider",
-                },
-            ],
-            "signed_at": T0 - DAY,
-        }
-        signed = divex.sign_consent(directive, agencies=[provider], people=[patient])
-        self.provider_consents = divex.ConsentSet()
-        self.provider_consents.import_consent(signed, self.directory, now=T0)
-        self.court_consents = divex.ConsentSet()
-        self.court_consents.import_consent(signed, self.directory, now=T0)
 
 
 def progress_report(engagement: str) -> divex.Record:
@@ -245,25 +172,27 @@ def main() -> int:
     native = json.loads(native_path.read_text())
 
     w = World()
+    consent = w.pc1000(notice={"form": "short", "attach_consent": False})
+    provider_consents, court_consents = w.held(consent), w.held(consent)
     rec = record()
-    provider, court = w.keys["treatment-provider"], w.keys["superior-court"]
+    provider, court = w.key("treatment-provider"), w.key("superior-court")
 
     def seal() -> divex.SealedDisclosure:
         return divex.seal_disclosure(
             provider,
             w.directory,
-            w.provider_consents,
+            provider_consents,
             rec,
             recipients=["superior-court"],
             subject=w.subject,
-            purpose=PURPOSE,
-            consent_id=CONSENT_ID,
+            purpose=CJ_PURPOSE,
+            consent_id=PC1000_ID,
             consent_copy=divex.ConsentCopy.REFERENCE,
             now=T0,
         )
 
     envelope = seal().envelope
-    opened = divex.open_disclosure(envelope, court, w.directory, w.court_consents, now=T0)
+    opened = divex.open_disclosure(envelope, court, w.directory, court_consents, now=T0)
     assert opened.record.to_bytes() == rec.to_bytes()
     senders = {"treatment-provider": provider.signing_public_key}
     # The plaintext divex signs (disclosure payload: record, subject, notice, consent ref).
@@ -298,7 +227,7 @@ def main() -> int:
             ("empty call", _ffi.version),
             ("divex seal", seal),
             ("divex open", lambda: divex.open_disclosure(
-                envelope, court, w.directory, w.court_consents, now=T0
+                envelope, court, w.directory, court_consents, now=T0
             )),
             ("divex open_envelope", lambda: divex.open_envelope(
                 envelope, court, senders, now=T0
@@ -311,7 +240,7 @@ def main() -> int:
     calls = {
         "divex seal": ffi_calls(seal),
         "divex open": ffi_calls(
-            lambda: divex.open_disclosure(envelope, court, w.directory, w.court_consents, now=T0)
+            lambda: divex.open_disclosure(envelope, court, w.directory, court_consents, now=T0)
         ),
         "divex open_envelope": ffi_calls(
             lambda: divex.open_envelope(envelope, court, senders, now=T0)

@@ -1,5 +1,7 @@
-"""Shared fixtures: a county's trust anchor, certified agencies, a participant, and the PC 1000
-§2.35 consent of the diversion story (the same world as tests/src/world.rs)."""
+"""The one world helper of the Python suite (and of ``bench/bench_python.py``): a county's trust
+anchor, certified agencies, a participant, and the PC 1000 §2.35 and LEAD §2.31 consents of the
+diversion story — the world of the Rust fixtures (``crates/divex-fixtures``: ``World`` and
+``ConsentBuilder::pc1000`` / ``ConsentBuilder::lead``)."""
 
 from __future__ import annotations
 

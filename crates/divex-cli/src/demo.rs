@@ -28,22 +28,23 @@ use std::io::Write;
 use std::path::Path;
 
 use divex_core::consent::{
-    Capacity, Case, CaseEvent, ConsentDirective, ConsentError, ConsentSet, DispositionOutcome,
-    EventTrigger, Expiry, Information, Notice, NoticeForm, Party, Redisclosure, Regime,
-    Revocability, RevocationStatement, SignMethod, SignedConsent, Signer, StatementSigner, Subject,
+    CaseEvent, ConsentError, ConsentSet, DispositionOutcome, Expiry, RevocationStatement, Subject,
     UseRestriction,
 };
 use divex_core::decision::{self, MinimumNecessary};
-use divex_core::directory::{AnchorKeys, CertificateRequest, Directory, DirectoryError, Role};
+use divex_core::directory::{DirectoryError, Role};
 use divex_core::disclosure::{self, ConsentCopy, DisclosureError, SealRequest};
 use divex_core::envelope::{OpenError, SeenEnvelopes};
-use divex_core::keys::{AgencyKeys, PersonalKey};
+use divex_core::keys::AgencyKeys;
 use divex_core::records::{
     AsamLevel, Attendance, AttendanceStatus, CaseDisposition, ClinicalDetail, ComplianceStatus,
     Confirmation, CourtResponse, Date, Discharge, DischargeReason, Disposition, DrugTest,
     Enrollment, LeadEngagement, LeadStatus, Moud, PhaseChange, PlanDomain, ProgramRecommendation,
     ProgressReport, RecommendedResponse, Record, RecordType, Referral, ReferralSource, ServiceType,
-    Specimen, TestResult, Tier,
+    Specimen, TestResult,
+};
+use divex_fixtures::{
+    CJ_PURPOSE, ConsentBuilder, DAY, LEAD_PURPOSE, REFERRAL_PURPOSE, World, subject,
 };
 use divex_ledger::{Direction, Ledger};
 use serde_json::{Value, json};
@@ -62,7 +63,6 @@ use divex_core::vocab::{Purpose, SecurityLabel};
 /// purpose: the demo's keys protect nothing.
 pub const DEMO_PASSPHRASE: &str = "divex-demo";
 
-const DAY: u64 = 86_400;
 /// 2025-01-06 09:00 UTC, the day the court grants diversion.
 const START: u64 = 1_736_154_000;
 const CASE: &str = "CR-2025-000417";
@@ -71,10 +71,6 @@ const ANCHOR: &str = "county-justice-it";
 const RELEASE_ID: &str = "c-pc1000-release-0001";
 const PC1000_ID: &str = "c-pc1000-0001";
 const LEAD_ID: &str = "c-lead-0001";
-
-static REFERRAL_PURPOSE: Purpose = Purpose::from_static("cj-treatment-referral");
-static CJ_PURPOSE: Purpose = Purpose::from_static("cj-monitor-conditional-release");
-static LEAD_PURPOSE: Purpose = Purpose::from_static("lead-care-coordination");
 
 const COURT: &str = "superior-court";
 const DA: &str = "district-attorney";
@@ -205,10 +201,10 @@ fn play(root: &Path, passphrase: &str) -> Result<Report, CliError> {
 // ---------------------------------------------------------------------------------------------
 // The story
 
-/// One agency: its keys, its own ledger and the consents, revocations and events it holds.
+/// One agency: its own ledger and the consents, revocations and events it holds (its keys are
+/// in the story's [`World`]).
 struct Agency {
     cast: &'static Cast,
-    keys: AgencyKeys,
     ledger: Ledger,
     consents: ConsentSet,
 }
@@ -302,9 +298,10 @@ struct Send<'a> {
 /// The agencies, the participant and the simulated clock.
 struct Story {
     home: Home,
-    directory: Directory,
+    /// The anchor, the certified cast with their keys, the directory and the participant's key
+    /// (the shared fixtures' world, from the operating system's randomness).
+    world: World,
     agencies: BTreeMap<&'static str, Agency>,
-    participant: PersonalKey,
     subject: Subject,
     /// The simulated time, seconds since the Unix epoch.
     now: u64,
@@ -327,6 +324,11 @@ fn agency_mut<'a>(
     id: &str,
 ) -> Result<&'a mut Agency, CliError> {
     agencies.get_mut(id).ok_or_else(|| unknown_agency(id))
+}
+
+/// Agency `id`'s keys.
+fn keys<'a>(world: &'a World, id: &str) -> Result<&'a AgencyKeys, CliError> {
+    world.keys.get(id).ok_or_else(|| unknown_agency(id))
 }
 
 fn unknown_agency(id: &str) -> CliError {
@@ -367,31 +369,33 @@ impl Story {
     /// the directory file.
     fn set_up(home: Home, passphrase: &str) -> Result<Story, CliError> {
         let now = START;
-        let anchor = AnchorKeys::generate(ANCHOR)?;
+        let world = CAST
+            .iter()
+            .fold(
+                World::builder()
+                    .anchor_name(ANCHOR)
+                    .agencies(CAST.iter().map(|c| (c.id, c.role, c.part2_program)))
+                    // Valid from a month before the story until five years after it, so that
+                    // the envelopes left in --dir can be opened and verified today.
+                    .validity(now - 36 * DAY, now + 5 * 365 * DAY),
+                |world, c| world.named(c.id, c.name),
+            )
+            .try_build()?;
         let anchor_path = home.anchor_keystore(ANCHOR);
         create_parent(&anchor_path)?;
-        keystore::create_anchor(&anchor_path, &anchor, passphrase, KdfProfile::Fast)?;
+        keystore::create_anchor(&anchor_path, &world.anchor, passphrase, KdfProfile::Fast)?;
 
-        let mut directory = Directory::new();
-        directory.add_anchor(anchor.public())?;
         let mut agencies = BTreeMap::new();
         for cast in &CAST {
-            let keys = AgencyKeys::generate();
-            let cert = anchor.issue(&CertificateRequest {
-                agency_id: cast.id.to_owned(),
-                name: cast.name.to_owned(),
-                roles: vec![cast.role],
-                part2_program: cast.part2_program,
-                keys: keys.public().clone(),
-                // Valid from a month before the story until five years after it, so that
-                // the envelopes left in --dir can be opened and verified today.
-                not_before: now - 36 * DAY,
-                not_after: now + 5 * 365 * DAY,
-            })?;
-            directory.add_certificate(cert.as_bytes())?;
             let keystore_path = home.keystore(cast.id);
             create_parent(&keystore_path)?;
-            keystore::create_agency(&keystore_path, cast.id, &keys, passphrase, KdfProfile::Fast)?;
+            keystore::create_agency(
+                &keystore_path,
+                cast.id,
+                keys(&world, cast.id)?,
+                passphrase,
+                KdfProfile::Fast,
+            )?;
             create_dir(&home.consents_dir(cast.id))?;
             let ledger_path = home.ledger(cast.id);
             create_parent(&ledger_path)?;
@@ -400,24 +404,18 @@ impl Story {
                 cast.id,
                 Agency {
                     cast,
-                    keys,
                     ledger,
                     consents: ConsentSet::new(),
                 },
             );
         }
-        write_file(&home.directory_file(), &directory.to_bytes())?;
+        write_file(&home.directory_file(), &world.directory.to_bytes())?;
         create_dir(&home.envelopes_dir())?;
         Ok(Story {
             home,
-            directory,
+            world,
             agencies,
-            participant: PersonalKey::generate(),
-            subject: Subject {
-                name: "Jordan Avery Reyes".into(),
-                date_of_birth: Date::new(1994, 3, 14)
-                    .map_err(|e| CliError::Usage(e.to_string()))?,
-            },
+            subject: subject(),
             now,
             envelopes: 0,
             timeline: Vec::new(),
@@ -457,8 +455,8 @@ impl Story {
     /// Day 0: the court grants PC 1000 diversion; the participant signs the state-law release
     /// for the court's referral, and the court refers them to the certified program.
     fn diversion_granted(&mut self) -> Result<(), CliError> {
-        let release = self.release_directive()?;
-        self.sign_consent(&release, COURT, &[COURT, PROVIDER])?;
+        let release = self.release_directive();
+        self.sign_consent(&release, &[COURT, PROVIDER])?;
         self.push(
             Event::new(
                 self.now,
@@ -497,8 +495,8 @@ impl Story {
     /// enrollment to the court, the DA and probation.
     fn intake_and_enrollment(&mut self) -> Result<(), CliError> {
         self.advance(7);
-        let consent = self.pc1000_directive()?;
-        self.sign_consent(&consent, PROVIDER, &[PROVIDER, COURT, DA, PROBATION])?;
+        let consent = self.pc1000_directive();
+        self.sign_consent(&consent, &[PROVIDER, COURT, DA, PROBATION])?;
         self.push(
             Event::new(
                 self.now,
@@ -621,8 +619,8 @@ impl Story {
     /// consent and the case manager shares engagement with the police LEAD unit.
     fn lead_engagement(&mut self) -> Result<(), CliError> {
         self.advance(14);
-        let consent = self.lead_directive()?;
-        self.sign_consent(&consent, CASE_MANAGER, &[CASE_MANAGER, POLICE])?;
+        let consent = self.lead_directive();
+        self.sign_consent(&consent, &[CASE_MANAGER, POLICE])?;
         self.push(
             Event::new(
                 self.now,
@@ -744,8 +742,8 @@ impl Story {
         let seen: &dyn SeenEnvelopes = &court.ledger;
         let result = disclosure::open(
             &envelope,
-            &court.keys,
-            &self.directory,
+            keys(&self.world, COURT)?,
+            &self.world.directory,
             &court.consents,
             self.now,
             &OpenOptions {
@@ -780,17 +778,17 @@ impl Story {
     /// case imports it, which ends the §2.35 consent's irrevocable period.
     fn case_dismissed(&mut self) -> Result<(), CliError> {
         self.advance(13);
-        let court = agency(&self.agencies, COURT)?;
         let bytes = CaseEvent {
             case_ref: CASE.into(),
             outcome: DispositionOutcome::Dismissed,
             effective_at: self.now,
         }
-        .sign(&court.keys)?;
+        .sign(keys(&self.world, COURT)?)?;
         let holders = [COURT, DA, PROBATION, PROVIDER];
         for id in holders {
             let a = agency_mut(&mut self.agencies, id)?;
-            a.consents.import_event(&bytes, &self.directory, self.now)?;
+            a.consents
+                .import_event(&bytes, &self.world.directory, self.now)?;
             write_file(
                 &self
                     .home
@@ -890,8 +888,8 @@ impl Story {
         event.record_type = Some(record_type);
         event.consent_id = Some(s.consent_id.to_owned());
         let sealed = match disclosure::seal(
-            &sender.keys,
-            &self.directory,
+            keys(&self.world, s.from)?,
+            &self.world.directory,
             &sender.consents,
             &request,
             self.now,
@@ -927,8 +925,8 @@ impl Story {
             let seen: &dyn SeenEnvelopes = &a.ledger;
             let received = disclosure::open(
                 &sealed.envelope,
-                &a.keys,
-                &self.directory,
+                keys(&self.world, r)?,
+                &self.world.directory,
                 &a.consents,
                 self.now,
                 &OpenOptions {
@@ -980,26 +978,20 @@ impl Story {
         Ok(())
     }
 
-    /// Signs `directive` with the participant's key and the witnessing agency's key, gives
-    /// it to `holders` and files it in their consent folders.
-    fn sign_consent(
-        &mut self,
-        directive: &ConsentDirective,
-        witness: &str,
-        holders: &[&str],
-    ) -> Result<(), CliError> {
-        let w = agency(&self.agencies, witness)?;
-        let signers: [&dyn StatementSigner; 2] = [&self.participant, &w.keys];
-        let signed = SignedConsent::sign(directive, &signers)?;
-        for id in holders {
-            let a = agency_mut(&mut self.agencies, id)?;
+    /// Signs `consent` with the participant's key and the witnessing agency's key, gives it
+    /// to `holders` and files it in their consent folders.
+    fn sign_consent(&mut self, consent: &ConsentBuilder, holders: &[&str]) -> Result<(), CliError> {
+        let signed = consent.sign(&self.world)?;
+        let id = &consent.directive().id;
+        for holder in holders {
+            let a = agency_mut(&mut self.agencies, holder)?;
             a.consents
-                .import_consent(signed.as_bytes(), &self.directory, self.now)?;
+                .import_consent(signed.as_bytes(), &self.world.directory, self.now)?;
             write_file(
                 &self
                     .home
-                    .consents_dir(id)
-                    .join(format!("{}.consent.cose", directive.id)),
+                    .consents_dir(holder)
+                    .join(format!("{id}.consent.cose")),
                 signed.as_bytes(),
             )?;
         }
@@ -1020,11 +1012,11 @@ impl Story {
             revoked_at: self.now,
             method: "written".into(),
         }
-        .sign(&self.participant)?;
+        .sign(&self.world.patient)?;
         for id in holders {
             let a = agency_mut(&mut self.agencies, id)?;
             a.consents
-                .import_revocation(&bytes, &self.directory, self.now)?;
+                .import_revocation(&bytes, &self.world.directory, self.now)?;
             write_file(
                 &self
                     .home
@@ -1049,174 +1041,41 @@ impl Story {
 
     // --- consents ----------------------------------------------------------------------------
 
-    fn patient_signer(&self) -> Signer {
-        Signer {
-            capacity: Capacity::Patient,
-            name: self.subject.name.clone(),
-            method: SignMethod::Electronic,
-            key: Some(*self.participant.public().as_bytes()),
-            agency_id: None,
-            authority: None,
-        }
-    }
-
-    fn witness(&self, id: &str) -> Result<Signer, CliError> {
-        let a = agency(&self.agencies, id)?;
-        Ok(Signer {
-            capacity: Capacity::WitnessingAgency,
-            name: a.cast.name.to_owned(),
-            method: SignMethod::Electronic,
-            key: Some(*a.keys.public().signing().as_bytes()),
-            agency_id: Some(id.to_owned()),
-            authority: None,
-        })
-    }
-
     /// The state-law release for justice data flowing to treatment (tier CJ). Such records
     /// do not come from a Part 2 program, so Part 2 does not require its consent for them; a
     /// non-§2.35 release is revocable at will.
-    fn release_directive(&self) -> Result<ConsentDirective, CliError> {
-        Ok(ConsentDirective {
-            id: RELEASE_ID.into(),
-            version: 1,
-            supersedes: None,
-            regime: Regime::StateOnly,
-            regulatory_basis: vec!["CA-PC-1000".into()],
-            subject: self.subject.clone(),
-            disclosers: vec![Party::Agency(COURT.into())],
-            recipients: vec![Party::Agency(PROVIDER.into())],
-            purposes: vec![REFERRAL_PURPOSE.clone()],
-            information: Information {
-                record_types: vec![
-                    RecordType::Referral,
-                    RecordType::CourtResponse,
-                    RecordType::CourtEvent,
-                    RecordType::CaseDisposition,
-                ],
-                fields: BTreeMap::new(),
-                tiers: vec![Tier::Cj],
-                excluded_record_types: vec![],
-                data_period: None,
-                description: "The PC 1000 referral, the court's responses and orders, and the case disposition".into(),
-            },
-            effective: self.now,
-            expiry: Expiry {
-                date: Some(self.now + 540 * DAY),
-                event: None,
-            },
-            revocation: Revocability::AtWill,
-            redisclosure: Redisclosure::Prohibited,
-            use_restrictions: vec![],
-            notice: Notice {
-                form: NoticeForm::Short,
-                attach_consent: true,
-            },
-            case: None,
-            signers: vec![self.patient_signer(), self.witness(COURT)?],
-            source_document: None,
-            signed_at: self.now,
-        })
+    fn release_directive(&self) -> ConsentBuilder {
+        ConsentBuilder::state_release(&self.world)
+            .id(RELEASE_ID)
+            .dated(self.now)
+            .expiry_date(Some(self.now + 540 * DAY))
     }
 
     /// The PC 1000 §2.35 consent: provider → court, DA, probation; irrevocable until the
     /// court's signed final disposition; expires after 18 months, the longest a PC 1000
     /// program may run. It deliberately does not expire at the disposition, so that the
     /// participant's revocation, not an expiry, is what ends it in the story.
-    fn pc1000_directive(&self) -> Result<ConsentDirective, CliError> {
-        Ok(ConsentDirective {
-            id: PC1000_ID.into(),
-            version: 1,
-            supersedes: None,
-            regime: Regime::Part2CriminalJustice,
-            regulatory_basis: vec!["42CFRPart2".into(), "CA-PC-1000".into()],
-            subject: self.subject.clone(),
-            disclosers: vec![Party::Agency(PROVIDER.into())],
-            recipients: vec![
-                Party::Agency(COURT.into()),
-                Party::Agency(DA.into()),
-                Party::Role(Role::Probation),
-            ],
-            purposes: vec![CJ_PURPOSE.clone()],
-            information: Information {
-                record_types: vec![
-                    RecordType::IntakeStatus,
-                    RecordType::Enrollment,
-                    RecordType::Attendance,
-                    RecordType::DrugTest,
-                    RecordType::ProgressReport,
-                    RecordType::Discharge,
-                ],
-                fields: BTreeMap::new(),
-                tiers: vec![Tier::T1, Tier::T2],
-                excluded_record_types: vec![],
-                data_period: None,
-                description: "Enrollment, attendance, drug test results, progress and discharge in the PC 1000 program".into(),
-            },
-            effective: self.now,
-            expiry: Expiry {
+    fn pc1000_directive(&self) -> ConsentBuilder {
+        ConsentBuilder::pc1000(&self.world)
+            .case(CASE, COURT)
+            .dated(self.now)
+            .expiry(Expiry {
                 date: Some(self.now + 540 * DAY),
                 event: None,
-            },
-            revocation: Revocability::RevocableAfter(Expiry {
-                date: None,
-                event: Some(EventTrigger {
-                    case_ref: CASE.into(),
-                }),
-            }),
-            redisclosure: Redisclosure::CjOfficialDutiesOnly,
-            use_restrictions: vec![],
-            notice: Notice {
-                form: NoticeForm::Short,
-                attach_consent: true,
-            },
-            case: Some(Case {
-                case_ref: CASE.into(),
-                authority: COURT.into(),
-            }),
-            signers: vec![self.patient_signer(), self.witness(PROVIDER)?],
-            source_document: None,
-            signed_at: self.now,
-        })
+            })
+            .description(
+                "Enrollment, attendance, drug test results, progress and discharge in the \
+                 PC 1000 program",
+            )
     }
 
     /// The LEAD §2.31 consent: case manager → police LEAD unit; revocable at will; nothing
     /// shared may be used for adverse action.
-    fn lead_directive(&self) -> Result<ConsentDirective, CliError> {
-        Ok(ConsentDirective {
-            id: LEAD_ID.into(),
-            version: 1,
-            supersedes: None,
-            regime: Regime::Part2General,
-            regulatory_basis: vec!["42CFRPart2".into()],
-            subject: self.subject.clone(),
-            disclosers: vec![Party::Agency(CASE_MANAGER.into())],
-            recipients: vec![Party::Agency(POLICE.into())],
-            purposes: vec![LEAD_PURPOSE.clone()],
-            information: Information {
-                record_types: vec![RecordType::LeadStatus],
-                fields: BTreeMap::new(),
-                tiers: vec![Tier::T1, Tier::Lead],
-                excluded_record_types: vec![],
-                data_period: None,
-                description: "Engagement with the LEAD case manager and barriers".into(),
-            },
-            effective: self.now,
-            expiry: Expiry {
-                date: Some(self.now + 365 * DAY),
-                event: None,
-            },
-            revocation: Revocability::AtWill,
-            redisclosure: Redisclosure::Prohibited,
-            use_restrictions: vec![UseRestriction::NoAdverseAction],
-            notice: Notice {
-                form: NoticeForm::Short,
-                attach_consent: true,
-            },
-            case: None,
-            signers: vec![self.patient_signer(), self.witness(CASE_MANAGER)?],
-            source_document: None,
-            signed_at: self.now,
-        })
+    fn lead_directive(&self) -> ConsentBuilder {
+        ConsentBuilder::lead(&self.world)
+            .id(LEAD_ID)
+            .dated(self.now)
+            .expiry_date(Some(self.now + 365 * DAY))
     }
 
     // --- the end -----------------------------------------------------------------------------
@@ -1224,8 +1083,8 @@ impl Story {
     /// Signs a checkpoint in every ledger, then reads the accountings and verifies every
     /// ledger.
     fn finish(mut self) -> Result<Report, CliError> {
-        for a in self.agencies.values_mut() {
-            a.ledger.checkpoint(&a.keys, self.now)?;
+        for (id, a) in self.agencies.iter_mut() {
+            a.ledger.checkpoint(keys(&self.world, id)?, self.now)?;
         }
         // §2.24: the disclosures made under consent in the last three years.
         let from = self.now.saturating_sub(3 * 365 * DAY);
@@ -1256,7 +1115,9 @@ impl Story {
         let mut ledgers = Vec::new();
         for cast in &CAST {
             let a = agency(&self.agencies, cast.id)?;
-            let report = a.ledger.verify(a.keys.public().signing())?;
+            let report = a
+                .ledger
+                .verify(keys(&self.world, cast.id)?.public().signing())?;
             ledgers.push(LedgerRow {
                 agency: a.cast.id,
                 entries: report.entries,
@@ -1586,6 +1447,7 @@ fn event_json(e: &Event) -> Value {
 )]
 mod tests {
     use super::*;
+    use divex_core::directory::Directory;
 
     #[test]
     fn demo_plays_the_story_and_every_ledger_verifies() {

@@ -15,13 +15,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use divex_fixtures::{CASE, DAY, T0};
+
 const PASS: &str = "correct horse battery";
-/// 2026-09-21T14:13:20Z.
-const T0: u64 = 1_790_000_000;
-const DAY: u64 = 86_400;
+/// The fixtures' participant and purpose (`divex_fixtures::subject`, `CJ_PURPOSE`), as the
+/// command line takes them; the consent itself comes from the CLI's
+/// `examples/consent-pc1000.toml`.
 const SUBJECT: &str = "Jordan Avery Reyes";
 const DOB: &str = "1994-03-14";
-const CASE: &str = "CR-2026-001234";
 const PURPOSE: &str = "cj-monitor-conditional-release";
 
 const EXIT_USAGE: i32 = 2;

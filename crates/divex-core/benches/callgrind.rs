@@ -27,10 +27,10 @@ use std::hint::black_box;
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use divex_core::envelope::SealOptions;
-use divex_core::envelope::{self, ConsentRef, Disclosure, OpenOptions, StaticResolver};
+use divex_core::envelope::{self, Disclosure, OpenOptions, StaticResolver};
 use divex_core::keys::{AgencyKeys, PublicBundle};
 use divex_core::records::RecordType;
-use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
+use divex_fixtures::{Fleet, disclosure};
 use ed25519_dalek::{Signer, SigningKey};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
@@ -38,6 +38,8 @@ use x25519_dalek::{PublicKey, StaticSecret};
 
 const NOW: u64 = 1_790_000_000;
 
+/// The `seal_open` bench's workload: a sender and sixteen recipients (a [`Fleet`]) and the
+/// drug-test disclosure statement every envelope signs.
 struct World {
     sender: AgencyKeys,
     recipients: Vec<AgencyKeys>,
@@ -48,30 +50,18 @@ struct World {
 
 impl World {
     fn new(rng: &mut ChaCha20Rng) -> World {
-        let sender = AgencyKeys::generate_with_rng(rng);
-        let mut recipients: Vec<AgencyKeys> = (0..16)
-            .map(|_| AgencyKeys::generate_with_rng(rng))
-            .collect();
-        recipients.sort_by_key(|k| k.public().encryption().kid());
-        let bundles = recipients.iter().map(|k| k.public().clone()).collect();
-        let mut resolver = StaticResolver::new();
-        resolver.insert("provider-1", sender.public().signing().clone());
+        let Fleet {
+            sender,
+            recipients,
+            bundles,
+            resolver,
+        } = Fleet::generate_with_rng(16, rng);
         World {
             sender,
             recipients,
             bundles,
             resolver,
-            disclosure: Disclosure {
-                purpose: Purpose::from_static("cj-monitor-conditional-release"),
-                consent: ConsentRef {
-                    id: "consent-2026-0042".into(),
-                    digest: [7; 32],
-                },
-                record_type: RecordType::DrugTest,
-                labels: vec![SecurityLabel::PART2],
-                notice: NoticeCode::from_static("part2-short"),
-                redacted: vec![],
-            },
+            disclosure: disclosure(RecordType::DrugTest),
         }
     }
 

@@ -41,11 +41,11 @@ use divex_core::codec::{self, Map, Value};
 use divex_core::cose::{self, HpkeParams, ProtectedHeader, alg};
 use divex_core::envelope::SealOptions;
 use divex_core::envelope::{
-    self, ConsentRef, Disclosure, EnvelopeId, Metadata, OpenOptions, StaticResolver, key_commitment,
+    self, Disclosure, EnvelopeId, Metadata, OpenOptions, StaticResolver, key_commitment,
 };
 use divex_core::keys::{AgencyKeys, PublicBundle};
 use divex_core::records::RecordType;
-use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
+use divex_fixtures::{Fleet, disclosure};
 use ed25519_dalek::{Signature, Signer, SigningKey};
 use hkdf::Hkdf;
 use hpke::{Deserializable, Serializable};
@@ -137,33 +137,16 @@ struct Fixture {
     hpke: HpkePeer,
 }
 
-fn disclosure() -> Disclosure {
-    Disclosure {
-        purpose: Purpose::from_static("cj-monitor-conditional-release"),
-        consent: ConsentRef {
-            id: "consent-pc1000-0001".into(),
-            digest: [7; 32],
-        },
-        record_type: RecordType::DrugTest,
-        labels: vec![
-            SecurityLabel::PART2,
-            SecurityLabel::from_static("no-criminal-use"),
-        ],
-        notice: NoticeCode::from_static("part2-short"),
-        redacted: vec![],
-    }
-}
-
 impl Fixture {
     fn new() -> Fixture {
         let mut rng = divex_core::rng::os();
-        let sender = AgencyKeys::generate();
-        let mut recipients: Vec<AgencyKeys> = (0..16).map(|_| AgencyKeys::generate()).collect();
-        recipients.sort_by_key(|k| k.public().encryption().kid());
-        let bundles: Vec<PublicBundle> = recipients.iter().map(|k| k.public().clone()).collect();
-        let mut resolver = StaticResolver::new();
-        resolver.insert("treatment-provider", sender.public().signing().clone());
-        let disclosure = disclosure();
+        let Fleet {
+            sender,
+            recipients,
+            bundles,
+            resolver,
+        } = Fleet::generate(16);
+        let disclosure = disclosure(RecordType::DrugTest);
         let ed_key = SigningKey::generate(&mut rng);
 
         let mut aead_key = [0u8; 32];

@@ -16,36 +16,22 @@ use divex_core::directory::{
     DirectoryError, MAX_CERTIFICATE_BYTES, MAX_DIRECTORY_BYTES, Role, Serial, TYP_CERTIFICATE,
     TYP_REVOCATION, TrustAnchor,
 };
-use divex_core::envelope::{self, ConsentRef, Disclosure, OpenError, ResolveError, SenderResolver};
+use divex_core::envelope::{self, Disclosure, OpenError, ResolveError, SenderResolver};
 use divex_core::envelope::{OpenOptions, SealOptions};
 use divex_core::error::Classified;
 use divex_core::keys::{AgencyKeys, KeyError, PublicBundle};
 use divex_core::records::RecordType;
-use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
+use divex_fixtures::{DAY, T0 as NOW, agency, rng};
 use ed25519_dalek::{Signer, SigningKey};
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-/// 2026-09-21T14:13:20Z.
-const NOW: u64 = 1_790_000_000;
-const DAY: u64 = 86_400;
 const YEAR: u64 = 365 * DAY;
 
-fn rng(purpose: &str) -> ChaCha20Rng {
-    let mut seed = [0u8; 32];
-    for (i, b) in purpose.bytes().enumerate() {
-        seed[i % 32] ^= b.wrapping_add(i as u8);
-    }
-    ChaCha20Rng::from_seed(seed)
-}
-
+/// The seeded anchor `name` (its own stream, so each test's anchors are the same every run).
 fn anchor(name: &str) -> AnchorKeys {
     AnchorKeys::generate_with_rng(name, &mut rng(&format!("anchor {name}"))).unwrap()
-}
-
-fn agency(name: &str) -> AgencyKeys {
-    AgencyKeys::generate_with_rng(&mut rng(&format!("agency {name}")))
 }
 
 fn request(agency_id: &str, roles: &[Role], keys: &PublicBundle) -> CertificateRequest {
@@ -79,18 +65,9 @@ fn directory(a: &AnchorKeys) -> Directory {
     d
 }
 
+/// An attendance report's disclosure statement.
 fn disclosure() -> Disclosure {
-    Disclosure {
-        purpose: Purpose::from_static("cj-monitor-conditional-release"),
-        consent: ConsentRef {
-            id: "consent-0001".into(),
-            digest: [7; 32],
-        },
-        record_type: RecordType::Attendance,
-        labels: vec![SecurityLabel::PART2],
-        notice: NoticeCode::from_static("part2-short"),
-        redacted: vec![],
-    }
+    divex_fixtures::disclosure(RecordType::Attendance)
 }
 
 /// A COSE_Sign1 `{1: -19, 4: kid, 16: typ}` over `payload` signed with `key` — what a forger

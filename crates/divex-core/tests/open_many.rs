@@ -18,31 +18,18 @@ use divex_core::codec::Map;
 use divex_core::cose::{self, ProtectedHeader, Sign1};
 use divex_core::envelope::SealOptions;
 use divex_core::envelope::{
-    self, ConsentRef, Disclosure, EnvelopeId, Metadata, OpenError, OpenOptions, Opened,
-    SeenEnvelopes, StaticResolver,
+    self, Disclosure, EnvelopeId, Metadata, OpenError, OpenOptions, Opened, StaticResolver,
 };
 use divex_core::error::Classified;
 use divex_core::keys::{AgencyKeys, SigningPublicKey};
 use divex_core::records::RecordType;
-use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
+use divex_fixtures::{SeenSet, T0 as NOW};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use sha2::{Digest, Sha512};
 
-const NOW: u64 = 1_790_000_000;
-
 fn disclosure() -> Disclosure {
-    Disclosure {
-        purpose: Purpose::from_static("cj-monitor-conditional-release"),
-        consent: ConsentRef {
-            id: "consent-pc1000-0001".into(),
-            digest: [7; 32],
-        },
-        record_type: RecordType::DrugTest,
-        labels: vec![SecurityLabel::PART2],
-        notice: NoticeCode::from_static("part2-short"),
-        redacted: vec![],
-    }
+    divex_fixtures::disclosure(RecordType::DrugTest)
 }
 
 fn random_scalar(rng: &mut ChaCha20Rng) -> Scalar {
@@ -232,14 +219,6 @@ fn one_thousand_valid_envelopes_open_identically() {
     }
 }
 
-struct Seen(Vec<EnvelopeId>);
-
-impl SeenEnvelopes for Seen {
-    fn seen(&self, id: &EnvelopeId) -> bool {
-        self.0.contains(id)
-    }
-}
-
 #[test]
 fn crafted_signatures_get_the_single_verdict() {
     let mut rng = ChaCha20Rng::from_seed([2; 32]);
@@ -392,7 +371,7 @@ fn crafted_signatures_get_the_single_verdict() {
         let j = (rng.next_u64() % (i as u64 + 1)) as usize;
         cases.swap(i, j);
     }
-    let seen = Seen(vec![replayed_id]);
+    let seen = SeenSet([replayed_id].into());
     let options = OpenOptions {
         seen: Some(&seen),
         ..OpenOptions::default()

@@ -10,38 +10,28 @@
 
 use divex_core::codec::{self, DecodeLimits};
 use divex_core::cose::{Encrypt, Sign1};
+use divex_core::envelope;
 use divex_core::envelope::SealOptions;
-use divex_core::envelope::{self, ConsentRef, Disclosure};
-use divex_core::keys::AgencyKeys;
 use divex_core::records::RecordType;
-use divex_core::vocab::{NoticeCode, Purpose};
+use divex_fixtures::{Fleet, T0, disclosure};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 #[test]
 fn owned_parsers_equal_copying_parsers_under_every_bit_flip() {
     let mut rng = ChaCha20Rng::from_seed([5; 32]);
-    let sender = AgencyKeys::generate_with_rng(&mut rng);
-    let recipients: Vec<_> = (0..3)
-        .map(|_| AgencyKeys::generate_with_rng(&mut rng).public().clone())
-        .collect();
-    let disclosure = Disclosure {
-        purpose: Purpose::from_static("cj-monitor-conditional-release"),
-        consent: ConsentRef {
-            id: "consent-1".into(),
-            digest: [1; 32],
-        },
-        record_type: RecordType::DrugTest,
-        labels: vec![],
-        notice: NoticeCode::from_static("part2-short"),
-        redacted: vec![],
-    };
+    let Fleet {
+        sender,
+        bundles: recipients,
+        ..
+    } = Fleet::generate_with_rng(3, &mut rng);
+    let disclosure = disclosure(RecordType::DrugTest);
     let sealed = envelope::seal(
         &sender,
         &recipients,
         &disclosure,
         b"payload",
-        1_790_000_000,
+        T0,
         SealOptions {
             rng: Some(&mut rng),
             ..SealOptions::default()
@@ -78,7 +68,7 @@ fn owned_parsers_equal_copying_parsers_under_every_bit_flip() {
     assert_eq!(msg.to_bytes(), sealed);
     let metadata = envelope::Metadata {
         envelope_id: envelope::EnvelopeId([3; 16]),
-        issued_at: 1_790_000_000,
+        issued_at: T0,
         audience: recipients.iter().map(|b| b.encryption().kid()).collect(),
         disclosure,
     };

@@ -27,14 +27,10 @@ use std::path::PathBuf;
 
 use divex_core::codec::{self, DecodeLimits, Map, Value};
 use divex_core::cose::{self, CoseError, Encrypt, HpkeParams};
-use divex_core::envelope::{
-    self, ConsentRef, Disclosure, OpenError, OpenOptions, SealOptions, StaticResolver,
-};
-use divex_core::keys::{
-    AgencyKeys, EncryptionKeyPair, EncryptionPublicKey, KeyError, SigningPublicKey,
-};
+use divex_core::envelope::{self, Disclosure, OpenError, OpenOptions, SealOptions};
+use divex_core::keys::{EncryptionKeyPair, EncryptionPublicKey, KeyError, SigningPublicKey};
 use divex_core::records::RecordType;
-use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
+use divex_fixtures::{Fleet, T0};
 use serde::Deserialize;
 
 // -------------------------------------------------------------------------------------------
@@ -371,17 +367,7 @@ fn count_cases<G>(file: &WycheproofFile<G>, tests: impl Fn(&G) -> usize) -> usiz
 // 2. Wycheproof X25519
 
 fn test_disclosure() -> Disclosure {
-    Disclosure {
-        purpose: Purpose::from_static("cj-monitor-conditional-release"),
-        consent: ConsentRef {
-            id: "consent-wycheproof".into(),
-            digest: [7; 32],
-        },
-        record_type: RecordType::DrugTest,
-        labels: vec![SecurityLabel::from_static("42CFRPart2")],
-        notice: NoticeCode::from_static("part2-short"),
-        redacted: vec![],
-    }
+    divex_fixtures::disclosure(RecordType::DrugTest)
 }
 
 /// `envelope` with the `ek` of the recipient whose kid is `kid` replaced by `ek`.
@@ -405,16 +391,14 @@ fn wycheproof_x25519_low_order_keys_refused() {
     let file: WycheproofFile<XdhGroup> = load_json("wycheproof/x25519_test.json");
     assert_eq!(file.algorithm, "XDH");
 
-    // A genuine envelope from `sender` to `me` and `other`.
-    let sender = AgencyKeys::generate();
-    let me = AgencyKeys::generate();
-    let other = AgencyKeys::generate();
-    let mut senders = StaticResolver::new();
-    senders.insert("sender", sender.public().signing().clone());
-    let now = 1_790_000_000;
+    // A genuine envelope from the fleet's sender to `me` and `other`.
+    let fleet = Fleet::generate(2);
+    let (me, other) = (&fleet.recipients[0], &fleet.recipients[1]);
+    let senders = &fleet.resolver;
+    let now = T0;
     let sealed = envelope::seal(
-        &sender,
-        &[me.public().clone(), other.public().clone()],
+        &fleet.sender,
+        &fleet.bundles,
         &test_disclosure(),
         b"wycheproof x25519",
         now,
@@ -423,7 +407,7 @@ fn wycheproof_x25519_low_order_keys_refused() {
     .map(|s| s.bytes)
     .unwrap();
     assert_eq!(
-        envelope::open(&sealed, &me, &senders, now, &OpenOptions::default())
+        envelope::open(&sealed, me, senders, now, &OpenOptions::default())
             .unwrap()
             .payload,
         b"wycheproof x25519"
@@ -492,7 +476,7 @@ fn wycheproof_x25519_low_order_keys_refused() {
                 // external_aad the rewrite also changed), so the error is the ek's.
                 let forged = with_ek(&sealed, &my_kid, &public);
                 assert_eq!(
-                    envelope::open(&forged, &me, &senders, now, &OpenOptions::default())
+                    envelope::open(&forged, me, senders, now, &OpenOptions::default())
                         .map(|o| o.payload),
                     Err(OpenError::NonContributoryKey),
                     "tcId {id}: open with a low-order ek"
@@ -500,7 +484,7 @@ fn wycheproof_x25519_low_order_keys_refused() {
                 // The other recipient's copy still unwraps, but the rewritten stanza is bound
                 // into layer 0's external_aad, so the content does not decrypt for them.
                 assert_eq!(
-                    envelope::open(&forged, &other, &senders, now, &OpenOptions::default())
+                    envelope::open(&forged, other, senders, now, &OpenOptions::default())
                         .map(|o| o.payload),
                     Err(OpenError::Decrypt),
                     "tcId {id}: another recipient's stanza was rewritten"

@@ -13,6 +13,7 @@
 use std::sync::Arc;
 
 use divex_ffi::*;
+use divex_fixtures::DAY;
 
 mod common;
 
@@ -149,6 +150,37 @@ fn drug_test_from_provider_to_court_through_the_facade() {
     )
     .unwrap_err();
     assert!(matches!(&unknown, DivexError::InvalidInput { code, .. } if code == "json"));
+}
+
+/// The anchor's side of the facade (the shared world is built in Rust and handed over as a
+/// bundle): a certificate issued through it is added to a directory, which then serves it as
+/// the agency's current certificate.
+#[test]
+fn an_anchor_certifies_an_agency_through_the_facade() {
+    let anchor = AnchorKeys::generate("County Justice IT".into()).unwrap();
+    let directory = Directory::new();
+    directory.add_anchor(anchor.trust_anchor()).unwrap();
+    let keys = AgencyKeys::generate();
+    let certificate = anchor
+        .issue_certificate(CertificateRequest {
+            agency_id: "treatment-provider".into(),
+            name: "Treatment Provider".into(),
+            roles: vec!["treatment_provider".into()],
+            part2_program: true,
+            public_bundle: keys.public_bundle(),
+            not_before: T0 - DAY,
+            not_after: T0 + 365 * DAY,
+        })
+        .unwrap();
+    let info = directory.add_certificate(certificate.clone()).unwrap();
+    assert_eq!(info.agency_id, "treatment-provider");
+    assert_eq!(info.roles, ["treatment_provider"]);
+    assert!(info.part2_program);
+    let current = directory
+        .current_certificate("treatment-provider".into(), T0)
+        .unwrap();
+    assert_eq!(current.certificate, certificate);
+    assert_eq!(current.public_bundle, keys.public_bundle());
 }
 
 #[test]

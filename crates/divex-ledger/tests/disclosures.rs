@@ -10,16 +10,13 @@
 
 mod common;
 
-use common::T0;
-use divex_conformance::world::{self, CJ_PURPOSE, World, drug_test, pc1000};
+use common::{CONSENT, T0};
 use divex_core::consent::ConsentSet;
 use divex_core::decision::MinimumNecessary;
 use divex_core::disclosure::{self, ConsentCopy, DisclosureError, SealRequest};
 use divex_core::envelope::{OpenError, OpenOptions};
+use divex_fixtures::{CJ_PURPOSE, ConsentBuilder, World, drug_test, subject};
 use divex_ledger::{Direction, Ledger, LedgerError};
-
-/// The id of the shared world's PC 1000 §2.35 consent (provider → court, DA, probation).
-const CONSENT: &str = "c-pc1000-0001";
 
 #[test]
 fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
@@ -27,11 +24,15 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut consents = ConsentSet::new();
     consents
-        .import_consent(&w.sign(&pc1000(&w)).unwrap(), &w.directory, T0)
+        .import_consent(
+            ConsentBuilder::pc1000(&w).sign(&w).unwrap().as_bytes(),
+            &w.directory,
+            T0,
+        )
         .unwrap();
 
     // The provider seals a drug test to the court and the DA and records it.
-    let subject = world::subject();
+    let subject = subject();
     let record = drug_test();
     let sealed = disclosure::seal(
         w.key("treatment-provider"),

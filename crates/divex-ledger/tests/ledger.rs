@@ -66,7 +66,7 @@ fn a_received_envelope_recorded_twice_is_a_replay() {
 fn seen_counts_receipts_only() {
     let dir = tempfile::tempdir().unwrap();
     let mut l = open(&dir);
-    l.append(&sent(2, "superior-court", jordan(), T0)).unwrap();
+    l.append(&sent(2, "superior-court", subject(), T0)).unwrap();
     let id = entry(2).envelope_id;
     assert!(!l.seen(&id), "sending an envelope is not receiving it");
     assert!(!l.seen(&EnvelopeId([0xab; 16])));
@@ -112,7 +112,7 @@ fn a_sent_disclosure_is_recorded_once_per_recipient() {
         assert_eq!(e.envelope_id, entry(4).envelope_id.0);
         assert_eq!(e.envelope_hash, [4; 32]);
         assert_eq!(e.record_types, vec!["drug_test".to_owned()]);
-        assert_eq!(e.subject_key, subject_key(&jordan()));
+        assert_eq!(e.subject_key, subject_key(&subject()));
     }
     assert_eq!((entries[0].seq, entries[1].seq), (1, 2));
     assert_eq!(entries[1].prev_hash, entries[0].entry_hash);
@@ -192,7 +192,7 @@ fn accounting_lists_disclosures_about_the_participant_in_the_period() {
     let dir = tempfile::tempdir().unwrap();
     let mut l = open(&dir);
     let t = |d: u64| T0 + d * DAY;
-    l.append(&sent(1, "superior-court", jordan(), t(1)))
+    l.append(&sent(1, "superior-court", subject(), t(1)))
         .unwrap(); // 1: in
     l.append(&sent(2, "superior-court", sam(), t(2))).unwrap(); // 2: other participant
     l.append(&NewEntry {
@@ -200,7 +200,7 @@ fn accounting_lists_disclosures_about_the_participant_in_the_period() {
         ..received(3)
     })
     .unwrap(); // 3: received, not a disclosure by us
-    l.append(&sent(4, "district-attorney", jordan(), t(4)))
+    l.append(&sent(4, "district-attorney", subject(), t(4)))
         .unwrap(); // 4: in
     l.append(&sent(
         5,
@@ -212,8 +212,8 @@ fn accounting_lists_disclosures_about_the_participant_in_the_period() {
         t(5),
     ))
     .unwrap(); // 5: same name, another person
-    l.append(&sent(6, "probation", jordan(), t(9))).unwrap(); // 6: after the period
-    l.append(&sent(7, "probation", jordan(), t(0))).unwrap(); // 7: before the period
+    l.append(&sent(6, "probation", subject(), t(9))).unwrap(); // 6: after the period
+    l.append(&sent(7, "probation", subject(), t(0))).unwrap(); // 7: before the period
 
     // The participant writes their name their own way.
     let asker = Subject {

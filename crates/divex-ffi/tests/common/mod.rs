@@ -1,96 +1,80 @@
-//! The facade's test world, shared by `tests/facade.rs` and `benches/ffi_native.rs`: a trust
-//! anchor, a treatment provider, a court and probation, certified in one directory, and the
-//! participant's PC 1000 §2.35 consent described as JSON, as a foreign caller writes it.
+//! The facade's test world, shared by `tests/facade.rs` and `benches/ffi_native.rs`: the
+//! fixtures' world (`divex-fixtures`: a trust anchor and its certified agencies, the
+//! participant) handed to the facade as a foreign caller receives it — the directory as a
+//! bundle, the keys in keystores — and the participant's PC 1000 §2.35 consent from the
+//! fixtures' builder, described as JSON.
 #![allow(dead_code, clippy::unwrap_used, missing_docs)]
 
 use std::sync::Arc;
 
+use divex_core::keystore::{self, KdfProfile};
 use divex_ffi::*;
+use divex_fixtures::{CJ_PURPOSE, ConsentBuilder};
 
-pub const DAY: u64 = 86_400;
-pub const T0: u64 = 1_790_000_000;
-pub const PURPOSE: &str = "cj-monitor-conditional-release";
+pub use divex_fixtures::T0;
+
+/// The id of the fixtures' PC 1000 consent.
 pub const CONSENT_ID: &str = "c-pc1000-0001";
 
-/// The certified agencies, their directory and the participant's personal key.
+/// The passphrase of the keystores the facade loads its keys from.
+const PASSPHRASE: &str = "facade test world";
+
+/// The certified agencies, their directory and the participant's personal key, as facade
+/// objects, and the fixtures' world they come from.
 pub struct World {
     pub directory: Arc<Directory>,
     pub provider: Arc<AgencyKeys>,
     pub court: Arc<AgencyKeys>,
     pub probation: Arc<AgencyKeys>,
     pub patient: Arc<PersonalKey>,
+    pub fixtures: divex_fixtures::World,
 }
 
 /// A fresh world with keys from the OS generator.
 pub fn world() -> World {
-    let anchor = AnchorKeys::generate("County Justice IT".into()).unwrap();
-    let directory = Directory::new();
-    directory.add_anchor(anchor.trust_anchor()).unwrap();
-    let agency = |id: &str, role: &str, part2: bool| {
-        let keys = AgencyKeys::generate();
-        let cert = anchor
-            .issue_certificate(CertificateRequest {
-                agency_id: id.into(),
-                name: id.into(),
-                roles: vec![role.into()],
-                part2_program: part2,
-                public_bundle: keys.public_bundle(),
-                not_before: T0 - DAY,
-                not_after: T0 + 365 * DAY,
-            })
-            .unwrap();
-        let info = directory.add_certificate(cert).unwrap();
-        assert_eq!(info.agency_id, id);
-        keys
+    let fixtures = divex_fixtures::World::new();
+    let mut rng = divex_core::rng::os();
+    let mut agency = |id: &str| {
+        let sealed =
+            keystore::seal_agency(id, fixtures.key(id), PASSPHRASE, KdfProfile::Fast, &mut rng)
+                .unwrap();
+        AgencyKeys::from_keystore(sealed, PASSPHRASE.into()).unwrap()
     };
+    let provider = agency("treatment-provider");
+    let court = agency("superior-court");
+    let probation = agency("probation");
+    let patient = keystore::seal_personal(
+        "patient",
+        &fixtures.patient,
+        PASSPHRASE,
+        KdfProfile::Fast,
+        &mut rng,
+    )
+    .unwrap();
     World {
-        provider: agency("treatment-provider", "treatment_provider", true),
-        court: agency("superior-court", "court", false),
-        probation: agency("probation", "probation", false),
-        directory,
-        patient: PersonalKey::generate(),
+        directory: Directory::from_bytes(fixtures.directory.to_bytes()).unwrap(),
+        provider,
+        court,
+        probation,
+        patient: PersonalKey::from_keystore(patient, PASSPHRASE.into()).unwrap(),
+        fixtures,
     }
 }
 
-/// The consent: provider → court and probation, attendance, drug tests and progress reports.
+/// The fixtures' PC 1000 consent (provider → court, DA and probation) as JSON.
 /// `attach_consent` is the notice's requirement to attach the consent to every disclosure.
 pub fn consent_json(w: &World, attach_consent: bool) -> String {
-    serde_json::json!({
-        "id": CONSENT_ID,
-        "version": 1,
-        "regime": "part2_2_35",
-        "regulatory_basis": ["42CFRPart2", "CA-PC-1000"],
-        "subject": {"name": "Jordan Avery Reyes", "date_of_birth": "1994-03-14"},
-        "disclosers": [{"agency": "treatment-provider"}],
-        "recipients": [{"agency": "superior-court"}, {"role": "probation"}],
-        "purposes": [PURPOSE],
-        "information": {
-            "record_types": ["attendance", "drug_test", "progress_report"],
-            "tiers": ["t1", "t2"],
-            "description": "attendance, drug tests and progress",
-        },
-        "effective": T0 - DAY,
-        "expiry": {"date": T0 + 300 * DAY, "event": {"case_ref": "CR-1"}},
-        "revocation": {"revocable_after": {"event": {"case_ref": "CR-1"}}},
-        "redisclosure": "cj_official_duties_only",
-        "notice": {"form": "short", "attach_consent": attach_consent},
-        "case": {"case_ref": "CR-1", "authority": "superior-court"},
-        "signers": [
-            {"capacity": "patient", "name": "Jordan Avery Reyes", "method": "electronic",
-             "key": hex::encode(w.patient.public_key())},
-            {"capacity": "witnessing_agency", "name": "Treatment Provider", "method": "electronic",
-             "key": hex::encode(w.provider.signing_public_key()), "agency_id": "treatment-provider"},
-        ],
-        "signed_at": T0 - DAY,
-    })
-    .to_string()
+    ConsentBuilder::pc1000(&w.fixtures)
+        .attach_consent(attach_consent)
+        .json()
 }
 
 /// The participant the consent names.
 pub fn subject() -> Subject {
+    let s = divex_fixtures::subject();
     Subject {
-        name: "Jordan Avery Reyes".into(),
-        date_of_birth: "1994-03-14".into(),
+        name: s.name,
+        date_of_birth: s.date_of_birth.to_string(),
     }
 }
 
@@ -99,7 +83,7 @@ pub fn request(recipients: &[&str], consent_copy: ConsentCopy) -> SealRequest {
     SealRequest {
         recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
         subject: subject(),
-        purpose: PURPOSE.into(),
+        purpose: CJ_PURPOSE.as_str().into(),
         consent_id: CONSENT_ID.into(),
         minimum_necessary: MinimumNecessary::Refuse,
         consent_copy,

@@ -1,4 +1,6 @@
-//! Shared helpers for the ledger tests.
+//! Shared helpers for the ledger tests: numbered entries about the fixtures' participant
+//! (`divex_fixtures::subject`), sealed disclosures as `record_sent` takes them, and raw access
+//! to the file.
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -10,34 +12,31 @@
 use std::path::{Path, PathBuf};
 
 use divex_core::consent::Subject;
+use divex_core::envelope::ConsentRef;
 use divex_core::keys::AgencyKeys;
 use divex_core::records::Date;
 use divex_core::records::RecordType;
-use divex_core::vocab::Purpose;
+use divex_fixtures::{CJ_PURPOSE, agency, disclosure};
 use divex_ledger::{Direction, Ledger, LedgerError, NewEntry, VerifyReport};
 
-pub const AGENCY: &str = "treatment-provider";
-/// 2026-09-21.
-pub const T0: u64 = 1_790_000_000;
-pub const DAY: u64 = 86_400;
+pub use divex_fixtures::{DAY, T0, subject};
 
-/// The agency's keys (fixed, so a child process can rebuild them).
+/// The agency keeping the ledger.
+pub const AGENCY: &str = "treatment-provider";
+/// The consent every entry is made under (the fixtures' PC 1000 consent).
+pub const CONSENT: &str = "c-pc1000-0001";
+
+/// The agency's keys (seeded, so a child process can rebuild them).
 pub fn keys() -> AgencyKeys {
-    AgencyKeys::from_secret_bytes(&[7u8; 64])
+    agency(AGENCY)
 }
 
 /// Another agency's keys.
 pub fn other_keys() -> AgencyKeys {
-    AgencyKeys::from_secret_bytes(&[8u8; 64])
+    agency("superior-court")
 }
 
-pub fn jordan() -> Subject {
-    Subject {
-        name: "Jordan Avery Reyes".into(),
-        date_of_birth: Date::parse("1994-03-14").expect("date"),
-    }
-}
-
+/// A second participant.
 pub fn sam() -> Subject {
     Subject {
         name: "Sam Okafor".into(),
@@ -62,10 +61,10 @@ pub fn entry(i: u64) -> NewEntry {
         } else {
             "superior-court".into()
         },
-        subject: jordan(),
+        subject: subject(),
         record_types: vec![RecordType::DrugTest],
-        purpose: Purpose::from_static("cj-monitor-conditional-release"),
-        consent_id: "c-pc1000-0001".into(),
+        purpose: CJ_PURPOSE.clone(),
+        consent_id: CONSENT.into(),
         envelope_id,
         envelope_hash: [i as u8; 32],
     }
@@ -106,7 +105,7 @@ pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::disclosure::Sealed {
     use divex_core::consent::{NoticeForm, Redisclosure};
     use divex_core::decision::{Obligations, Permit};
     let permit = Permit {
-        consent_id: "c-pc1000-0001".into(),
+        consent_id: CONSENT.into(),
         consent_digest: [0; 32],
         obligations: Obligations {
             notice: Some(NoticeForm::Short),
@@ -124,25 +123,18 @@ pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::disclosure::Sealed {
             issued_at: T0,
             audience: vec![],
             disclosure: divex_core::envelope::Disclosure {
-                purpose: Purpose::from_static("cj-monitor-conditional-release"),
-                consent: divex_core::envelope::ConsentRef {
-                    id: "c-pc1000-0001".into(),
+                consent: ConsentRef {
+                    id: CONSENT.into(),
                     digest: [0; 32],
                 },
-                record_type: RecordType::DrugTest,
-                labels: vec![],
-                notice: divex_core::vocab::NoticeCode::PART2_SHORT,
-                redacted: vec![],
+                ..disclosure(RecordType::DrugTest)
             },
         },
         envelope_hash: [i as u8; 32],
-        subject: jordan(),
+        subject: subject(),
         permits: recipients
             .iter()
             .map(|r| ((*r).to_owned(), permit.clone()))
             .collect(),
     }
 }
-
-pub const PURPOSE: &str = "cj-monitor-conditional-release";
-pub const CONSENT: &str = "c-pc1000-0001";

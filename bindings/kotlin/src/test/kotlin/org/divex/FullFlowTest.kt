@@ -192,11 +192,7 @@ class FullFlowTest {
     fun `minimum necessary - fields outside the consent are refused or redacted`() {
         Pc1000World().use { w ->
             val fields = Record.schema("drug_test").filter { it.name != "prescription_consistent" }.map { it.name }
-            val json = w.pc1000Json().replace(
-                "\"tiers\": [\"t1\", \"t2\"],",
-                "\"fields\": {\"drug_test\": [${fields.joinToString { "\"$it\"" }}]}, \"tiers\": [\"t1\", \"t2\"],",
-            )
-            w.signAndDistribute(json)
+            w.signAndDistribute(w.pc1000Json(fields = mapOf("drug_test" to fields)))
             val test = Record.drugTest(NOW - DAY, "urine", true, "10-panel", mapOf("fentanyl" to "negative"),
                 prescriptionConsistent = true)
             fun seal(mode: MinimumNecessary) = Divex.sealDisclosure(

@@ -30,7 +30,8 @@ class Agency(
 /**
  * A county diversion case under California PC 1000: a trust anchor certifies the court, the
  * district attorney, probation and a certified treatment provider (a 42 CFR Part 2 program);
- * the participant signs a §2.35 consent witnessed by the provider.
+ * the participant signs a §2.35 consent witnessed by the provider. The one world helper of the
+ * Kotlin suite: every test that needs agencies or a consent builds them here.
  */
 class Pc1000World(dir: Path = Files.createTempDirectory("divex-kotlin-")) : AutoCloseable {
     val subject = Subject(name = "Jordan Rivera", dateOfBirth = "1994-03-08")
@@ -79,8 +80,15 @@ class Pc1000World(dir: Path = Files.createTempDirectory("divex-kotlin-")) : Auto
     val probation get() = agencies.getValue(PROBATION)
     val provider get() = agencies.getValue(PROVIDER)
 
-    /** The participant's §2.35 consent, as JSON: provider → court, DA, probation. */
-    fun pc1000Json(attachConsent: Boolean = true, id: String = PC1000_ID): String = """
+    /**
+     * The participant's §2.35 consent, as JSON: provider → court, DA, probation. [fields] is the
+     * minimum-necessary allow-list per record type (none: every field of a permitted tier).
+     */
+    fun pc1000Json(
+        attachConsent: Boolean = true,
+        id: String = PC1000_ID,
+        fields: Map<String, List<String>> = emptyMap(),
+    ): String = """
         {
           "id": "$id",
           "version": 1,
@@ -92,7 +100,7 @@ class Pc1000World(dir: Path = Files.createTempDirectory("divex-kotlin-")) : Auto
           "purposes": ["$CJ_PURPOSE"],
           "information": {
             "record_types": ["intake_status", "enrollment", "attendance", "drug_test", "progress_report", "discharge"],
-            "tiers": ["t1", "t2"],
+            ${fieldsJson(fields)}"tiers": ["t1", "t2"],
             "description": "Enrollment, attendance, drug test results, progress and discharge in the PC 1000 program"
           },
           "effective": $NOW,
@@ -110,6 +118,15 @@ class Pc1000World(dir: Path = Files.createTempDirectory("divex-kotlin-")) : Auto
           "signed_at": $NOW
         }
     """.trimIndent()
+
+    private fun fieldsJson(fields: Map<String, List<String>>): String =
+        if (fields.isEmpty()) {
+            ""
+        } else {
+            fields.entries.joinToString(prefix = "\"fields\": {", postfix = "}, ") { (type, names) ->
+                names.joinToString(prefix = "\"$type\": [", postfix = "]") { "\"$it\"" }
+            }
+        }
 
     /** Signs [json] (participant and witnessing provider) and gives it to every agency. */
     fun signAndDistribute(json: String = pc1000Json()): ByteArray {
