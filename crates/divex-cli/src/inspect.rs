@@ -477,9 +477,8 @@ fn inspect_envelope(
     directory: Option<&Directory>,
 ) -> Result<Inspection, CliError> {
     let enc = cose::Encrypt::from_value(v, true, &LIMITS).map_err(|e| {
-        CliError::Refused(format!(
-            "this looks like an envelope but is not a valid COSE_Encrypt: {e}"
-        ))
+        let message = format!("this looks like an envelope but is not a valid COSE_Encrypt: {e}");
+        CliError::library(&e, message)
     })?;
     let mut recipients = Vec::new();
     let mut summary = vec![

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use divex_core::directory::AnchorKeys;
 use divex_core::keys::{AgencyKeys, PersonalKey};
 use divex_core::keystore::{self as format, KeystoreError as FormatError};
-pub use divex_core::keystore::{KdfProfile, KeystoreInfo, KeystoreKind, MAX_KEYSTORE_BYTES};
+pub use divex_core::keystore::{KdfProfile, KeystoreInfo, MAX_KEYSTORE_BYTES};
 
 use crate::fsutil;
 
