@@ -13,17 +13,6 @@
 //! and [`consent_class`] / [`record_class`] (defined here) for consents and records, with an
 //! optional finer `detail`.
 
-use divex_core::codec::{self, CodecError, Map, Value};
-use divex_core::consent::{
-    CONSENT_TYP, Capacity, CaseEvent, ConsentDirective, ConsentError, DispositionOutcome, Expiry,
-    Information, Party, Redisclosure, Regime, Revocability, RevocationStatement, SignMethod,
-    SignedConsent, Signer, SourceDocument, StatementSigner, Subject,
-};
-use divex_core::cose::{self, ProtectedHeader, alg, label};
-use divex_core::directory::{
-    AgencyCertificate, AnchorKeys, CertificateRequest, Directory, DirectoryError, Role,
-    TYP_CERTIFICATE, TYP_REVOCATION,
-};
 use divex_core::keys::{AgencyKeys, PersonalKey};
 use divex_core::records::{
     AsamLevel, Attendance, AttendanceStatus, CaseDisposition, ClinicalDetail, ComplianceStatus,
@@ -33,6 +22,21 @@ use divex_core::records::{
     Record, RecordError, RecordType, Referral, ReferralSource, ServiceType, Specimen, TestResult,
     Tier,
 };
+use divex_core::testing::codec::{self, CodecError, Map, Value};
+use divex_core::testing::consent::{
+    CONSENT_TYP, Capacity, CaseEvent, ConsentDirective, ConsentError, DispositionOutcome, Expiry,
+    Information, Party, Redisclosure, Regime, Revocability, RevocationStatement, SignMethod,
+    SignedConsent, Signer, SourceDocument, StatementSigner, Subject,
+};
+use divex_core::testing::cose::{self, ProtectedHeader, alg, label};
+use divex_core::testing::directory::{
+    AgencyCertificate, AnchorKeys, CertificateRequest, Directory, DirectoryError, Role,
+    TYP_CERTIFICATE, TYP_REVOCATION,
+};
+use divex_core::testing::{
+    AnchorKeysExt, CertificateRevocationExt, DateExt, PersonalKeyExt, RecordExt,
+};
+use divex_core::vocab::Vocabulary;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -819,7 +823,7 @@ fn directory_vectors(w: &DomainWorld) -> Vec<DomainVector> {
             "The county anchor revokes the other court's certificate (key_compromise).",
             &w.other_court_revoked,
         )
-        .result(&other_court.serial().to_hex()),
+        .result(&other_court.serial().to_string()),
     );
     {
         let r = w

@@ -20,6 +20,7 @@ use divex_core::records::{
     Attendance, AttendanceStatus, Confirmation, Date, DrugTest, LeadEngagement, LeadStatus, Record,
     RecordType, ServiceType, Specimen, TestResult, Tier,
 };
+use divex_core::testing::{AgencyFactsExt, AnchorKeysExt, DateExt, PersonalKeyExt};
 use divex_core::vocab::Purpose;
 
 pub const DAY: u64 = 86_400;

@@ -11,13 +11,16 @@
 use std::collections::BTreeMap;
 
 use divex_conformance::{NOW, SeenSet, agency, disclosure, plan, rewrite, rng, with_label};
-use divex_core::codec::{CodecError, Value};
-use divex_core::cose::{self, ProtectedHeader, label};
-use divex_core::envelope::SealOptions;
-use divex_core::envelope::{self, EnvelopeLimits, Layer, OpenError, OpenOptions, StaticResolver};
 use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
 use divex_core::records::RecordType;
+use divex_core::testing::AgencyKeysExt;
+use divex_core::testing::codec::{CodecError, Value};
+use divex_core::testing::cose::{self, ProtectedHeader, label};
+use divex_core::testing::envelope::SealOptions;
+use divex_core::testing::envelope::{
+    self, EnvelopeLimits, Layer, OpenError, OpenOptions, StaticResolver,
+};
 
 struct World {
     provider: AgencyKeys,
@@ -179,7 +182,7 @@ fn signature_stripped_or_replaced_is_refused() {
     let three = [&w.court, &w.probation, &w.da];
     for replace in [None, Some(&w.da), Some(&w.lead)] {
         let mut p = plan(&w.provider, &three, RECORD, NOW, &mut r);
-        let v = divex_core::codec::decode(&p.inner).unwrap();
+        let v = divex_core::testing::codec::decode(&p.inner).unwrap();
         let mut s = cose::Sign1::from_value(&v, true, &Default::default()).unwrap();
         s.signature = match replace {
             None => Vec::new(),
@@ -265,7 +268,7 @@ fn algorithm_ids_swapped_are_refused_in_every_layer() {
     );
     let mut r = rng("attack-alg-inner");
     let mut p = plan(&w.provider, &[&w.court], RECORD, NOW, &mut r);
-    let v = divex_core::codec::decode(&p.inner).unwrap();
+    let v = divex_core::testing::codec::decode(&p.inner).unwrap();
     let s = cose::Sign1::from_value(&v, true, &Default::default()).unwrap();
     let protected = ProtectedHeader::new(with_label(
         s.protected.map(),
@@ -334,7 +337,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
         }
     ));
 
-    let big = vec![0u8; EnvelopeLimits::DEFAULT.max_envelope_bytes + 1];
+    let big = vec![0u8; EnvelopeLimits::default().max_envelope_bytes + 1];
     assert!(matches!(
         open(&w, &big, &w.court).unwrap_err(),
         OpenError::TooLarge { .. }
@@ -342,7 +345,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
     let tight = OpenOptions {
         limits: EnvelopeLimits {
             max_envelope_bytes: env.len() - 1,
-            ..EnvelopeLimits::DEFAULT
+            ..EnvelopeLimits::default()
         },
         ..OpenOptions::default()
     };
@@ -354,7 +357,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
     let two = OpenOptions {
         limits: EnvelopeLimits {
             max_recipients: 2,
-            ..EnvelopeLimits::DEFAULT
+            ..EnvelopeLimits::default()
         },
         ..OpenOptions::default()
     };

@@ -22,6 +22,7 @@ use divex_core::keys::AgencyKeys;
 use divex_core::records::{
     ClinicalDetail, CounselingNote, Record, RecordType, Referral, ReferralSource, Tier,
 };
+use divex_core::testing::{AgencyFactsExt, DateExt};
 
 use divex_conformance::world::*;
 use divex_core::error::Classified;
@@ -982,12 +983,13 @@ fn rows() -> Vec<Row> {
                 let d = lead(w);
                 let bytes = w.sign(&d)?;
                 // Swap the signed payload for a wider one, keeping the signatures.
-                let v = divex_core::codec::decode(&bytes).unwrap();
+                let v = divex_core::testing::codec::decode(&bytes).unwrap();
                 let mut msg =
-                    divex_core::cose::Sign::from_value(&v, true, &Default::default()).unwrap();
+                    divex_core::testing::cose::Sign::from_value(&v, true, &Default::default())
+                        .unwrap();
                 let mut wider = d.clone();
                 wider.recipients.push(Party::Role(Role::Prosecutor));
-                msg.payload = divex_core::codec::to_vec(&wider).unwrap();
+                msg.payload = divex_core::testing::codec::to_vec(&wider).unwrap();
                 Setup::new(w)
                     .import(&msg.to_bytes(), &w.directory, T0)?
                     .ask(Ask::lead())

@@ -29,9 +29,9 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use divex_core::DisclosureError;
 use divex_core::consent::ConsentError;
 use divex_core::directory::DirectoryError;
-use divex_core::disclosure::DisclosureError;
 use divex_core::envelope::{OpenError, SealError};
 use divex_core::keys::KeyError;
 use divex_core::keystore::KeystoreError as FormatError;
@@ -383,7 +383,14 @@ impl CliError {
             ),
             CliError::Key(_) => s("the key or bundle file is damaged; obtain a fresh copy"),
             CliError::Ledger(e) => ledger_hint(e),
-            CliError::Library { .. } | CliError::Refused(_) | CliError::Other(_) => None,
+            // A refused input file: fix it; a refused security check: the message says why.
+            CliError::Library { category, .. } => match category {
+                ErrorCategory::Input | ErrorCategory::Record | ErrorCategory::Key => {
+                    s("fix the file and run the command again")
+                }
+                _ => None,
+            },
+            CliError::Refused(_) | CliError::Other(_) => None,
         }
     }
 }

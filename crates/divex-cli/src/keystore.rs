@@ -149,7 +149,7 @@ pub fn create_agency(
     kdf: KdfProfile,
 ) -> Result<(), KeystoreError> {
     create(path, || {
-        format::seal_agency(agency_id, keys, passphrase, kdf, &mut divex_core::rng::os())
+        format::seal_agency(agency_id, keys, passphrase, kdf)
     })
 }
 
@@ -166,9 +166,7 @@ pub fn create_anchor(
     passphrase: &str,
     kdf: KdfProfile,
 ) -> Result<(), KeystoreError> {
-    create(path, || {
-        format::seal_anchor(anchor, passphrase, kdf, &mut divex_core::rng::os())
-    })
+    create(path, || format::seal_anchor(anchor, passphrase, kdf))
 }
 
 /// Opens a trust-anchor keystore.
@@ -185,9 +183,7 @@ pub fn create_personal(
     passphrase: &str,
     kdf: KdfProfile,
 ) -> Result<(), KeystoreError> {
-    create(path, || {
-        format::seal_personal(label, key, passphrase, kdf, &mut divex_core::rng::os())
-    })
+    create(path, || format::seal_personal(label, key, passphrase, kdf))
 }
 
 /// Opens a personal keystore: its label and key.
@@ -206,6 +202,8 @@ pub fn open_personal(
     clippy::indexing_slicing
 )]
 mod tests {
+    use divex_core::testing::AgencyKeysExt;
+
     use super::*;
 
     #[test]

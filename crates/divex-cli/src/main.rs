@@ -27,7 +27,6 @@ mod demo;
 mod error;
 mod fsutil;
 mod home;
-mod inspect;
 mod keystore;
 mod passphrase;
 mod support;

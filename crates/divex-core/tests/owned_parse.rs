@@ -8,12 +8,13 @@
     missing_docs
 )]
 
-use divex_core::codec::{self, DecodeLimits};
-use divex_core::cose::{Encrypt, Sign1};
-use divex_core::envelope::SealOptions;
-use divex_core::envelope::{self, ConsentRef, Disclosure};
 use divex_core::keys::AgencyKeys;
 use divex_core::records::RecordType;
+use divex_core::testing::AgencyKeysExt;
+use divex_core::testing::codec::{self, DecodeLimits};
+use divex_core::testing::cose::{Encrypt, Sign1};
+use divex_core::testing::envelope::SealOptions;
+use divex_core::testing::envelope::{self, ConsentRef, Disclosure};
 use divex_core::vocab::{NoticeCode, Purpose};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;

@@ -25,15 +25,16 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use divex_core::codec::{self, DecodeLimits, Map, Value};
-use divex_core::cose::{self, CoseError, Encrypt, HpkeParams};
-use divex_core::envelope::{
+use divex_core::records::RecordType;
+use divex_core::testing::AgencyKeysExt;
+use divex_core::testing::codec::{self, DecodeLimits, Map, Value};
+use divex_core::testing::cose::{self, CoseError, Encrypt, HpkeParams};
+use divex_core::testing::envelope::{
     self, ConsentRef, Disclosure, OpenError, OpenOptions, SealOptions, StaticResolver,
 };
-use divex_core::keys::{
+use divex_core::testing::keys::{
     AgencyKeys, EncryptionKeyPair, EncryptionPublicKey, KeyError, SigningPublicKey,
 };
-use divex_core::records::RecordType;
 use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 use serde::Deserialize;
 

@@ -14,8 +14,8 @@ use common::T0;
 use divex_conformance::world::{self, CJ_PURPOSE, World, drug_test, pc1000};
 use divex_core::consent::ConsentSet;
 use divex_core::decision::MinimumNecessary;
-use divex_core::disclosure::{self, ConsentCopy, DisclosureError, SealRequest};
-use divex_core::envelope::{OpenError, OpenOptions};
+use divex_core::testing::envelope::{OpenError, OpenOptions};
+use divex_core::{ConsentCopy, DisclosureError, SealRequest};
 use divex_ledger::{Direction, Ledger, LedgerError};
 
 /// The id of the shared world's PC 1000 §2.35 consent (provider → court, DA, probation).
@@ -33,7 +33,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     // The provider seals a drug test to the court and the DA and records it.
     let subject = world::subject();
     let record = drug_test();
-    let sealed = disclosure::seal(
+    let sealed = divex_core::seal(
         w.key("treatment-provider"),
         &w.directory,
         &consents,
@@ -64,7 +64,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     // The court opens it with its ledger as the replay guard, and records the receipt.
     let mut court = Ledger::open(&dir.path().join("court.ledger"), "superior-court").unwrap();
     let open = |court: &Ledger| {
-        disclosure::open(
+        divex_core::open(
             &sealed.envelope,
             w.key("superior-court"),
             &w.directory,

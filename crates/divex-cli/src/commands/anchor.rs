@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use divex_core::directory::{AnchorKeys, CertificateRequest, DirectoryError, Serial};
 use divex_core::keys::PublicBundle;
+use divex_core::vocab::Vocabulary;
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -61,7 +62,7 @@ pub(super) fn anchor_create(ctx: &Ctx, a: &AnchorCreateArgs) -> Result<Report, C
     )?);
     keystore::create_anchor(&path, &anchor, &pass, a.kdf)?;
     commit_all(vec![staged_dir])?;
-    let kid = anchor.kid().to_hex();
+    let kid = anchor.public().kid().to_string();
     let mut l = Lines::new();
     l.add("anchor", &a.name)
         .add("display name", &display)
@@ -137,7 +138,7 @@ pub(super) fn anchor_issue(ctx: &Ctx, a: &AnchorIssueArgs) -> Result<Report, Cli
             other => other.into(),
         })?;
     dir.add_certificate(cert.as_bytes())?;
-    let serial = cert.serial().to_hex();
+    let serial = cert.serial().to_string();
     let out = a.out.clone().unwrap_or_else(|| {
         ctx.home
             .certificates_dir()
@@ -161,8 +162,11 @@ pub(super) fn anchor_issue(ctx: &Ctx, a: &AnchorIssueArgs) -> Result<Report, Cli
             "valid",
             format!("{} to {}", format_time(not_before), format_time(not_after)),
         )
-        .add("signing key id", cert.keys().signing().kid().to_hex())
-        .add("encryption key id", cert.keys().encryption().kid().to_hex())
+        .add("signing key id", cert.keys().signing().kid().to_string())
+        .add(
+            "encryption key id",
+            cert.keys().encryption().kid().to_string(),
+        )
         .add("certificate", out.display().to_string());
     Ok(Report::new(
         format!(
@@ -173,8 +177,8 @@ pub(super) fn anchor_issue(ctx: &Ctx, a: &AnchorIssueArgs) -> Result<Report, Cli
         json!({"agency": cert.agency_id(), "name": cert.name(), "roles": roles,
                "part2_program": cert.part2_program(), "serial": serial,
                "not_before": not_before, "not_after": not_after,
-               "signing_key_id": cert.keys().signing().kid().to_hex(),
-               "encryption_key_id": cert.keys().encryption().kid().to_hex(),
+               "signing_key_id": cert.keys().signing().kid().to_string(),
+               "encryption_key_id": cert.keys().encryption().kid().to_string(),
                "certificate": out}),
     ))
 }
@@ -207,12 +211,12 @@ pub(super) fn anchor_revoke(ctx: &Ctx, a: &AnchorRevokeArgs) -> Result<Report, C
     dir.add_revocation(rev.as_bytes())?;
     let known = dir
         .certificates()
-        .find(|c| c.serial() == serial && c.issuer() == anchor.kid())
+        .find(|c| c.serial() == serial && c.issuer() == anchor.public().kid())
         .map(|c| c.agency_id().to_owned());
     let out = a.out.clone().unwrap_or_else(|| {
         ctx.home.certificates_dir().join(format!(
             "{}.{}.cert-revocation.cose",
-            serial.to_hex(),
+            serial,
             hash8(rev.as_bytes())
         ))
     });
@@ -221,7 +225,7 @@ pub(super) fn anchor_revoke(ctx: &Ctx, a: &AnchorRevokeArgs) -> Result<Report, C
         stage_directory(&ctx.home, &dir)?,
     ])?;
     let mut l = Lines::new();
-    l.add("serial", serial.to_hex())
+    l.add("serial", serial.to_string())
         .add(
             "agency",
             known
@@ -234,10 +238,10 @@ pub(super) fn anchor_revoke(ctx: &Ctx, a: &AnchorRevokeArgs) -> Result<Report, C
     let mut r = Report::new(
         format!(
             "Revoked certificate {}.\n{}Distribute the revocation file to every agency (`divex directory import`).\n",
-            serial.to_hex(),
+            serial,
             l.render()
         ),
-        json!({"serial": serial.to_hex(), "agency": known, "revoked_at": at, "reason": a.reason, "revocation": out}),
+        json!({"serial": serial.to_string(), "agency": known, "revoked_at": at, "reason": a.reason, "revocation": out}),
     );
     if known.is_none() {
         r = r.warn("no certificate with this serial from this anchor is in the directory");

@@ -8,7 +8,9 @@ use divex_core::consent::{
     StatementSigner, VerifiedConsent,
 };
 use divex_core::directory::Directory;
+use divex_core::inspect::FileKind;
 use divex_core::keys::PersonalKey;
+use divex_core::vocab::Vocabulary;
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -377,34 +379,12 @@ enum Held {
     Event,
 }
 
+/// Which of the three statements an agency holds `bytes` are (the library's recognition).
 fn classify_statement(bytes: &[u8]) -> Option<Held> {
-    use divex_core::codec::Value;
-    let v = divex_core::codec::decode_with(
-        bytes,
-        &divex_core::codec::DecodeLimits {
-            max_input: divex_core::consent::MAX_CONSENT_BYTES,
-            max_depth: 12,
-            max_items: 256,
-            max_string: divex_core::consent::MAX_CONSENT_BYTES,
-        },
-    )
-    .ok()?;
-    let Value::Tag(tag, inner) = v else {
-        return None;
-    };
-    let protected = inner.as_array()?.first()?.as_bytes()?;
-    let m = divex_core::codec::decode(protected).ok()?;
-    let typ = m
-        .as_map()?
-        .get_label(divex_core::cose::label::TYP)?
-        .as_text()?
-        .to_owned();
-    match (tag, typ.as_str()) {
-        (divex_core::cose::TAG_SIGN, divex_core::consent::CONSENT_TYP) => Some(Held::Consent),
-        (divex_core::cose::TAG_SIGN1, divex_core::consent::REVOCATION_TYP) => {
-            Some(Held::Revocation)
-        }
-        (divex_core::cose::TAG_SIGN1, divex_core::consent::CASE_EVENT_TYP) => Some(Held::Event),
+    match FileKind::detect(bytes).ok()? {
+        FileKind::Consent => Some(Held::Consent),
+        FileKind::ConsentRevocation => Some(Held::Revocation),
+        FileKind::CaseEvent => Some(Held::Event),
         _ => None,
     }
 }
@@ -515,7 +495,7 @@ pub(super) fn consent_show(ctx: &Ctx, a: &ConsentShowArgs) -> Result<Report, Cli
     let mut r = consent_report(&consent);
     if let Some(agency) = &a.agency {
         let (mut set, notes) = load_consents(&ctx.home, agency, &dir, ctx.now)?;
-        set.insert_consent(consent.clone())?;
+        set.import_consent(consent.as_bytes(), &dir, ctx.now)?;
         let facts = divex_core::decision::Facts::from(&set);
         let revoked = divex_core::decision::revoked_at(&consent, &facts);
         let d = consent.directive();

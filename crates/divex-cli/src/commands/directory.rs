@@ -3,6 +3,8 @@
 
 use divex_core::directory::{AgencyCertificate, Directory, DirectoryError, TrustAnchor};
 use divex_core::error::Classified;
+use divex_core::inspect::{FileKind, InspectError};
+use divex_core::vocab::Vocabulary;
 use serde_json::json;
 
 use super::Ctx;
@@ -27,29 +29,18 @@ pub(super) fn directory_import(ctx: &Ctx, a: &DirectoryImportArgs) -> Result<Rep
     );
     let mut pinned: Vec<TrustAnchor> = Vec::new();
     let kind;
-    let value = divex_core::codec::decode_with(
-        &bytes,
-        &divex_core::codec::DecodeLimits {
-            max_input: divex_core::directory::MAX_DIRECTORY_BYTES,
-            max_depth: 8,
-            max_items: divex_core::directory::MAX_ENTRIES,
-            max_string: divex_core::directory::MAX_DIRECTORY_BYTES,
-        },
-    )
-    .map_err(|e| {
-        CliError::Refused(format!(
-            "{} is corrupted or not a divex file: it is not strict CBOR ({e})",
-            a.file.display()
-        ))
-    })?;
-    let typ = match &value {
-        divex_core::codec::Value::Map(m) => m
-            .get(&divex_core::codec::Value::from("typ"))
-            .and_then(divex_core::codec::Value::as_text)
-            .map(str::to_owned),
-        _ => None,
+    // What the file is (the library's recognition); anything that is not a bundle or an anchor
+    // is tried as a certificate, then as a revocation, as before.
+    let detected = match FileKind::detect(&bytes) {
+        Err(InspectError::NotCbor(e)) => {
+            return Err(CliError::Refused(format!(
+                "{} is corrupted or not a divex file: it is not strict CBOR ({e})",
+                a.file.display()
+            )));
+        }
+        other => other.ok(),
     };
-    if typ.as_deref() == Some(divex_core::directory::TYP_DIRECTORY) {
+    if detected == Some(FileKind::Directory) {
         kind = "directory bundle";
         if a.trust_anchors {
             // Validate the whole bundle under its own anchors first, then pin them.
@@ -111,7 +102,7 @@ pub(super) fn directory_import(ctx: &Ctx, a: &DirectoryImportArgs) -> Result<Rep
     Ok(Report::new(
         l.render(),
         json!({"kind": kind, "added": {"anchors": added.0, "certificates": added.1, "revocations": added.2},
-               "pinned_anchors": pinned.iter().map(|p| json!({"name": p.name(), "fingerprint": p.kid().to_hex()})).collect::<Vec<_>>(),
+               "pinned_anchors": pinned.iter().map(|p| json!({"name": p.name(), "fingerprint": p.kid().to_string()})).collect::<Vec<_>>(),
                "directory": ctx.home.directory_file()}),
     ))
 }
@@ -133,7 +124,7 @@ pub(super) fn directory_list(ctx: &Ctx) -> Result<Report, CliError> {
     human.push_str("Trust anchors:\n");
     for a in dir.anchors() {
         human.push_str(&format!("  {}  fingerprint {}\n", a.name(), a.kid()));
-        anchors.push(json!({"name": a.name(), "fingerprint": a.kid().to_hex()}));
+        anchors.push(json!({"name": a.name(), "fingerprint": a.kid().to_string()}));
     }
     human.push_str("Certificates:\n");
     let mut certs = Vec::new();
@@ -155,10 +146,10 @@ pub(super) fn directory_list(ctx: &Ctx) -> Result<Report, CliError> {
         ));
         certs.push(
             json!({"agency": c.agency_id(), "name": c.name(), "roles": roles,
-            "part2_program": c.part2_program(), "serial": c.serial().to_hex(), "status": status,
-            "issuer": c.issuer().to_hex(), "not_before": c.not_before(), "not_after": c.not_after(),
-            "signing_key_id": c.keys().signing().kid().to_hex(),
-            "encryption_key_id": c.keys().encryption().kid().to_hex()}),
+            "part2_program": c.part2_program(), "serial": c.serial().to_string(), "status": status,
+            "issuer": c.issuer().to_string(), "not_before": c.not_before(), "not_after": c.not_after(),
+            "signing_key_id": c.keys().signing().kid().to_string(),
+            "encryption_key_id": c.keys().encryption().kid().to_string()}),
         );
     }
     human.push_str("Revocations:\n");
@@ -170,7 +161,7 @@ pub(super) fn directory_list(ctx: &Ctx) -> Result<Report, CliError> {
             format_time(r.revoked_at()),
             r.reason()
         ));
-        revs.push(json!({"serial": r.serial().to_hex(), "revoked_at": r.revoked_at(), "reason": r.reason(), "issuer": r.issuer().to_hex()}));
+        revs.push(json!({"serial": r.serial().to_string(), "revoked_at": r.revoked_at(), "reason": r.reason(), "issuer": r.issuer().to_string()}));
     }
     Ok(Report::new(
         human,

@@ -1,6 +1,7 @@
 //! `divex init` and `divex consent patient-key`: new keys, sealed in a keystore.
 
 use divex_core::keys::{AgencyKeys, PersonalKey};
+use divex_core::vocab::Vocabulary;
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -33,8 +34,8 @@ pub(super) fn init(ctx: &Ctx, a: &InitArgs) -> Result<Report, CliError> {
             .map_err(|e| CliError::io(b, "the bundle file", e))?;
         written.push(b.display().to_string());
     }
-    let sk = keys.public().signing().kid().to_hex();
-    let ek = keys.public().encryption().kid().to_hex();
+    let sk = keys.public().signing().kid().to_string();
+    let ek = keys.public().encryption().kid().to_string();
     let mut l = Lines::new();
     l.add("agency", &a.agency)
         .add("keystore", path.display().to_string())
@@ -77,7 +78,7 @@ pub(super) fn patient_key(_ctx: &Ctx, a: &PatientKeyArgs) -> Result<Report, CliE
     )?);
     let key = PersonalKey::generate();
     keystore::create_personal(&a.out, &a.label, &key, &pass, a.kdf)?;
-    let kid = key.public().kid().to_hex();
+    let kid = key.public().kid().to_string();
     let public = hex::encode(key.public().as_bytes());
     let mut l = Lines::new();
     l.add("key file", a.out.display().to_string())

@@ -76,7 +76,7 @@ pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, C
         .add("head", hex::encode(r.head))
         .add(
             "checkpoint key",
-            format!("{} (from {source})", kid.to_hex()),
+            format!("{} (from {source})", kid),
         );
     let mut rep = Report::new(
         format!(
@@ -85,7 +85,7 @@ pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, C
             l.render()
         ),
         json!({"agency": a.agency, "ok": true, "entries": r.entries, "checkpoints": r.checkpoints,
-               "anchored_seq": r.anchored_seq, "head": hex::encode(r.head), "key_id": kid.to_hex()}),
+               "anchored_seq": r.anchored_seq, "head": hex::encode(r.head), "key_id": kid.to_string()}),
     );
     if r.anchored_seq < r.entries {
         rep = rep.warn(format!(

@@ -124,7 +124,8 @@ fn subject(name: &str, dob: &str) -> Result<Subject, CliError> {
     if name.trim().is_empty() {
         return Err(CliError::Usage("--subject-name is empty".into()));
     }
-    let date_of_birth = Date::parse(dob)
+    let date_of_birth = dob
+        .parse::<Date>()
         .map_err(|_| CliError::Usage("--subject-dob must be a date YYYY-MM-DD".into()))?;
     Ok(Subject {
         name: name.to_owned(),

@@ -1,8 +1,8 @@
 //! `divex open`: every envelope and consent check, then the record is released and the
 //! receipt recorded in the recipient's ledger.
 
-use divex_core::disclosure;
 use divex_core::envelope::{OpenOptions, SeenEnvelopes};
+use divex_core::vocab::Vocabulary;
 use divex_ledger::Ledger;
 use serde_json::json;
 
@@ -31,7 +31,7 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     } else {
         None
     };
-    let received = disclosure::open(
+    let received = divex_core::open(
         &bytes,
         &keys,
         &dir,
@@ -63,7 +63,9 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     commit_all(staged)?;
 
     let md = &received.metadata;
-    let record_json = divex_core::json::to_json(&received.record.to_value());
+    // The record's JSON form, as `divex seal` reads it.
+    let record_json: serde_json::Value =
+        serde_json::from_str(&received.record.to_json()).unwrap_or_default();
     let ob = &received.permit.obligations;
     let restrictions: Vec<String> = ob.use_restrictions.iter().map(wire_name).collect();
     let mut l = Lines::new();
@@ -107,7 +109,7 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     if !md.disclosure.redacted.is_empty() {
         l.add("redacted by sender", join(&md.disclosure.redacted));
     }
-    l.add("envelope id", md.envelope_id.to_hex()).add(
+    l.add("envelope id", md.envelope_id.to_string()).add(
         "ledger",
         format!("entry {} recorded, checkpoint signed", entry.seq),
     );
@@ -138,7 +140,7 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
                 "redisclosure": wire_name(&ob.redisclosure),
                 "use_restrictions": restrictions,
                 "notice": received.notice,
-                "envelope_id": md.envelope_id.to_hex(),
+                "envelope_id": md.envelope_id.to_string(),
                 "envelope_hash": hex::encode(received.envelope_hash),
                 "ledger_entry": entry.seq,
             }),

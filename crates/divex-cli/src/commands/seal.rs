@@ -5,9 +5,10 @@ use std::io::Read;
 use std::path::Path;
 
 use divex_core::decision::MinimumNecessary;
-use divex_core::disclosure::{self, ConsentCopy, SealRequest};
 use divex_core::records::{Record, RecordType};
 use divex_core::vocab::Purpose;
+use divex_core::vocab::Vocabulary;
+use divex_core::{ConsentCopy, SealRequest};
 use divex_ledger::Ledger;
 use serde_json::json;
 
@@ -38,18 +39,10 @@ fn parse_record(rt: RecordType, path: &Path) -> Result<Record, CliError> {
     } else {
         read_file(path, "the record JSON", MAX_RECORD_JSON)?
     };
-    let what = format!("the record {}", path.display());
-    // Records have no byte fields: every JSON string is text.
-    let limits = divex_core::codec::DecodeLimits::DEFAULT;
-    let v = divex_core::json::parse(&bytes, &limits, &divex_core::json::no_bytes).map_err(|e| {
-        CliError::InvalidInput {
-            what: what.clone(),
-            reason: e.to_string(),
-        }
-    })?;
-    Record::from_value(rt, &v).map_err(|e| CliError::InvalidInput {
-        what,
-        reason: e.to_string(),
+    // A malformed description is the record's class (or `json`), with the file named.
+    Record::from_json(rt, &bytes).map_err(|e| {
+        let message = format!("the record {} is not valid: {e}", path.display());
+        CliError::library(&e, message)
     })
 }
 
@@ -70,8 +63,10 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
     let rt = parse_record_type(&a.record_type)?;
     let record = parse_record(rt, &a.record)?;
     let subject = subject(&a.subject_name, &a.subject_dob)?;
-    let purpose =
-        Purpose::new(a.purpose.as_str()).map_err(|e| CliError::Usage(format!("--purpose: {e}")))?;
+    let purpose = a
+        .purpose
+        .parse::<Purpose>()
+        .map_err(|e| CliError::Usage(format!("--purpose: {e}")))?;
     if let Some(o) = &a.out {
         ensure_absent(o)?;
     }
@@ -83,7 +78,7 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
     let (consents, notes) = load_consents(&ctx.home, &a.agency, &dir, ctx.now)?;
     let keys = open_agency_keys(&ctx.home, &a.agency)?;
     let recipients: Vec<&str> = a.to.iter().map(String::as_str).collect();
-    let sealed = disclosure::seal(
+    let sealed = divex_core::seal(
         &keys,
         &dir,
         &consents,
@@ -106,7 +101,7 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
         },
         ctx.now,
     )?;
-    let id = sealed.metadata.envelope_id.to_hex();
+    let id = sealed.metadata.envelope_id.to_string();
     let out = a
         .out
         .clone()

@@ -4,11 +4,12 @@
 
 use divex_core::consent::UseRestriction;
 use divex_core::decision::MinimumNecessary;
-use divex_core::disclosure::{self, ConsentCopy, DisclosureError, SealRequest};
 use divex_core::envelope::{OpenOptions, SeenEnvelopes};
 use divex_core::error::Classified;
 use divex_core::records::{Record, RecordType};
+use divex_core::vocab::Vocabulary;
 use divex_core::vocab::{Purpose, SecurityLabel};
+use divex_core::{ConsentCopy, DisclosureError, SealRequest};
 
 use super::report::{Event, Outcome};
 use super::world::{Story, agency, agency_mut, short_name};
@@ -46,7 +47,7 @@ impl Story {
         let mut event = Event::new(self.now, s.from, Outcome::Sent, s.what).to(s.to);
         event.record_type = Some(record_type);
         event.consent_id = Some(s.consent_id.to_owned());
-        let sealed = match disclosure::seal(
+        let sealed = match divex_core::seal(
             &sender.keys,
             &self.directory,
             &sender.consents,
@@ -82,7 +83,7 @@ impl Story {
         for r in s.to {
             let a = agency_mut(&mut self.agencies, r)?;
             let seen: &dyn SeenEnvelopes = &a.ledger;
-            let received = disclosure::open(
+            let received = divex_core::open(
                 &sealed.envelope,
                 &a.keys,
                 &self.directory,
@@ -113,7 +114,7 @@ impl Story {
             .map(|l| l.as_str().to_owned())
             .collect();
         event.envelope = Some(format!("envelopes/{file}"));
-        event.envelope_id = Some(sealed.metadata.envelope_id.to_hex());
+        event.envelope_id = Some(sealed.metadata.envelope_id.to_string());
         // Part 2 records travel with the §2.32 notice; justice data under a state-law release
         // does not need one.
         let checked = if sealed

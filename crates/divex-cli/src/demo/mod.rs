@@ -18,8 +18,8 @@
 //!   DA, probation; irrevocable until the final disposition) and a §2.31 LEAD consent (case
 //!   manager → police LEAD unit; revocable at will; no adverse action).
 //!
-//! Every disclosure goes through [`divex_core::disclosure::seal`] and
-//! [`divex_core::disclosure::open`]; every send and every receipt is recorded in the ledgers
+//! Every disclosure goes through [`divex_core::seal`] and
+//! [`divex_core::open`]; every send and every receipt is recorded in the ledgers
 //! of the agencies involved; refusals print the consent engine's reason.
 //!
 //! ## Layout

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use divex_core::consent::Subject;
 use divex_core::records::RecordType;
+use divex_core::vocab::Vocabulary;
 use divex_ledger::Direction;
 use serde_json::{Value, json};
 

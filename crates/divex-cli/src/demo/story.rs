@@ -1,15 +1,16 @@
 //! The story's steps, in order, each a few simulated days after the last.
 
+use divex_core::DisclosureError;
 use divex_core::consent::{CaseEvent, DispositionOutcome};
-use divex_core::disclosure::{self, DisclosureError};
 use divex_core::envelope::{OpenError, OpenOptions, SeenEnvelopes};
 use divex_core::records::{
-    AsamLevel, Attendance, AttendanceStatus, CaseDisposition, ClinicalDetail, ComplianceStatus,
-    Confirmation, CourtResponse, Discharge, DischargeReason, Disposition, DrugTest, Enrollment,
-    LeadEngagement, LeadStatus, Moud, PhaseChange, PlanDomain, ProgramRecommendation,
-    ProgressReport, RecommendedResponse, RecordType, Referral, ReferralSource, ServiceType,
-    Specimen, TestResult,
+    AnalyteResult, AsamLevel, Attendance, AttendanceStatus, CaseDisposition, ClinicalDetail,
+    ComplianceStatus, Confirmation, CourtResponse, Discharge, DischargeReason, Disposition,
+    DrugTest, Enrollment, LeadEngagement, LeadStatus, Moud, PhaseChange, PlanDomain,
+    ProgramRecommendation, ProgressReport, RecommendedResponse, RecordType, Referral,
+    ReferralSource, ServiceType, Specimen, TestResult,
 };
+use divex_core::vocab::Vocabulary;
 
 use super::disclose::Send;
 use super::report::{Event, Outcome};
@@ -57,15 +58,17 @@ impl Story {
             .note("covers justice data flowing to treatment: referral, court responses and orders, the disposition (tier CJ)")
             .note("a referral is justice data the court creates, not a record of a Part 2 program, so 42 CFR Part 2 does not require its consent; the participant's release under CA PC 1000 is the lawful basis")
         );
-        let referral = Referral::new(
-            "REF-2025-0117",
-            ReferralSource::Pc1000Order,
-            COURT,
-            date(self.now)?,
-        )
-        .with_charge_ref("HS11350(a)")
-        .with_intake_deadline(date(self.now + 14 * DAY)?)
-        .with_case_ref(CASE);
+        let referral = Referral {
+            charge_refs: Some(vec!["HS11350(a)".into()]),
+            intake_deadline: Some(date(self.now + 14 * DAY)?),
+            case_ref: Some(CASE.into()),
+            ..Referral::new(
+                "REF-2025-0117",
+                ReferralSource::Pc1000Order,
+                COURT,
+                date(self.now)?,
+            )
+        };
         self.disclose(Send {
             from: COURT,
             to: &[PROVIDER],
@@ -97,10 +100,11 @@ impl Story {
             .note("treatment-provider may disclose enrollment, attendance, drug tests, progress and discharge (tiers T1, T2) to the court, the DA and probation, to monitor the conditional release")
             .note(format!("irrevocable until the final disposition of {CASE} (§2.35(c)); expires {}", day(self.now + 540 * DAY))),
         );
-        let enrollment =
-            Enrollment::new("PC 1000 outpatient", AsamLevel::Level1_0, date(self.now)?)
-                .with_expected_length_days(180)
-                .with_phase(1);
+        let enrollment = Enrollment {
+            expected_length_days: Some(180),
+            phase: Some(1),
+            ..Enrollment::new("PC 1000 outpatient", AsamLevel::Level1_0, date(self.now)?)
+        };
         self.disclose(Send {
             from: PROVIDER,
             to: &[COURT, DA, PROBATION],
@@ -119,13 +123,15 @@ impl Story {
     fn attendance_and_drug_test(&mut self) -> Result<(), CliError> {
         self.advance(8);
         let session = self.now - DAY;
-        let attendance = Attendance::new(
-            date(session)?,
-            ServiceType::Group,
-            AttendanceStatus::Present,
-        )
-        .with_hours_tenths(15)
-        .with_cumulative_hours_tenths(45);
+        let attendance = Attendance {
+            hours_tenths: Some(15),
+            cumulative_hours_tenths: Some(45),
+            ..Attendance::new(
+                date(session)?,
+                ServiceType::Group,
+                AttendanceStatus::Present,
+            )
+        };
         self.disclose(Send {
             from: PROVIDER,
             to: &[COURT, PROBATION],
@@ -144,11 +150,19 @@ impl Story {
     /// A negative, observed urine test collected the day before, reported within 48 hours.
     fn drug_test(&mut self, slug: &'static str) -> Result<(), CliError> {
         let collected = self.now - DAY;
-        let test = DrugTest::new(collected, Specimen::Urine, true, "10-panel")
-            .with_result("fentanyl", TestResult::Negative)
-            .with_result("amphetamines", TestResult::Negative)
-            .with_result("opiates", TestResult::Negative)
-            .with_confirmation(Confirmation::NotRequired);
+        let negative = |analyte: &str| AnalyteResult {
+            analyte: analyte.into(),
+            result: TestResult::Negative,
+        };
+        let test = DrugTest {
+            results: vec![
+                negative("fentanyl"),
+                negative("amphetamines"),
+                negative("opiates"),
+            ],
+            confirmation: Some(Confirmation::NotRequired),
+            ..DrugTest::new(collected, Specimen::Urine, true, "10-panel")
+        };
         self.disclose(Send {
             from: PROVIDER,
             to: &[COURT, PROBATION],
@@ -166,9 +180,11 @@ impl Story {
     /// Day 18: clinical detail to the court is an over-share; the engine refuses to seal it.
     fn over_share_refused(&mut self) -> Result<(), CliError> {
         self.advance(3);
-        let clinical = ClinicalDetail::new(["F11.20"])
-            .with_as_of(date(self.now)?)
-            .with_moud(Moud::Buprenorphine);
+        let clinical = ClinicalDetail {
+            as_of: Some(date(self.now)?),
+            moud: Some(Moud::Buprenorphine),
+            ..ClinicalDetail::new(["F11.20"])
+        };
         self.disclose(Send {
             from: PROVIDER,
             to: &[COURT],
@@ -220,11 +236,13 @@ impl Story {
             .to(&[CASE_MANAGER, POLICE])
             .note("after a social-contact referral by the police LEAD unit (no arrest, no case): engagement and barriers only, revocable at will, no adverse action"),
         );
-        let status = LeadStatus::new(LeadEngagement::Engaged)
-            .with_as_of(date(self.now)?)
-            .with_contacts(3)
-            .with_plan_domain(PlanDomain::Housing)
-            .with_barrier("no phone");
+        let status = LeadStatus {
+            as_of: Some(date(self.now)?),
+            contacts: Some(3),
+            plan_domains: Some(vec![PlanDomain::Housing]),
+            barriers: Some(vec!["no phone".into()]),
+            ..LeadStatus::new(LeadEngagement::Engaged)
+        };
         self.disclose(Send {
             from: CASE_MANAGER,
             to: &[POLICE],
@@ -242,10 +260,12 @@ impl Story {
         self.advance(48);
         let from = START + 7 * DAY;
         let to = self.now - 3 * DAY;
-        let report = ProgressReport::new(date(from)?, date(to)?, ComplianceStatus::Compliant)
-            .with_engagement("attends every group; every test negative")
-            .with_goals_met(2)
-            .with_recommended_response(RecommendedResponse::PhaseAdvance);
+        let report = ProgressReport {
+            engagement: Some("attends every group; every test negative".into()),
+            goals_met: Some(2),
+            recommended_response: Some(RecommendedResponse::PhaseAdvance),
+            ..ProgressReport::new(date(from)?, date(to)?, ComplianceStatus::Compliant)
+        };
         self.disclose(Send {
             from: PROVIDER,
             to: &[COURT, DA, PROBATION],
@@ -265,10 +285,12 @@ impl Story {
     fn court_response(&mut self) -> Result<(), CliError> {
         self.advance(3);
         let next = self.now + 60 * DAY;
-        let response = CourtResponse::new(date(self.now)?)
-            .with_phase_change(PhaseChange::Advance)
-            .with_incentive("recognition in open court")
-            .with_next_hearing(date(next)?);
+        let response = CourtResponse {
+            phase_change: Some(PhaseChange::Advance),
+            incentive: Some("recognition in open court".into()),
+            next_hearing: Some(date(next)?),
+            ..CourtResponse::new(date(self.now)?)
+        };
         self.disclose(Send {
             from: COURT,
             to: &[PROVIDER],
@@ -286,11 +308,12 @@ impl Story {
     /// Day 98: a second LEAD update.
     fn lead_update(&mut self) -> Result<(), CliError> {
         self.advance(11);
-        let status = LeadStatus::new(LeadEngagement::Engaged)
-            .with_as_of(date(self.now)?)
-            .with_contacts(7)
-            .with_plan_domain(PlanDomain::Housing)
-            .with_plan_domain(PlanDomain::Income);
+        let status = LeadStatus {
+            as_of: Some(date(self.now)?),
+            contacts: Some(7),
+            plan_domains: Some(vec![PlanDomain::Housing, PlanDomain::Income]),
+            ..LeadStatus::new(LeadEngagement::Engaged)
+        };
         self.disclose(Send {
             from: CASE_MANAGER,
             to: &[POLICE],
@@ -306,8 +329,10 @@ impl Story {
     /// dismiss.
     fn discharge_completed(&mut self) -> Result<(), CliError> {
         self.advance(91);
-        let discharge = Discharge::new(date(self.now)?, DischargeReason::Completed)
-            .with_program_recommendation(ProgramRecommendation::Dismiss);
+        let discharge = Discharge {
+            program_recommendation: Some(ProgramRecommendation::Dismiss),
+            ..Discharge::new(date(self.now)?, DischargeReason::Completed)
+        };
         self.disclose(Send {
             from: PROVIDER,
             to: &[COURT, DA, PROBATION],
@@ -329,7 +354,7 @@ impl Story {
         };
         let court = agency(&self.agencies, COURT)?;
         let seen: &dyn SeenEnvelopes = &court.ledger;
-        let result = disclosure::open(
+        let result = divex_core::open(
             &envelope,
             &court.keys,
             &self.directory,
@@ -439,12 +464,14 @@ impl Story {
     fn further_disclosure_refused(&mut self) -> Result<(), CliError> {
         self.advance(7);
         let session = self.now - DAY;
-        let attendance = Attendance::new(
-            date(session)?,
-            ServiceType::Group,
-            AttendanceStatus::Present,
-        )
-        .with_hours_tenths(15);
+        let attendance = Attendance {
+            hours_tenths: Some(15),
+            ..Attendance::new(
+                date(session)?,
+                ServiceType::Group,
+                AttendanceStatus::Present,
+            )
+        };
         self.disclose(Send {
             from: PROVIDER,
             to: &[PROBATION],

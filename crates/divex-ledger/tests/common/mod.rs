@@ -13,6 +13,7 @@ use divex_core::consent::Subject;
 use divex_core::keys::AgencyKeys;
 use divex_core::records::Date;
 use divex_core::records::RecordType;
+use divex_core::testing::{AgencyKeysExt, DateExt};
 use divex_core::vocab::Purpose;
 use divex_ledger::{Direction, Ledger, LedgerError, NewEntry, VerifyReport};
 
@@ -49,7 +50,7 @@ pub fn sam() -> Subject {
 pub fn entry(i: u64) -> NewEntry {
     let mut id = [0u8; 16];
     id[..8].copy_from_slice(&i.to_be_bytes());
-    let envelope_id = divex_core::envelope::EnvelopeId(id);
+    let envelope_id = divex_core::testing::envelope::EnvelopeId(id);
     NewEntry {
         time: T0 + i * DAY,
         direction: if i.is_multiple_of(2) {
@@ -101,8 +102,8 @@ pub fn verify(l: &Ledger) -> Result<VerifyReport, LedgerError> {
 }
 
 /// A sealed disclosure of test entry `i`'s envelope to `recipients`, as
-/// `divex_core::disclosure::seal` returns it (the envelope bytes are not needed here).
-pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::disclosure::Sealed {
+/// `divex_core::seal` returns it (the envelope bytes are not needed here).
+pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::Sealed {
     use divex_core::consent::{NoticeForm, Redisclosure};
     use divex_core::decision::{Obligations, Permit};
     let permit = Permit {
@@ -117,15 +118,15 @@ pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::disclosure::Sealed {
             redactions: vec![],
         },
     };
-    divex_core::disclosure::Sealed {
+    divex_core::Sealed {
         envelope: vec![],
-        metadata: divex_core::envelope::Metadata {
+        metadata: divex_core::testing::envelope::Metadata {
             envelope_id: entry(i).envelope_id,
             issued_at: T0,
             audience: vec![],
-            disclosure: divex_core::envelope::Disclosure {
+            disclosure: divex_core::testing::envelope::Disclosure {
                 purpose: Purpose::from_static("cj-monitor-conditional-release"),
-                consent: divex_core::envelope::ConsentRef {
+                consent: divex_core::testing::envelope::ConsentRef {
                     id: "c-pc1000-0001".into(),
                     digest: [0; 32],
                 },
