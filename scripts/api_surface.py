@@ -2,7 +2,9 @@
 """Counts the public API items reachable from a crate's root, from rustdoc's JSON output.
 
 Usage: scripts/api-surface.sh [crate]   (default divex-core; builds the JSON, then runs this)
-       scripts/api_surface.py target/doc/divex_core.json [--list]
+       scripts/api_surface.py target/doc/divex_core.json [--list] [--max N]
+
+`--max N` fails (exit 1) when more than N items are reachable: the CI guard against regrowth.
 
 An item counts when a user of the crate can name it: a module, struct, enum, union, trait,
 function, constant, static, type alias or macro reachable from the crate root through public
@@ -50,6 +52,9 @@ def kind_of(item):
 def main():
     path = sys.argv[1]
     listing = "--list" in sys.argv
+    budget = None
+    if "--max" in sys.argv:
+        budget = int(sys.argv[sys.argv.index("--max") + 1])
     with open(path) as f:
         doc = json.load(f)
     index = doc["index"]
@@ -120,6 +125,14 @@ def main():
         by_kind[k] = by_kind.get(k, 0) + 1
     summary = ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items()))
     print(f"public items reachable from the root: {len(counted)} ({summary})")
+    if budget is not None and len(counted) > budget:
+        print(
+            f"error: {len(counted)} public items exceed the budget of {budget}; make the new "
+            "items private, move test hooks to `testing`, or raise the budget deliberately "
+            "(scripts/test-all.sh) and say why in CHANGELOG.md",
+            file=sys.stderr,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

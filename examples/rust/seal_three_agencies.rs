@@ -1,90 +1,205 @@
 //! A treatment provider seals a drug-test result to the court, probation and the district
-//! attorney; each of them opens it; an agency outside the audience cannot.
+//! attorney under the participant's §2.35 consent; each of them opens it; an agency outside the
+//! audience cannot.
 //!
 //! ```text
 //! cargo run -p divex-examples --example seal_three_agencies
 //! ```
 #![forbid(unsafe_code)]
 
+use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use divex_core::envelope::{self, OpenOptions, SealOptions};
-use divex_core::records::RecordType;
-use divex_fixtures::{DAY, World, disclosure};
+use divex_core::consent::{
+    Capacity, Case, ConsentDirective, ConsentSet, EventTrigger, Expiry, Information, Notice,
+    NoticeForm, Party, Redisclosure, Regime, Revocability, SignMethod, SignedConsent, Signer,
+    StatementSigner, Subject,
+};
+use divex_core::decision::MinimumNecessary;
+use divex_core::directory::{AnchorKeys, CertificateRequest, Directory, Role};
+use divex_core::keys::{AgencyKeys, PersonalKey};
+use divex_core::records::{
+    AnalyteResult, Date, DrugTest, Record, RecordType, Specimen, TestResult, Tier,
+};
+use divex_core::vocab::Purpose;
+use divex_core::{ConsentCopy, OpenOptions, SealRequest};
+
+const DAY: u64 = 86_400;
+const PROVIDER: &str = "county-treatment-program";
+const COURT: &str = "superior-court";
+const PROBATION: &str = "probation";
+const DA: &str = "district-attorney";
+const LEAD: &str = "lead-case-manager";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
 
-    // A county trust anchor certifies each agency's freshly generated keys; every agency holds
-    // the resulting directory and resolves senders through it (the shared fixtures' world).
-    let world = World::builder()
-        .only([
-            "treatment-provider",
-            "superior-court",
-            "probation",
-            "district-attorney",
-            "lead-case-manager",
-        ])
-        .validity(now - DAY, now + 365 * DAY)
-        .try_build()?;
-    let provider = world.key("treatment-provider");
-    let court = world.key("superior-court");
-    let probation = world.key("probation");
-    let da = world.key("district-attorney");
-    let lead = world.key("lead-case-manager");
+    // The county's justice-IT authority certifies every agency; each agency pins the anchor
+    // and holds the directory of certificates.
+    let anchor = AnchorKeys::generate("County Justice IT")?;
+    let mut directory = Directory::new();
+    directory.add_anchor(anchor.public())?;
+    let mut agencies = BTreeMap::new();
+    for (id, name, role, part2_program) in [
+        (
+            PROVIDER,
+            "County Treatment Program",
+            Role::TreatmentProvider,
+            true,
+        ),
+        (COURT, "Superior Court", Role::Court, false),
+        (PROBATION, "County Probation", Role::Probation, false),
+        (DA, "District Attorney", Role::Prosecutor, false),
+        (LEAD, "LEAD Case Management", Role::LeadCaseManager, false),
+    ] {
+        let keys = AgencyKeys::generate();
+        let cert = anchor.issue(&CertificateRequest {
+            agency_id: id.into(),
+            name: name.into(),
+            roles: vec![role],
+            part2_program,
+            keys: keys.public().clone(),
+            not_before: now - DAY,
+            not_after: now + 365 * DAY,
+        })?;
+        directory.add_certificate(cert.as_bytes())?;
+        agencies.insert(id, keys);
+    }
+    let key = |id: &str| agencies.get(id).ok_or("unknown agency");
 
-    // Purpose, consent reference, record type, labels and notice: what the recipients may do
-    // with the record, signed with it.
-    let disclosure = disclosure(RecordType::DrugTest);
-    let record =
-        br#"{"collected":"2026-11-20","specimen":"urine","observed":true,"result":"negative"}"#;
-
-    let sealed = envelope::seal(
-        provider,
-        &[
-            court.public().clone(),
-            probation.public().clone(),
-            da.public().clone(),
+    // The participant signs a §2.35 consent at intake, witnessed by the provider: drug tests
+    // to the court, probation and the DA, to monitor the conditional release.
+    let participant = PersonalKey::generate();
+    let subject = Subject {
+        name: "Jordan Avery Reyes".into(),
+        date_of_birth: Date::new(1994, 3, 14)?,
+    };
+    let purpose = Purpose::from_static("cj-monitor-conditional-release");
+    let consent = ConsentDirective {
+        id: "consent-pc1000-0001".into(),
+        version: 1,
+        supersedes: None,
+        regime: Regime::Part2CriminalJustice,
+        regulatory_basis: vec!["42CFRPart2".into(), "CA-PC-1000".into()],
+        subject: subject.clone(),
+        disclosers: vec![Party::Agency(PROVIDER.into())],
+        recipients: [COURT, PROBATION, DA]
+            .map(|a| Party::Agency(a.into()))
+            .to_vec(),
+        purposes: vec![purpose.clone()],
+        information: Information {
+            record_types: vec![RecordType::DrugTest],
+            fields: BTreeMap::new(),
+            tiers: vec![Tier::T1, Tier::T2],
+            excluded_record_types: vec![],
+            data_period: None,
+            description: "Drug test results in the PC 1000 program".into(),
+        },
+        effective: now - 60,
+        expiry: Expiry {
+            date: Some(now + 540 * DAY),
+            event: None,
+        },
+        revocation: Revocability::RevocableAfter(Expiry {
+            date: None,
+            event: Some(EventTrigger {
+                case_ref: "CR-2026-0042".into(),
+            }),
+        }),
+        redisclosure: Redisclosure::CjOfficialDutiesOnly,
+        use_restrictions: vec![],
+        notice: Notice {
+            form: NoticeForm::Short,
+            attach_consent: true,
+        },
+        case: Some(Case {
+            case_ref: "CR-2026-0042".into(),
+            authority: COURT.into(),
+        }),
+        signers: vec![
+            Signer {
+                capacity: Capacity::Patient,
+                name: subject.name.clone(),
+                method: SignMethod::Electronic,
+                key: Some(*participant.public().as_bytes()),
+                agency_id: None,
+                authority: None,
+            },
+            Signer {
+                capacity: Capacity::WitnessingAgency,
+                name: "County Treatment Program".into(),
+                method: SignMethod::Electronic,
+                key: Some(*key(PROVIDER)?.public().signing().as_bytes()),
+                agency_id: Some(PROVIDER.into()),
+                authority: None,
+            },
         ],
-        &disclosure,
-        record,
+        source_document: None,
+        signed_at: now - 60,
+    };
+    let signers: [&dyn StatementSigner; 2] = [&participant, key(PROVIDER)?];
+    let signed = SignedConsent::sign(&consent, &signers)?;
+    let mut provider_consents = ConsentSet::new();
+    provider_consents.import_consent(signed.as_bytes(), &directory, now)?;
+
+    // The provider seals a negative, observed urine test to the three justice agencies. The
+    // consent engine checks it for every recipient first.
+    let test = DrugTest {
+        results: vec![AnalyteResult {
+            analyte: "fentanyl".into(),
+            result: TestResult::Negative,
+        }],
+        ..DrugTest::new(now - DAY, Specimen::Urine, true, "10-panel")
+    };
+    let record = Record::from(test);
+    let sealed = divex_core::seal(
+        key(PROVIDER)?,
+        &directory,
+        &provider_consents,
+        &SealRequest {
+            recipients: &[COURT, PROBATION, DA],
+            subject: &subject,
+            purpose: &purpose,
+            consent_id: &consent.id,
+            record: &record,
+            minimum_necessary: MinimumNecessary::Refuse,
+            consent_copy: ConsentCopy::Attach,
+        },
         now,
-        SealOptions::default(),
-    )
-    .map(|s| s.bytes)?;
+    )?;
     println!(
-        "sealed {} bytes of record into a {}-byte envelope for 3 agencies",
-        record.len(),
-        sealed.len()
+        "sealed a {} into a {}-byte envelope for 3 agencies",
+        record.record_type(),
+        sealed.envelope.len()
     );
 
-    for (name, keys) in [
-        ("superior court", court),
-        ("probation", probation),
-        ("district attorney", da),
-    ] {
-        let opened = envelope::open(
-            &sealed,
-            keys,
-            &world.directory,
+    // Each recipient opens it: every envelope check, then the consent (whose copy travels
+    // with the envelope) again.
+    for id in [COURT, PROBATION, DA] {
+        let received = divex_core::open(
+            &sealed.envelope,
+            key(id)?,
+            &directory,
+            &ConsentSet::new(),
             now,
             &OpenOptions::default(),
         )?;
-        assert_eq!(opened.payload, record);
+        assert_eq!(received.record, record);
         println!(
-            "{name:>17}: opened envelope {} from {} ({}, purpose {}, labels {:?})",
-            opened.metadata.envelope_id,
-            opened.sender.agency_id,
-            opened.metadata.disclosure.record_type,
-            opened.metadata.disclosure.purpose,
-            opened.metadata.disclosure.labels,
+            "{id:>17}: opened envelope {} from {} ({}, purpose {}, labels {:?})",
+            received.metadata.envelope_id,
+            received.sender.agency_id,
+            received.metadata.disclosure.record_type,
+            received.metadata.disclosure.purpose,
+            received.metadata.disclosure.labels,
         );
     }
 
-    match envelope::open(
-        &sealed,
-        lead,
-        &world.directory,
+    match divex_core::open(
+        &sealed.envelope,
+        key(LEAD)?,
+        &directory,
+        &ConsentSet::new(),
         now,
         &OpenOptions::default(),
     ) {

@@ -28,23 +28,24 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use divex_conformance::{NOW, generate};
-use divex_core::codec::{self, DecodeLimits, Value};
 use divex_core::consent::{
     CaseEvent, DispositionOutcome, RevocationStatement, SignedConsent, VerifiedConsent,
 };
-use divex_core::cose::{self, TAG_ENCRYPT, TAG_SIGN, TAG_SIGN1};
 use divex_core::directory::{AgencyCertificate, CertificateRevocation, Directory, TrustAnchor};
-use divex_core::envelope::{self, StaticResolver};
-use divex_core::envelope::{OpenOptions, SealOptions};
 use divex_core::error::Classified;
 use divex_core::keys::{AgencyKeys, PublicBundle};
-use divex_core::records::{
+use divex_core::testing::codec::{self, DecodeLimits, Value};
+use divex_core::testing::cose::{self, TAG_ENCRYPT, TAG_SIGN, TAG_SIGN1};
+use divex_core::testing::envelope::{self, StaticResolver};
+use divex_core::testing::envelope::{OpenOptions, SealOptions};
+use divex_core::testing::records::{
     AsamLevel, Attendance, AttendanceStatus, CaseDisposition, ClinicalDetail, ComplianceStatus,
     Confirmation, CounselingNote, CourtEvent, CourtEventKind, CourtResponse, Date, Discharge,
     DischargeReason, Disposition, DrugTest, Enrollment, IntakeStatus, LeadEngagement, LeadStatus,
     MAX_TIMESTAMP, ProgramOutcome, ProgressReport, Record, RecordType, Referral, ReferralSource,
     ServiceType, Specimen, TestResult, Vocabulary,
 };
+use divex_core::testing::{AgencyCertificateExt, CertificateRevocationExt, RecordExt};
 use divex_fixtures::{CASE, ConsentBuilder, DAY, Seeds, T0, World, agency, disclosure};
 use sha2::{Digest, Sha256};
 
@@ -309,7 +310,7 @@ pub fn warm_up() {
 /// differently; [`codec::diagnostic`] never panics.
 pub fn codec_roundtrip(data: &[u8]) -> Outcome {
     let decoded = codec::decode(data);
-    if let Ok(strict) = codec::decode_with(data, &divex_core::records::DECODE_LIMITS) {
+    if let Ok(strict) = codec::decode_with(data, &divex_core::testing::records::DECODE_LIMITS) {
         assert_eq!(
             decoded.as_ref(),
             Ok(&strict),

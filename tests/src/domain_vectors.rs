@@ -13,17 +13,6 @@
 //! and [`consent_class`] / [`record_class`] (defined here) for consents and records, with an
 //! optional finer `detail`.
 
-use divex_core::codec::{self, CodecError, Map, Value};
-use divex_core::consent::{
-    CONSENT_TYP, Capacity, CaseEvent, ConsentDirective, ConsentError, DispositionOutcome, Party,
-    Revocability, RevocationStatement, SignMethod, SignedConsent, Signer, SourceDocument,
-    StatementSigner,
-};
-use divex_core::cose::{self, ProtectedHeader, alg, label};
-use divex_core::directory::{
-    AgencyCertificate, AnchorKeys, CertificateRequest, Directory, DirectoryError, Role,
-    TYP_CERTIFICATE, TYP_REVOCATION,
-};
 use divex_core::keys::{AgencyKeys, PersonalKey};
 use divex_core::records::{
     AsamLevel, Attendance, AttendanceStatus, CaseDisposition, ClinicalDetail, ComplianceStatus,
@@ -33,6 +22,19 @@ use divex_core::records::{
     Record, RecordError, RecordType, Referral, ReferralSource, ServiceType, Specimen, TestResult,
     Tier,
 };
+use divex_core::testing::codec::{self, CodecError, Map, Value};
+use divex_core::testing::consent::{
+    CONSENT_TYP, Capacity, CaseEvent, ConsentDirective, ConsentError, DispositionOutcome, Party,
+    Revocability, RevocationStatement, SignMethod, SignedConsent, Signer, SourceDocument,
+    StatementSigner,
+};
+use divex_core::testing::cose::{self, ProtectedHeader, alg, label};
+use divex_core::testing::directory::{
+    AgencyCertificate, AnchorKeys, CertificateRequest, Directory, DirectoryError, Role,
+    TYP_CERTIFICATE, TYP_REVOCATION,
+};
+use divex_core::testing::{AnchorKeysExt, CertificateRevocationExt, PersonalKeyExt, RecordExt};
+use divex_core::vocab::Vocabulary;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -813,7 +815,7 @@ fn directory_vectors(w: &DomainWorld) -> Vec<DomainVector> {
             "The county anchor revokes the other court's certificate (key_compromise).",
             &w.other_court_revoked,
         )
-        .result(&other_court.serial().to_hex()),
+        .result(&other_court.serial().to_string()),
     );
     {
         let r = w

@@ -19,12 +19,13 @@ pub use vector_file::{
     Vector, VectorMetadata, VectorResolver, VectorSender, file_name, resolver, to_file,
 };
 
-use divex_core::codec::{self, Map, Value};
-use divex_core::cose::{self, ProtectedHeader, label};
-use divex_core::envelope::SealOptions;
-use divex_core::envelope::{self, EnvelopeId, KEY_COMMITMENT_LEN, Metadata};
 use divex_core::keys::{AgencyKeys, PublicBundle};
 use divex_core::records::RecordType;
+use divex_core::testing::AgencyKeysExt;
+use divex_core::testing::codec::{self, Map, Value};
+use divex_core::testing::cose::{self, ProtectedHeader, label};
+use divex_core::testing::envelope::SealOptions;
+use divex_core::testing::envelope::{self, EnvelopeId, KEY_COMMITMENT_LEN, Metadata};
 use divex_fixtures::{agency, disclosure, rng};
 use rand_chacha::ChaCha20Rng;
 use rand_core::Rng;
@@ -190,7 +191,7 @@ impl Builder {
     /// An `ok` vector: `sender` signed `metadata` over `payload`.
     fn opens(mut self, sender: &str, metadata: &Metadata, payload: &[u8]) -> Builder {
         self.payload = Some(payload.to_vec());
-        self.envelope_id = Some(metadata.envelope_id.to_hex());
+        self.envelope_id = Some(metadata.envelope_id.to_string());
         self.sender = Some(sender.to_owned());
         self.metadata = Some(VectorMetadata::signed(metadata));
         self
@@ -236,7 +237,7 @@ pub fn generate() -> Vec<Vector> {
     };
     // What the genuine envelope signs (the same draws as `genuine("genuine")` up to signing).
     let genuine_metadata = plan(&provider, &three, PAYLOAD, NOW, &mut rng("genuine")).metadata;
-    let genuine_id = genuine_metadata.envelope_id.to_hex();
+    let genuine_id = genuine_metadata.envelope_id.to_string();
     for (name, opener, desc) in [
         (
             "ok-three-recipients-court",

@@ -3,15 +3,15 @@
 //! generator of its own, so the earlier vectors' draws are untouched, and each refusal differs
 //! from an openable envelope and setting in exactly one respect.
 
-use divex_core::codec::Value;
-use divex_core::cose::label;
-use divex_core::envelope::{self, ConsentRef, Disclosure, Metadata};
 use divex_core::keys::AgencyKeys;
+use divex_core::testing::codec::Value;
+use divex_core::testing::cose::label;
+use divex_core::testing::envelope::{self, ConsentRef, Disclosure, Metadata};
 use sha2::{Digest, Sha256};
 
 use super::{Builder, NOW, PAYLOAD, Vector, nested_arrays, plan, rewrite, rng, with_label};
-use divex_core::envelope::SealOptions;
 use divex_core::records::RecordType;
+use divex_core::testing::envelope::SealOptions;
 use divex_core::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel};
 
 /// Vectors 032 onwards: the trust, size, clock-skew and nesting boundaries, the audience

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use divex_core::envelope::{Metadata, ResolveError, Sender, SenderResolver};
 use divex_core::keys::{KeyId, SigningPublicKey};
+use divex_core::testing::envelope::{Metadata, ResolveError, Sender, SenderResolver};
 use serde::{Deserialize, Serialize};
 
 /// A sender entry in a vector: a signing key the resolver knows.

@@ -11,13 +11,14 @@
 use std::collections::BTreeMap;
 
 use divex_conformance::{NOW, plan, rewrite, with_label};
-use divex_core::codec::{CodecError, Value};
-use divex_core::cose::{self, ProtectedHeader, label};
-use divex_core::envelope::SealOptions;
-use divex_core::envelope::{self, EnvelopeLimits, Layer, OpenError, OpenOptions};
 use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
 use divex_core::records::RecordType;
+use divex_core::testing::AgencyKeysExt;
+use divex_core::testing::codec::{CodecError, Value};
+use divex_core::testing::cose::{self, ProtectedHeader, label};
+use divex_core::testing::envelope::SealOptions;
+use divex_core::testing::envelope::{self, EnvelopeLimits, Layer, OpenError, OpenOptions};
 use divex_fixtures::{SeenSet, World, agency, disclosure, rng};
 
 /// A fresh certified world; every envelope is opened against its directory.
@@ -183,7 +184,7 @@ fn signature_stripped_or_replaced_is_refused() {
         Some(w.key("lead-case-manager")),
     ] {
         let mut p = plan(w.key("treatment-provider"), &three, RECORD, NOW, &mut r);
-        let v = divex_core::codec::decode(&p.inner).unwrap();
+        let v = divex_core::testing::codec::decode(&p.inner).unwrap();
         let mut s = cose::Sign1::from_value(&v, true, &Default::default()).unwrap();
         s.signature = match replace {
             None => Vec::new(),
@@ -288,7 +289,7 @@ fn algorithm_ids_swapped_are_refused_in_every_layer() {
         NOW,
         &mut r,
     );
-    let v = divex_core::codec::decode(&p.inner).unwrap();
+    let v = divex_core::testing::codec::decode(&p.inner).unwrap();
     let s = cose::Sign1::from_value(&v, true, &Default::default()).unwrap();
     let protected = ProtectedHeader::new(with_label(
         s.protected.map(),
@@ -357,7 +358,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
         }
     ));
 
-    let big = vec![0u8; EnvelopeLimits::DEFAULT.max_envelope_bytes + 1];
+    let big = vec![0u8; EnvelopeLimits::default().max_envelope_bytes + 1];
     assert!(matches!(
         open(&w, &big, w.key("superior-court")).unwrap_err(),
         OpenError::TooLarge { .. }
@@ -365,7 +366,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
     let tight = OpenOptions {
         limits: EnvelopeLimits {
             max_envelope_bytes: env.len() - 1,
-            ..EnvelopeLimits::DEFAULT
+            ..EnvelopeLimits::default()
         },
         ..OpenOptions::default()
     };
@@ -377,7 +378,7 @@ fn truncated_oversized_and_deeply_nested_input_is_refused() {
     let two = OpenOptions {
         limits: EnvelopeLimits {
             max_recipients: 2,
-            ..EnvelopeLimits::DEFAULT
+            ..EnvelopeLimits::default()
         },
         ..OpenOptions::default()
     };

@@ -5,12 +5,13 @@
 
 use divex_core::consent::{ConsentSet, RevocationStatement, Subject};
 use divex_core::decision::{DenyReason, MinimumNecessary};
-use divex_core::disclosure::{self, ConsentCopy, DisclosureError, Received, SealRequest, Sealed};
-use divex_core::envelope::{self, ConsentRef, OpenError};
-use divex_core::envelope::{OpenOptions, SealOptions};
 use divex_core::records::{ClinicalDetail, Record, RecordType};
+use divex_core::testing::RecordExt;
+use divex_core::testing::envelope::{self, ConsentRef, OpenError};
+use divex_core::testing::envelope::{OpenOptions, SealOptions};
 use divex_core::vocab::NoticeCode;
 use divex_core::vocab::{Purpose, SecurityLabel};
+use divex_core::{ConsentCopy, DisclosureError, Received, SealRequest, Sealed};
 use divex_fixtures::*;
 
 /// A consent set holding `consent`, signed, as checked at `T0`.
@@ -54,7 +55,7 @@ fn provider_seal(
     set: &ConsentSet,
     req: &SealRequest<'_>,
 ) -> Result<Sealed, DisclosureError> {
-    disclosure::seal(w.key("treatment-provider"), &w.directory, set, req, T0)
+    divex_core::seal(w.key("treatment-provider"), &w.directory, set, req, T0)
 }
 
 /// Agency `who` opens `envelope` at `T0` holding no consent of its own (the attached copy is
@@ -64,7 +65,7 @@ fn open_holding_nothing(
     envelope: &[u8],
     who: &str,
 ) -> Result<Received, DisclosureError> {
-    disclosure::open(
+    divex_core::open(
         envelope,
         w.key(who),
         &w.directory,
@@ -186,7 +187,7 @@ fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() 
         &subj,
     );
     let sealed =
-        disclosure::seal(w.key("lead-case-manager"), &w.directory, &cm_set, &req, T0).unwrap();
+        divex_core::seal(w.key("lead-case-manager"), &w.directory, &cm_set, &req, T0).unwrap();
 
     // The participant revokes the next day; the police unit learns of it.
     let revocation = RevocationStatement {
@@ -202,7 +203,7 @@ fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() 
         .unwrap();
 
     // Reliance: sealed while the consent was in force, so it may still be opened.
-    let got = disclosure::open(
+    let got = divex_core::open(
         &sealed.envelope,
         w.key("police-lead-unit"),
         &w.directory,
@@ -229,7 +230,7 @@ fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() 
     cm_after
         .import_revocation(&revocation, &w.directory, T0 + 2 * DAY)
         .unwrap();
-    let err = disclosure::seal(
+    let err = divex_core::seal(
         w.key("lead-case-manager"),
         &w.directory,
         &cm_after,
@@ -249,7 +250,7 @@ fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() 
     );
     // ... and an envelope dated after the revocation (sealed by a case manager who had not
     // heard of it) is refused by the recipient who has.
-    let late = disclosure::seal(
+    let late = divex_core::seal(
         w.key("lead-case-manager"),
         &w.directory,
         &cm_set,
@@ -257,7 +258,7 @@ fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() 
         T0 + 2 * DAY,
     )
     .unwrap();
-    let err = disclosure::open(
+    let err = divex_core::open(
         &late.envelope,
         w.key("police-lead-unit"),
         &w.directory,
@@ -298,20 +299,23 @@ fn recipient_outside_the_consent_is_refused_at_seal_and_at_open() {
     // A sender that bypasses the engine (sealing with the envelope layer directly) is caught
     // by the recipient's own evaluation.
     let consent = set.get("c-pc1000-0001").unwrap();
-    let payload = divex_core::codec::encode(
-        &divex_core::codec::Value::map([
+    let payload = divex_core::testing::codec::encode(
+        &divex_core::testing::codec::Value::map([
             (
-                divex_core::codec::Value::from("consent"),
-                divex_core::codec::Value::bytes(consent.as_bytes()),
+                divex_core::testing::codec::Value::from("consent"),
+                divex_core::testing::codec::Value::bytes(consent.as_bytes()),
             ),
             (
-                divex_core::codec::Value::from("notice"),
+                divex_core::testing::codec::Value::from("notice"),
                 "42 CFR part 2 prohibits unauthorized use or disclosure of these records.".into(),
             ),
-            (divex_core::codec::Value::from("record"), record.to_value()),
             (
-                divex_core::codec::Value::from("subject"),
-                divex_core::codec::to_value(&subj).unwrap(),
+                divex_core::testing::codec::Value::from("record"),
+                record.to_value(),
+            ),
+            (
+                divex_core::testing::codec::Value::from("subject"),
+                divex_core::testing::codec::to_value(&subj).unwrap(),
             ),
         ])
         .unwrap(),
@@ -392,7 +396,7 @@ fn reference_mode_needs_a_consent_that_allows_it_and_a_recipient_that_holds_it()
     );
     let court_set = held(&w, &allows);
     assert!(
-        disclosure::open(
+        divex_core::open(
             &sealed.envelope,
             w.key("superior-court"),
             &w.directory,
@@ -418,7 +422,7 @@ fn replay_and_expired_sender_certificate_are_refused() {
     .unwrap();
     let seen = SeenSet([sealed.metadata.envelope_id].into_iter().collect());
     assert!(matches!(
-        disclosure::open(
+        divex_core::open(
             &sealed.envelope,
             w.key("superior-court"),
             &w.directory,
@@ -433,7 +437,7 @@ fn replay_and_expired_sender_certificate_are_refused() {
     ));
     // Four years later every certificate in this world has expired.
     assert!(matches!(
-        disclosure::open(
+        divex_core::open(
             &sealed.envelope,
             w.key("superior-court"),
             &w.directory,

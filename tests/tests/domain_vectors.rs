@@ -15,6 +15,7 @@ use divex_core::directory::{
 };
 use divex_core::error::Classified;
 use divex_core::records::{Record, RecordType};
+use divex_core::vocab::Vocabulary;
 
 fn dir(folder: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -123,7 +124,7 @@ fn run(v: &DomainVector) -> Result<Option<String>, Refusal> {
             let mut d = anchored(v);
             d.add_revocation(&input).map_err(dir_err)?;
             let rev = CertificateRevocation::from_bytes(&input).map_err(dir_err)?;
-            Ok(Some(rev.serial().to_hex()))
+            Ok(Some(rev.serial().to_string()))
         }
         Kind::Directory => {
             let d = if v.anchors.is_empty() {

@@ -21,6 +21,7 @@ use divex_core::keys::AgencyKeys;
 use divex_core::records::{
     ClinicalDetail, CounselingNote, Record, RecordType, Referral, ReferralSource, Tier,
 };
+use divex_core::testing::{AgencyFactsExt, DateExt};
 
 use divex_core::error::Classified;
 use divex_core::records::Date;
@@ -928,11 +929,12 @@ fn rows() -> Vec<Row> {
                 let d = ConsentBuilder::lead(w);
                 let bytes = signed(w, d.clone())?;
                 // Swap the signed payload for a wider one, keeping the signatures.
-                let v = divex_core::codec::decode(&bytes).unwrap();
+                let v = divex_core::testing::codec::decode(&bytes).unwrap();
                 let mut msg =
-                    divex_core::cose::Sign::from_value(&v, true, &Default::default()).unwrap();
+                    divex_core::testing::cose::Sign::from_value(&v, true, &Default::default())
+                        .unwrap();
                 let wider = d.add_recipient(Party::Role(Role::Prosecutor)).build();
-                msg.payload = divex_core::codec::to_vec(&wider).unwrap();
+                msg.payload = divex_core::testing::codec::to_vec(&wider).unwrap();
                 Setup::new(w)
                     .import(&msg.to_bytes(), &w.directory, T0)?
                     .ask(Ask::lead())

@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use divex_conformance::{Vector, VectorMetadata, file_name, generate, resolver, to_file};
-use divex_core::envelope::{self, EnvelopeId, EnvelopeLimits, OpenOptions};
 use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
+use divex_core::testing::AgencyKeysExt;
+use divex_core::testing::envelope::{self, EnvelopeId, EnvelopeLimits, OpenOptions};
 use divex_fixtures::{SeenSet, agency, rng};
 use rand_core::Rng;
 
@@ -53,7 +54,7 @@ fn run(v: &Vector) -> Result<envelope::Opened, envelope::OpenError> {
             .map(|h| EnvelopeId(hex::decode(h).unwrap().try_into().unwrap()))
             .collect(),
     );
-    let mut limits = EnvelopeLimits::DEFAULT;
+    let mut limits = EnvelopeLimits::default();
     if let Some(n) = v.max_envelope_bytes {
         limits.max_envelope_bytes = usize::try_from(n).unwrap();
     }
@@ -92,7 +93,7 @@ fn every_vector_gives_its_expected_outcome() {
                     v.scenario
                 );
                 assert_eq!(
-                    Some(opened.metadata.envelope_id.to_hex()),
+                    Some(opened.metadata.envelope_id.to_string()),
                     v.envelope_id,
                     "{}",
                     v.scenario

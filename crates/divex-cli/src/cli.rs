@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use divex_core::consent::DispositionOutcome;
 use divex_core::directory::Role;
+use divex_core::vocab::Vocabulary;
 
 use crate::error::EXIT_CODES_HELP;
 use crate::keystore::KdfProfile;

@@ -19,6 +19,7 @@ use divex_core::consent::{
 };
 use divex_core::directory::Role;
 use divex_core::records::{RecordType, Tier};
+use divex_core::vocab::Vocabulary;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -322,7 +323,7 @@ impl ConsentToml {
             let names = list
                 .iter()
                 .map(|n| {
-                    FieldName::new(n.as_str()).map_err(|_| {
+                    n.parse::<FieldName>().map_err(|_| {
                         invalid(
                             file,
                             format!(
@@ -337,7 +338,7 @@ impl ConsentToml {
         let purposes = self
             .purposes
             .iter()
-            .map(|p| Purpose::new(p.as_str()))
+            .map(|p| p.parse::<Purpose>())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| invalid(file, format!("purposes: {e}")))?;
 

@@ -10,16 +10,28 @@
 //! | 4 | wrong passphrase (or no passphrase available) |
 //! | 5 | file not found, or another I/O error |
 //!
+//! A library error's exit code follows its category (`divex_core::error::ErrorCategory`):
+//! `envelope`, `denied`, `consent`, `disclosure` and `directory` are 3; `record`, `key`,
+//! `input` and `seal` are 2 (a `seal` that failed in the cryptography itself, 1); `keystore`
+//! is 4 for a wrong passphrase and 3 otherwise; `ledger` is 3 for a tampered ledger or a
+//! replay and 1 otherwise ([`library_exit_code`]).
+//!
+//! With `--json`, a failure is `{"error": {"category", "code", "exit_code", "message",
+//! "hint"}}` on standard error. For a library error `code` is its stable class
+//! (`Classified::class`: the name the spec vectors and the Python and Kotlin exceptions use)
+//! and `category` its category; a failure of the command line itself has a `null` category
+//! and one of the codes `usage`, `invalid_input`, `not_found`, `exists`, `io`, `passphrase`,
+//! `refused`, `failure`.
+//!
 //! Messages are for the person at the terminal: what went wrong in plain words, and a hint
 //! saying what to do. They never contain a passphrase, a secret key or record content.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use divex_core::codec::CodecError;
+use divex_core::DisclosureError;
 use divex_core::consent::ConsentError;
 use divex_core::directory::DirectoryError;
-use divex_core::disclosure::DisclosureError;
 use divex_core::envelope::{OpenError, SealError};
 use divex_core::keys::KeyError;
 use divex_core::keystore::KeystoreError as FormatError;
@@ -27,7 +39,7 @@ use divex_core::records::RecordError;
 use divex_ledger::LedgerError;
 
 use crate::keystore::KeystoreError;
-use divex_core::error::Classified;
+use divex_core::error::{Classified, ErrorCategory};
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -126,13 +138,21 @@ pub enum CliError {
     /// A key or public bundle is invalid.
     #[error("{0}")]
     Key(#[from] KeyError),
-    /// Bytes are not strict divex CBOR.
-    #[error("not valid divex CBOR: {0}")]
-    Codec(#[from] CodecError),
     /// The ledger failed or did not verify.
     #[error("{0}")]
     Ledger(#[from] LedgerError),
-    /// A security check refused, with a reason in words.
+    /// A library error reported with what it concerns (a file, a step): the message names
+    /// it; the code, category and exit code are the library error's ([`CliError::library`]).
+    #[error("{message}")]
+    Library {
+        /// The message, naming what was refused.
+        message: String,
+        /// The library error's category.
+        category: ErrorCategory,
+        /// The library error's class.
+        class: &'static str,
+    },
+    /// A check of the command line itself refused, with a reason in words.
     #[error("{0}")]
     Refused(String),
     /// Anything else.
@@ -198,75 +218,99 @@ impl CliError {
         }
     }
 
-    /// The documented exit code (see the module documentation).
-    pub fn exit_code(&self) -> u8 {
+    /// The library error this is, as its category and stable class (spec/, `Classified`);
+    /// `None` for a failure of the command line itself (arguments, files, the terminal).
+    pub fn classified(&self) -> Option<(ErrorCategory, &'static str)> {
+        fn of(e: &dyn Classified) -> Option<(ErrorCategory, &'static str)> {
+            Some((e.category(), e.class()))
+        }
         match self {
-            CliError::Usage(_) | CliError::InvalidInput { .. } => EXIT_USAGE,
-            CliError::Record(_) | CliError::Key(_) => EXIT_USAGE,
-            CliError::Seal(SealError::InvalidField { .. }) => EXIT_USAGE,
-            CliError::Disclosure(DisclosureError::Seal(SealError::InvalidField { .. })) => {
-                EXIT_USAGE
-            }
-            CliError::NotFound { .. } | CliError::Io { .. } => EXIT_IO,
-            CliError::Exists { .. } => EXIT_FAILURE,
-            CliError::Passphrase(_) => EXIT_PASSPHRASE,
+            CliError::Usage(_)
+            | CliError::InvalidInput { .. }
+            | CliError::NotFound { .. }
+            | CliError::Exists { .. }
+            | CliError::Io { .. }
+            | CliError::Passphrase(_)
+            | CliError::Refused(_)
+            | CliError::Other(_) => None,
             CliError::Keystore(k) => match k {
-                KeystoreError::Format {
-                    source: FormatError::WrongPassphrase,
-                    ..
-                } => EXIT_PASSPHRASE,
-                KeystoreError::NotFound { .. } | KeystoreError::Io { .. } => EXIT_IO,
-                KeystoreError::Exists { .. } => EXIT_FAILURE,
-                KeystoreError::Corrupted { .. }
-                | KeystoreError::Format {
-                    source: FormatError::Corrupted { .. } | FormatError::WrongKind { .. },
-                    ..
-                } => EXIT_REFUSED,
-                _ => EXIT_FAILURE,
+                KeystoreError::Format { source, .. } => of(source),
+                // The file is not a keystore: what the format calls a corrupted keystore.
+                KeystoreError::Corrupted { .. } => Some((ErrorCategory::Keystore, "corrupted")),
+                KeystoreError::NotFound { .. }
+                | KeystoreError::Exists { .. }
+                | KeystoreError::Io { .. } => None,
             },
-            CliError::Directory(_)
-            | CliError::Consent(_)
-            | CliError::Disclosure(_)
-            | CliError::Open(_)
-            | CliError::Codec(_)
-            | CliError::Refused(_) => EXIT_REFUSED,
-            CliError::Seal(_) => EXIT_FAILURE,
-            CliError::Ledger(e) => ledger_exit_code(e),
-            CliError::Other(_) => EXIT_FAILURE,
+            CliError::Library {
+                category, class, ..
+            } => Some((*category, class)),
+            CliError::Directory(e) => of(e),
+            CliError::Consent(e) => of(e),
+            CliError::Disclosure(e) => of(e),
+            CliError::Open(e) => of(e),
+            CliError::Seal(e) => of(e),
+            CliError::Record(e) => of(e),
+            CliError::Key(e) => of(e),
+            CliError::Ledger(e) => of(e),
         }
     }
 
-    /// A stable machine-readable name for the error (the `--json` error object's `"code"`).
+    /// The documented exit code (see the module documentation): a library error's follows its
+    /// category ([`library_exit_code`]).
+    pub fn exit_code(&self) -> u8 {
+        if let Some((category, class)) = self.classified() {
+            return library_exit_code(category, class);
+        }
+        match self {
+            CliError::Usage(_) | CliError::InvalidInput { .. } => EXIT_USAGE,
+            CliError::NotFound { .. } | CliError::Io { .. } => EXIT_IO,
+            CliError::Keystore(KeystoreError::NotFound { .. } | KeystoreError::Io { .. }) => {
+                EXIT_IO
+            }
+            CliError::Exists { .. } | CliError::Keystore(KeystoreError::Exists { .. }) => {
+                EXIT_FAILURE
+            }
+            CliError::Passphrase(_) => EXIT_PASSPHRASE,
+            CliError::Refused(_) => EXIT_REFUSED,
+            _ => EXIT_FAILURE,
+        }
+    }
+
+    /// A stable machine-readable name for the error (the `--json` error object's `"code"`):
+    /// a library error's class — the name the spec vectors and the Python and Kotlin
+    /// exceptions use — or, for a failure of the command line itself, one of `usage`,
+    /// `invalid_input`, `not_found`, `exists`, `io`, `passphrase`, `refused`, `failure`.
     pub fn code(&self) -> &'static str {
+        if let Some((_, class)) = self.classified() {
+            return class;
+        }
         match self {
             CliError::Usage(_) => "usage",
             CliError::InvalidInput { .. } => "invalid_input",
-            CliError::NotFound { .. } => "not_found",
-            CliError::Exists { .. } => "exists",
-            CliError::Io { .. } => "io",
+            CliError::NotFound { .. } | CliError::Keystore(KeystoreError::NotFound { .. }) => {
+                "not_found"
+            }
+            CliError::Exists { .. } | CliError::Keystore(KeystoreError::Exists { .. }) => "exists",
+            CliError::Io { .. } | CliError::Keystore(KeystoreError::Io { .. }) => "io",
             CliError::Passphrase(_) => "passphrase",
-            CliError::Keystore(KeystoreError::Format {
-                source: FormatError::WrongPassphrase,
-                ..
-            }) => "wrong_passphrase",
-            CliError::Keystore(KeystoreError::NotFound { .. }) => "not_found",
-            CliError::Keystore(KeystoreError::Exists { .. }) => "exists",
-            CliError::Keystore(_) => "keystore",
-            CliError::Directory(e) => e.class(),
-            CliError::Consent(_) => "consent",
-            CliError::Disclosure(DisclosureError::Denied { reason, .. }) => reason.class(),
-            CliError::Disclosure(DisclosureError::Envelope(e)) | CliError::Open(e) => e.class(),
-            CliError::Disclosure(DisclosureError::Directory(e)) => e.class(),
-            CliError::Disclosure(_) => "disclosure",
-            CliError::Seal(_) => "seal",
-            CliError::Record(_) => "invalid_record",
-            CliError::Key(_) => "invalid_key",
-            CliError::Codec(_) => "malformed",
-            CliError::Ledger(LedgerError::Tampered { .. }) => "ledger_tampered",
-            CliError::Ledger(LedgerError::Replay { .. }) => "replay",
-            CliError::Ledger(_) => "ledger",
             CliError::Refused(_) => "refused",
-            CliError::Other(_) => "failure",
+            _ => "failure",
+        }
+    }
+
+    /// The category of a library error (the `--json` error object's `"category"`), `None`
+    /// for a failure of the command line itself.
+    pub fn category(&self) -> Option<ErrorCategory> {
+        self.classified().map(|(category, _)| category)
+    }
+
+    /// A library error `e` reported with a message that names what it concerns (a file, a
+    /// step): the message is `message`, the code and exit code are `e`'s.
+    pub fn library(e: &dyn Classified, message: String) -> CliError {
+        CliError::Library {
+            message,
+            category: e.category(),
+            class: e.class(),
         }
     }
 
@@ -338,10 +382,45 @@ impl CliError {
                 "fix the record JSON: field names and values must follow spec/records.md for the record type",
             ),
             CliError::Key(_) => s("the key or bundle file is damaged; obtain a fresh copy"),
-            CliError::Codec(_) => s("the file is damaged or not a divex file"),
             CliError::Ledger(e) => ledger_hint(e),
+            // A refused input file: fix it; a refused security check: the message says why.
+            CliError::Library { category, .. } => match category {
+                ErrorCategory::Input | ErrorCategory::Record | ErrorCategory::Key => {
+                    s("fix the file and run the command again")
+                }
+                _ => None,
+            },
             CliError::Refused(_) | CliError::Other(_) => None,
         }
+    }
+}
+
+/// The exit code of a library error, by its category: refusals by a security, trust or
+/// consent check are 3, malformed input (records, keys, tokens, dates, CBOR) and arguments the
+/// seal step refuses are 2. Three categories span two rows of the table: a keystore the
+/// passphrase does not open is 4 (any other refused keystore 3); a ledger is 3 when its
+/// verification or the replay check refused, 1 when it failed; sealing is 1 when the
+/// cryptography itself failed.
+pub fn library_exit_code(category: ErrorCategory, class: &str) -> u8 {
+    match category {
+        ErrorCategory::Envelope
+        | ErrorCategory::Denied
+        | ErrorCategory::Consent
+        | ErrorCategory::Disclosure
+        | ErrorCategory::Directory => EXIT_REFUSED,
+        ErrorCategory::Record | ErrorCategory::Key | ErrorCategory::Input => EXIT_USAGE,
+        ErrorCategory::Seal => match class {
+            "crypto" => EXIT_FAILURE,
+            _ => EXIT_USAGE,
+        },
+        ErrorCategory::Keystore => match class {
+            "wrong_passphrase" => EXIT_PASSPHRASE,
+            _ => EXIT_REFUSED,
+        },
+        ErrorCategory::Ledger => match class {
+            "tampered" | "replay" => EXIT_REFUSED,
+            _ => EXIT_FAILURE,
+        },
     }
 }
 
@@ -354,13 +433,6 @@ fn open_hint(e: &OpenError) -> Option<String> {
         OpenError::NotForMe { .. } => s("this envelope is addressed to other agencies"),
         OpenError::IssuedInFuture { .. } => s("check this computer's clock"),
         _ => s("the envelope is damaged or forged; ask the sender to send it again"),
-    }
-}
-
-fn ledger_exit_code(e: &LedgerError) -> u8 {
-    match e {
-        LedgerError::Tampered { .. } | LedgerError::Replay { .. } => EXIT_REFUSED,
-        _ => EXIT_FAILURE,
     }
 }
 
@@ -400,29 +472,110 @@ mod tests {
     #[test]
     fn classes_map_to_codes() {
         assert_eq!(CliError::Usage("x".into()).exit_code(), EXIT_USAGE);
-        assert_eq!(
-            CliError::Keystore(KeystoreError::Format {
-                path: PathBuf::new(),
-                source: FormatError::WrongPassphrase,
-            })
-            .exit_code(),
-            EXIT_PASSPHRASE
-        );
+        assert_eq!(CliError::Usage("x".into()).code(), "usage");
+        let wrong = CliError::Keystore(KeystoreError::Format {
+            path: PathBuf::new(),
+            source: FormatError::WrongPassphrase,
+        });
+        assert_eq!(wrong.exit_code(), EXIT_PASSPHRASE);
+        assert_eq!(wrong.code(), "wrong_passphrase");
+        assert_eq!(wrong.category(), Some(ErrorCategory::Keystore));
         assert_eq!(
             CliError::Open(OpenError::BadSignature).exit_code(),
             EXIT_REFUSED
         );
+        let missing = CliError::io(Path::new("x"), "x", io::ErrorKind::NotFound.into());
+        assert_eq!(missing.exit_code(), EXIT_IO);
+        assert_eq!((missing.code(), missing.category()), ("not_found", None));
+        let tampered = CliError::Ledger(LedgerError::Tampered {
+            seq: 1,
+            reason: String::new(),
+        });
+        assert_eq!(tampered.exit_code(), EXIT_REFUSED);
+        assert_eq!(tampered.code(), "tampered");
+    }
+
+    /// Every library error reports its own class and category, as the spec vectors and the
+    /// bindings do: the command line restates none of them.
+    #[test]
+    fn library_errors_report_their_own_class() {
+        let record = RecordError::MissingOneOf {
+            record: divex_core::records::RecordType::DrugTest,
+            fields: "results or program_outcome",
+        };
+        let errors: Vec<(CliError, &dyn Classified)> = vec![
+            (CliError::Record(record.clone()), &record),
+            (
+                CliError::Key(KeyError::WeakSigningKey),
+                &KeyError::WeakSigningKey,
+            ),
+            (
+                CliError::Consent(ConsentError::SignerKeyReused),
+                &ConsentError::SignerKeyReused,
+            ),
+            (
+                CliError::Seal(SealError::NoRecipients),
+                &SealError::NoRecipients,
+            ),
+            (
+                CliError::Disclosure(DisclosureError::ConsentMismatch),
+                &DisclosureError::ConsentMismatch,
+            ),
+            (
+                CliError::Open(OpenError::AudienceMismatch),
+                &OpenError::AudienceMismatch,
+            ),
+        ];
+        for (cli, core) in &errors {
+            assert_eq!(cli.code(), core.class(), "{cli}");
+            assert_eq!(cli.category(), Some(core.category()), "{cli}");
+            assert_eq!(
+                cli.exit_code(),
+                library_exit_code(core.category(), core.class()),
+                "{cli}"
+            );
+        }
+        let e = ConsentError::SignerKeyReused;
+        let framed = CliError::library(&e, format!("consent.cose does not verify: {e}"));
+        assert_eq!(framed.code(), "signer_key_reused");
+        assert_eq!(framed.exit_code(), EXIT_REFUSED);
+        assert!(
+            framed
+                .to_string()
+                .starts_with("consent.cose does not verify: ")
+        );
+    }
+
+    #[test]
+    fn exit_codes_follow_the_category() {
+        for category in ErrorCategory::ALL {
+            let code = library_exit_code(category, "any");
+            let expected = match category {
+                ErrorCategory::Envelope
+                | ErrorCategory::Denied
+                | ErrorCategory::Consent
+                | ErrorCategory::Disclosure
+                | ErrorCategory::Directory
+                | ErrorCategory::Keystore => EXIT_REFUSED,
+                ErrorCategory::Record
+                | ErrorCategory::Key
+                | ErrorCategory::Input
+                | ErrorCategory::Seal => EXIT_USAGE,
+                ErrorCategory::Ledger => EXIT_FAILURE,
+            };
+            assert_eq!(code, expected, "{category}");
+        }
         assert_eq!(
-            CliError::io(Path::new("x"), "x", io::ErrorKind::NotFound.into()).exit_code(),
-            EXIT_IO
+            library_exit_code(ErrorCategory::Keystore, "wrong_passphrase"),
+            EXIT_PASSPHRASE
         );
         assert_eq!(
-            CliError::Ledger(LedgerError::Tampered {
-                seq: 1,
-                reason: String::new()
-            })
-            .exit_code(),
+            library_exit_code(ErrorCategory::Ledger, "replay"),
             EXIT_REFUSED
+        );
+        assert_eq!(
+            library_exit_code(ErrorCategory::Seal, "crypto"),
+            EXIT_FAILURE
         );
     }
 }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use divex_core::directory::AnchorKeys;
 use divex_core::keys::{AgencyKeys, PersonalKey};
 use divex_core::keystore::{self as format, KeystoreError as FormatError};
-pub use divex_core::keystore::{KdfProfile, KeystoreInfo, KeystoreKind, MAX_KEYSTORE_BYTES};
+pub use divex_core::keystore::{KdfProfile, KeystoreInfo, MAX_KEYSTORE_BYTES};
 
 use crate::fsutil;
 
@@ -149,7 +149,7 @@ pub fn create_agency(
     kdf: KdfProfile,
 ) -> Result<(), KeystoreError> {
     create(path, || {
-        format::seal_agency(agency_id, keys, passphrase, kdf, &mut divex_core::rng::os())
+        format::seal_agency(agency_id, keys, passphrase, kdf)
     })
 }
 
@@ -166,9 +166,7 @@ pub fn create_anchor(
     passphrase: &str,
     kdf: KdfProfile,
 ) -> Result<(), KeystoreError> {
-    create(path, || {
-        format::seal_anchor(anchor, passphrase, kdf, &mut divex_core::rng::os())
-    })
+    create(path, || format::seal_anchor(anchor, passphrase, kdf))
 }
 
 /// Opens a trust-anchor keystore.
@@ -185,9 +183,7 @@ pub fn create_personal(
     passphrase: &str,
     kdf: KdfProfile,
 ) -> Result<(), KeystoreError> {
-    create(path, || {
-        format::seal_personal(label, key, passphrase, kdf, &mut divex_core::rng::os())
-    })
+    create(path, || format::seal_personal(label, key, passphrase, kdf))
 }
 
 /// Opens a personal keystore: its label and key.
@@ -206,6 +202,8 @@ pub fn open_personal(
     clippy::indexing_slicing
 )]
 mod tests {
+    use divex_core::testing::AgencyKeysExt;
+
     use super::*;
 
     #[test]

@@ -1,13 +1,43 @@
-//! The `divex` binary: parses the command line, runs the command, and turns failures into a
-//! message with a hint and a documented exit code (see `divex --help`).
+//! # divex
+//!
+//! The `divex` command: agency keystores, trust anchors, the agency directory, consents,
+//! `seal` and `open`, `inspect`, the disclosure ledger, and `divex demo`. See the crate's
+//! README for every command, the consent TOML schema and the exit codes.
+//!
+//! ## Safety contract
+//!
+//! * No `unsafe` code (`#![forbid(unsafe_code)]`).
+//! * Secret keys exist on disk only inside encrypted keystores ([`keystore`]: Argon2id +
+//!   ChaCha20-Poly1305); passphrases and secrets are zeroized after use and never printed.
+//! * A command that fails writes nothing: outputs are staged and moved into place only after
+//!   every check passed ([`fsutil`]).
+//! * Every failure is a [`error::CliError`] with a documented exit code and a hint.
+//!
+//! The crate is a binary only: its modules are the command's implementation, not a library
+//! (the API is `divex-core` and `divex-ledger`). `main` parses the command line, runs the
+//! command, and turns failures into a message with a hint and a documented exit code
+//! (see `divex --help`).
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod cli;
+mod commands;
+mod consent_toml;
+mod demo;
+mod error;
+mod fsutil;
+mod home;
+mod keystore;
+mod passphrase;
+mod support;
+mod timefmt;
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use crate::cli::Cli;
+use crate::error::{CliError, EXIT_OK, EXIT_USAGE};
 use clap::Parser;
-use divex_cli::cli::Cli;
-use divex_cli::error::{CliError, EXIT_USAGE};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -21,10 +51,10 @@ fn main() -> ExitCode {
     let json = cli.json;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match divex_cli::commands::run(cli, &mut out) {
+    match commands::run(cli, &mut out) {
         Ok(()) => {
             let _ = out.flush();
-            ExitCode::SUCCESS
+            ExitCode::from(EXIT_OK)
         }
         Err(e) => {
             let _ = out.flush();
@@ -38,6 +68,7 @@ fn report(e: &CliError, json: bool) {
     let mut err = std::io::stderr().lock();
     if json {
         let v = serde_json::json!({"error": {
+            "category": e.category().map(|c| c.as_str()),
             "code": e.code(),
             "exit_code": e.exit_code(),
             "message": e.to_string(),

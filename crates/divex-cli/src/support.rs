@@ -210,10 +210,13 @@ fn files_with_suffix(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, CliError>
 }
 
 fn refused(path: &Path, e: &ConsentError) -> CliError {
-    CliError::Refused(format!(
-        "{} does not verify ({e}); the agency's consent holdings cannot be trusted while it is there: remove it or replace it with a good copy",
-        path.display()
-    ))
+    CliError::library(
+        e,
+        format!(
+            "{} does not verify ({e}); the agency's consent holdings cannot be trusted while it is there: remove it or replace it with a good copy",
+            path.display()
+        ),
+    )
 }
 
 /// Every consent, revocation and case event agency `agency_id` holds, verified (consents

@@ -80,6 +80,19 @@ impl Run {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
     }
+
+    /// With `--json`: the error object's category, code and exit code on standard error.
+    fn error_code(&self) -> (serde_json::Value, String, i32) {
+        let v: serde_json::Value = serde_json::from_str(self.stderr.trim())
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stderr));
+        let e = &v["error"];
+        assert_eq!(e["exit_code"], self.code, "{v}");
+        (
+            e["category"].clone(),
+            e["code"].as_str().unwrap_or_default().to_owned(),
+            self.code,
+        )
+    }
 }
 
 fn run_in(home: &Path, now: u64, pass: &str, args: &[&str]) -> Run {
@@ -428,6 +441,20 @@ fn the_whole_flow_seal_open_inspect_ledger() {
         &["open", "--agency", "superior-court", env.to_str().unwrap()],
     )
     .fails(EXIT_REFUSED, "replay");
+    let r = w.run_at(
+        T0 + 180,
+        &[
+            "--json",
+            "open",
+            "--agency",
+            "superior-court",
+            env.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        r.error_code(),
+        ("envelope".into(), "replay".into(), EXIT_REFUSED)
+    );
     assert_unchanged(&before, &w.home);
     // Probation is not an addressee.
     w.run_at(
@@ -604,6 +631,7 @@ fn wrong_passphrase_is_exit_4_and_writes_nothing() {
     assert_eq!(r.code, EXIT_PASSPHRASE);
     let e: serde_json::Value = serde_json::from_str(r.stderr.trim()).unwrap();
     assert_eq!(e["error"]["code"], "wrong_passphrase");
+    assert_eq!(e["error"]["category"], "keystore");
     assert_eq!(e["error"]["exit_code"], EXIT_PASSPHRASE);
     assert_unchanged(&before, &w.home);
 }
@@ -755,6 +783,27 @@ fn unknown_agency_is_refused() {
     // A missing file.
     w.run(&["open", "--agency", "superior-court", "/nonexistent/x.cose"])
         .fails(EXIT_IO, "not found");
+
+    // As JSON: a library error reports the library's category and class, a failure of the
+    // command line itself its own code and no category.
+    let mut args = vec!["--json"];
+    args.extend(w.seal_args(record.to_str().unwrap(), &["superior-court", "nobody"]));
+    let r = w.run(&args);
+    assert_eq!(
+        r.error_code(),
+        ("directory".into(), "unknown_agency".into(), EXIT_REFUSED)
+    );
+    let r = w.run(&[
+        "--json",
+        "open",
+        "--agency",
+        "superior-court",
+        "/nonexistent/x.cose",
+    ]);
+    assert_eq!(
+        r.error_code(),
+        (serde_json::Value::Null, "not_found".into(), EXIT_IO)
+    );
 }
 
 #[test]
@@ -860,6 +909,16 @@ fn consent_refusals_at_seal() {
     set(&mut args, "--purpose", "research");
     w.run(&args)
         .fails(EXIT_REFUSED, "purpose research is not permitted");
+    // As JSON: the consent engine's deny reason is the code.
+    args.insert(0, "--json");
+    assert_eq!(
+        w.run(&args).error_code(),
+        (
+            "denied".into(),
+            "purpose_not_permitted".into(),
+            EXIT_REFUSED
+        )
+    );
     assert_unchanged(&before, &w.home);
 }
 

@@ -26,10 +26,11 @@ use std::hint::black_box;
 
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use divex_core::envelope::SealOptions;
-use divex_core::envelope::{self, Disclosure, OpenOptions, StaticResolver};
 use divex_core::keys::{AgencyKeys, PublicBundle};
 use divex_core::records::RecordType;
+use divex_core::testing::AgencyKeysExt;
+use divex_core::testing::envelope::SealOptions;
+use divex_core::testing::envelope::{self, Disclosure, OpenOptions, StaticResolver};
 use divex_fixtures::{Fleet, disclosure};
 use ed25519_dalek::{Signer, SigningKey};
 use rand_chacha::ChaCha20Rng;
@@ -224,7 +225,8 @@ fn run(name: &str, iters: usize) {
             let pk = me.public().encryption();
             let info = [0x42u8; 42];
             let cek = [7u8; 32];
-            let (enc, ct) = divex_core::dhkem::seal(pk, &info, &[], &cek, &mut rng).unwrap();
+            let (enc, ct) =
+                divex_core::testing::dhkem::seal(pk, &info, &[], &cek, &mut rng).unwrap();
             let h_pk = <Kem as hpke::Kem>::PublicKey::from_bytes(pk.as_bytes()).unwrap();
             let h_sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(
                 me.encryption().expose_secret_bytes().as_ref(),
@@ -261,11 +263,14 @@ fn run(name: &str, iters: usize) {
                     );
                 }),
                 ("dhkem", "seal") => measured(iters, &mut || {
-                    black_box(divex_core::dhkem::seal(pk, &info, &[], &cek, &mut rng).unwrap());
+                    black_box(
+                        divex_core::testing::dhkem::seal(pk, &info, &[], &cek, &mut rng).unwrap(),
+                    );
                 }),
                 ("dhkem", "open") => measured(iters, &mut || {
                     black_box(
-                        divex_core::dhkem::open(me.encryption(), &enc, &info, &[], &ct).unwrap(),
+                        divex_core::testing::dhkem::open(me.encryption(), &enc, &info, &[], &ct)
+                            .unwrap(),
                     );
                 }),
                 _ => panic!("hpke-crate|dhkem-seal|open"),

@@ -37,14 +37,15 @@ use std::time::{Duration, Instant};
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use criterion::{BenchmarkId, Criterion, Throughput};
-use divex_core::codec::{self, Map, Value};
-use divex_core::cose::{self, HpkeParams, ProtectedHeader, alg};
-use divex_core::envelope::SealOptions;
-use divex_core::envelope::{
-    self, Disclosure, EnvelopeId, Metadata, OpenOptions, StaticResolver, key_commitment,
-};
 use divex_core::keys::{AgencyKeys, PublicBundle};
 use divex_core::records::RecordType;
+use divex_core::testing::codec::{self, Map, Value};
+use divex_core::testing::cose::{self, HpkeParams, ProtectedHeader, alg};
+use divex_core::testing::envelope::SealOptions;
+use divex_core::testing::envelope::{
+    self, Disclosure, EnvelopeId, Metadata, OpenOptions, StaticResolver, key_commitment,
+};
+use divex_core::testing::{AgencyKeysExt, MetadataExt};
 use divex_fixtures::{Fleet, disclosure};
 use ed25519_dalek::{Signature, Signer, SigningKey};
 use hkdf::Hkdf;
@@ -139,7 +140,7 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
-        let mut rng = divex_core::rng::os();
+        let mut rng = divex_core::testing::rng::os();
         let Fleet {
             sender,
             recipients,
@@ -375,7 +376,7 @@ fn op_verify(f: &Fixture, size: usize) {
 }
 
 fn op_x25519_keygen() {
-    let sk = EphemeralSecret::random_from_rng(&mut divex_core::rng::os());
+    let sk = EphemeralSecret::random_from_rng(&mut divex_core::testing::rng::os());
     black_box(PublicKey::from(&sk));
 }
 
@@ -384,7 +385,7 @@ fn op_x25519_dh(f: &Fixture) {
 }
 
 fn op_x25519_dh_divex(f: &Fixture) {
-    black_box(divex_core::dhkem::x25519(
+    black_box(divex_core::testing::dhkem::x25519(
         f.x_static.as_bytes(),
         black_box(f.x_peer.as_bytes()),
     ));
@@ -432,7 +433,7 @@ fn op_hpke_wrap(f: &Fixture) {
             alg::CHACHA20_POLY1305,
             HpkeParams::default(),
             black_box(&f.cek),
-            &mut divex_core::rng::os(),
+            &mut divex_core::testing::rng::os(),
         )
         .unwrap(),
     );
@@ -537,7 +538,7 @@ fn hpke_seal(f: &Fixture, size: usize, n: usize) -> Vec<u8> {
     let payload = &f.prim(size).payload;
     let sig = f.ed_key.sign(payload).to_bytes();
     let mut cek = [0u8; 32];
-    divex_core::rng::os().fill_bytes(&mut cek);
+    divex_core::testing::rng::os().fill_bytes(&mut cek);
     let mut out = Vec::with_capacity(payload.len() + 80 * n + 96);
     for pk in &f.hpke.publics[..n] {
         let (enc, wrapped) = hpke::single_shot_seal::<HpkeAead, HpkeKdf, HpkeKem>(

@@ -681,7 +681,7 @@ pub struct HpkeParams<'a> {
 
 /// Encrypts `cek` to `recipient` with HPKE-4-KE in base mode. Returns `(ek, ciphertext)`.
 ///
-/// The HPKE is [`crate::dhkem`]: RFC 9180 base mode, byte-identical to the `hpke` crate for
+/// The HPKE is the crate's `dhkem` module: RFC 9180 base mode, byte-identical to the `hpke` crate for
 /// the same randomness, with the ephemeral public key computed once.
 pub fn hpke_wrap<R: CryptoRng>(
     recipient: &EncryptionPublicKey,

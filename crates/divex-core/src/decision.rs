@@ -25,6 +25,7 @@ use crate::consent::{
 use crate::directory::Role;
 use crate::error::classified;
 use crate::records::{Date, FieldSpec, RecordType, Tier};
+use crate::vocab::Vocabulary;
 use crate::vocab::{FieldName, Purpose, SecurityLabel};
 
 /// What the engine is given: verified values only, usually everything a [`ConsentSet`] holds
@@ -275,13 +276,6 @@ pub enum Decision {
     Deny(DenyReason),
 }
 
-impl Decision {
-    /// Whether this is a permit.
-    pub fn is_permit(&self) -> bool {
-        matches!(self, Decision::Permit(_))
-    }
-}
-
 /// How far a consent got before it failed to cover the request; the deny reason reported is
 /// the one from the consent that got furthest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -332,7 +326,7 @@ fn trigger_time(
 
 /// The moment a consent becomes revocable (`Some(0)` for at-will consents), if it has: for a
 /// §2.35 consent the earlier of its stated date or event and the case's final disposition.
-pub fn revocable_from(consent: &ConsentDirective, facts: &Facts<'_>) -> Option<u64> {
+pub(crate) fn revocable_from(consent: &ConsentDirective, facts: &Facts<'_>) -> Option<u64> {
     match &consent.revocation {
         Revocability::AtWill => Some(0),
         Revocability::RevocableAfter(until) => {
@@ -352,7 +346,7 @@ pub fn revocable_from(consent: &ConsentDirective, facts: &Facts<'_>) -> Option<u
 
 /// Whether the consent is in force at `t` (effective, not superseded, not expired, not
 /// revoked); otherwise why not.
-pub fn in_force(c: &VerifiedConsent, facts: &Facts<'_>, t: u64) -> Result<(), DenyReason> {
+pub(crate) fn in_force(c: &VerifiedConsent, facts: &Facts<'_>, t: u64) -> Result<(), DenyReason> {
     let d = c.directive();
     let id = || d.id.clone();
     if t < d.effective {

@@ -9,6 +9,11 @@
 //! compile there instead of falling into a catch-all. A new variant of a core error must be
 //! given its class in that error's own `match`, which is exhaustive inside this crate.
 //!
+//! Besides the trait and the categories, this module holds the two errors several concepts
+//! share: [`CodecError`] (bytes that are not strict deterministic CBOR, the cause inside the
+//! record, key, certificate, consent and envelope errors) and [`JsonError`] (a JSON
+//! description of a record or a consent that cannot be read).
+//!
 //! ```
 //! use divex_core::error::{Classified, ErrorCategory};
 //! use divex_core::envelope::OpenError;
@@ -16,6 +21,9 @@
 //! let e = OpenError::BadSignature;
 //! assert_eq!((e.category(), e.class()), (ErrorCategory::Envelope, "bad_signature"));
 //! ```
+
+pub use crate::codec::CodecError;
+pub use crate::json::JsonError;
 
 /// The family a failure belongs to: what a caller acts on first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

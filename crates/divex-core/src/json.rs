@@ -1,5 +1,8 @@
 //! JSON ⇄ divex CBOR values, for the descriptions (records, consent directives) that the
-//! command line and the foreign-language bindings receive and print as JSON.
+//! command line and the foreign-language bindings receive and print as JSON. The API is
+//! typed — [`Record::from_json`](crate::records::Record::from_json) / `to_json` and
+//! [`ConsentDirective::from_json`](crate::consent::ConsentDirective::from_json) / `to_json`
+//! — with [`JsonError`] (public in `divex_core::error`); this module is their implementation.
 //!
 //! JSON is first turned into a divex CBOR [`Value`] and then read by the core's own readers
 //! ([`Record::from_value`](crate::records::Record::from_value),
@@ -22,8 +25,9 @@
 //! protected health information.
 //!
 //! ```
-//! use divex_core::codec::{DecodeLimits, Value};
-//! use divex_core::json;
+//! // The bridge is not API; tests reach it through `divex_core::testing`.
+//! use divex_core::testing::codec::{DecodeLimits, Value};
+//! use divex_core::testing::json;
 //!
 //! let hex_key = |pattern: &str| pattern == "$.signers[].key";
 //! let v = json::parse(
@@ -47,6 +51,8 @@
 use std::fmt::Write as _;
 
 use crate::codec::{self, DecodeLimits, Integer, Map, Value};
+use crate::error::{Classified, ErrorCategory};
+use crate::records::RecordError;
 
 /// Why JSON could not become a divex value. Names a JSON path or a position, never a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,6 +101,19 @@ pub enum JsonError {
         /// What is wrong, in words.
         problem: &'static str,
     },
+    /// The JSON is well formed but does not have the shape of what it describes (a consent
+    /// directive): a missing, unknown or mistyped field, named, never its value.
+    #[error("the {what} description does not match the {what} schema: {detail}")]
+    Schema {
+        /// What was described (`consent`).
+        what: &'static str,
+        /// The field that does not match.
+        detail: String,
+    },
+    /// The JSON describes a record, and the record is refused: the record's own error (its
+    /// class and category are the record's).
+    #[error("{0}")]
+    Record(#[from] RecordError),
 }
 
 /// The byte-string predicate that names no string: every JSON string is text.
@@ -338,10 +357,30 @@ fn integer(i: Integer) -> serde_json::Value {
 #[cfg(test)]
 mod tests;
 
-crate::error::classified!(JsonError, Input, |e| match e {
-    JsonError::Syntax { .. }
-    | JsonError::TooLarge { .. }
-    | JsonError::TooDeep { .. }
-    | JsonError::LimitExceeded { .. }
-    | JsonError::Invalid { .. } => "json",
-});
+impl Classified for JsonError {
+    /// [`ErrorCategory::Input`] with class `json` for a description that is not acceptable
+    /// JSON or does not match its schema; a refused record keeps its own category and class.
+    fn category(&self) -> ErrorCategory {
+        match self {
+            JsonError::Record(e) => e.category(),
+            JsonError::Syntax { .. }
+            | JsonError::TooLarge { .. }
+            | JsonError::TooDeep { .. }
+            | JsonError::LimitExceeded { .. }
+            | JsonError::Invalid { .. }
+            | JsonError::Schema { .. } => ErrorCategory::Input,
+        }
+    }
+
+    fn class(&self) -> &'static str {
+        match self {
+            JsonError::Record(e) => e.class(),
+            JsonError::Syntax { .. }
+            | JsonError::TooLarge { .. }
+            | JsonError::TooDeep { .. }
+            | JsonError::LimitExceeded { .. }
+            | JsonError::Invalid { .. }
+            | JsonError::Schema { .. } => "json",
+        }
+    }
+}

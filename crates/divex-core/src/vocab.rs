@@ -1,5 +1,6 @@
 //! The tokens every layer speaks: purposes of use, security labels, §2.32 notice codes and
-//! record field names (spec/envelope.md §2.3).
+//! record field names (spec/envelope.md §2.3); and [`Vocabulary`], the trait of every closed
+//! token set.
 //!
 //! Each is its own type, so a purpose cannot be passed where a label is expected, and the
 //! values the law makes divex attach are constants ([`SecurityLabel::PART2`],
@@ -13,7 +14,7 @@
 //!
 //! let purpose: Purpose = "cj-monitor-conditional-release".parse()?;
 //! assert_eq!(purpose.as_str(), "cj-monitor-conditional-release");
-//! assert!(Purpose::new("two words").is_err());
+//! assert!("two words".parse::<Purpose>().is_err());
 //! assert_eq!(SecurityLabel::PART2.as_str(), "42CFRPart2");
 //! # Ok::<(), divex_core::vocab::InvalidToken>(())
 //! ```
@@ -25,7 +26,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// Longest token, in bytes.
-pub const MAX_TOKEN_LEN: usize = 64;
+pub(crate) const MAX_TOKEN_LEN: usize = 64;
 
 /// Whether `s` is 1 to `max` bytes of `A-Z a-z 0-9 . _ : -`.
 pub(crate) const fn is_token(s: &str, max: usize) -> bool {
@@ -51,6 +52,44 @@ pub struct InvalidToken {
     pub what: &'static str,
 }
 
+/// A closed vocabulary: an enum serialised as one of a fixed set of text tokens. Every closed
+/// token set of the protocol implements it — the record catalogue's vocabularies
+/// (`records::Specimen`, ...), and [`RecordType`](crate::records::RecordType),
+/// [`Tier`](crate::records::Tier), [`Role`](crate::directory::Role), the keystore's
+/// [`KdfProfile`](crate::keystore::KdfProfile) and [`KeystoreKind`](crate::keystore::KeystoreKind),
+/// and [`FileKind`](crate::inspect::FileKind) — so a value's token is always `as_str()` and
+/// text is always read with `parse()`, with this trait in scope.
+///
+/// ```
+/// use divex_core::records::Specimen;
+/// use divex_core::vocab::Vocabulary;
+///
+/// assert_eq!(Specimen::parse("oral_fluid"), Some(Specimen::OralFluid));
+/// assert_eq!(Specimen::OralFluid.as_str(), "oral_fluid");
+/// assert_eq!(Specimen::ALL.len(), Specimen::TOKENS.len());
+/// assert!(Specimen::EXPECTED.starts_with("a specimen type: one of urine"));
+/// ```
+pub trait Vocabulary: Copy + Eq + Ord + fmt::Debug + fmt::Display + Sized + 'static {
+    /// The enum's name, e.g. `Specimen`; a record vocabulary's rule in spec/records.cddl is
+    /// the name in kebab case (`specimen`, `referral-source`).
+    const NAME: &'static str;
+    /// Every value, in vocabulary order.
+    const ALL: &'static [Self];
+    /// Every value's token, in vocabulary order.
+    const TOKENS: &'static [&'static str];
+    /// What a field of this vocabulary must hold, as error messages say it: `a specimen
+    /// type: one of urine oral_fluid …`.
+    const EXPECTED: &'static str;
+
+    /// The value's token (its CBOR text).
+    fn as_str(&self) -> &'static str;
+
+    /// The value with token `s`, if any.
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == s)
+    }
+}
+
 /// Defines a token type: a validated text newtype with constructors, `Display`, `FromStr`
 /// and serde as its text.
 macro_rules! token_type {
@@ -60,8 +99,8 @@ macro_rules! token_type {
         pub struct $name(Cow<'static, str>);
 
         impl $name {
-            /// The value, if `text` is a token.
-            pub fn new(text: impl Into<String>) -> Result<$name, InvalidToken> {
+            /// The value, if `text` is a token (the API reads text with `str::parse`).
+            pub(crate) fn new(text: impl Into<String>) -> Result<$name, InvalidToken> {
                 let text = text.into();
                 if is_token(&text, MAX_TOKEN_LEN) {
                     Ok($name(Cow::Owned(text)))
@@ -74,7 +113,7 @@ macro_rules! token_type {
             ///
             /// # Panics
             ///
-            /// At run time, if `text` is not a token (use [`Self::new`] for input).
+            /// At run time, if `text` is not a token (parse input with `str::parse`).
             pub const fn from_static(text: &'static str) -> $name {
                 assert!(is_token(text, MAX_TOKEN_LEN), concat!("not a token: ", $what));
                 $name(Cow::Borrowed(text))

@@ -1,4 +1,4 @@
-//! Property tests for the strict deterministic CBOR codec (`divex_core::codec`).
+//! Property tests for the strict deterministic CBOR codec (`divex_core::testing::codec`).
 //!
 //! 1. Round trip: `decode(&encode(&v)) == Ok(v)` for arbitrary value trees, and an
 //!    independent encoder written here agrees byte for byte with `encode`.
@@ -20,7 +20,7 @@
 
 use std::collections::HashSet;
 
-use divex_core::codec::{
+use divex_core::testing::codec::{
     CodecError, DecodeLimits, Integer, Map, Value, decode, decode_with, encode,
 };
 use proptest::collection::vec;

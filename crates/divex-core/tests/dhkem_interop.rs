@@ -1,4 +1,4 @@
-//! divex's own HPKE (`divex_core::dhkem`: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+//! divex's own HPKE (`divex_core::testing::dhkem`: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
 //! ChaCha20Poly1305, base mode, single shot) against RFC 9180 and the `hpke` crate.
 //!
 //! * RFC 9180 A.2.1 from `shared/vectors/hpke-rfc9180/` (beside the checkout, or
@@ -22,9 +22,9 @@
 
 use std::path::PathBuf;
 
-use divex_core::cose::{self, HpkeParams};
-use divex_core::dhkem::{self, HpkeError};
-use divex_core::keys::EncryptionKeyPair;
+use divex_core::testing::cose::{self, HpkeParams};
+use divex_core::testing::dhkem::{self, HpkeError};
+use divex_core::testing::keys::EncryptionKeyPair;
 use hpke::{Deserializable, Serializable};
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;

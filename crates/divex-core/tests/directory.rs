@@ -9,18 +9,22 @@
     missing_docs
 )]
 
-use divex_core::codec::{self, Map, Value};
-use divex_core::cose::{self, ProtectedHeader, Sign1, alg, label};
-use divex_core::directory::{
+use divex_core::error::Classified;
+use divex_core::keys::{AgencyKeys, KeyError, PublicBundle};
+use divex_core::records::RecordType;
+use divex_core::testing::codec::{self, Map, Value};
+use divex_core::testing::cose::{self, ProtectedHeader, Sign1, alg, label};
+use divex_core::testing::directory::{
     AgencyCertificate, AnchorKeys, CertificateRequest, CertificateRevocation, Directory,
     DirectoryError, MAX_CERTIFICATE_BYTES, MAX_DIRECTORY_BYTES, Role, Serial, TYP_CERTIFICATE,
     TYP_REVOCATION, TrustAnchor,
 };
-use divex_core::envelope::{self, Disclosure, OpenError, ResolveError, SenderResolver};
-use divex_core::envelope::{OpenOptions, SealOptions};
-use divex_core::error::Classified;
-use divex_core::keys::{AgencyKeys, KeyError, PublicBundle};
-use divex_core::records::RecordType;
+use divex_core::testing::envelope::{self, Disclosure, OpenError, ResolveError, SenderResolver};
+use divex_core::testing::envelope::{OpenOptions, SealOptions};
+use divex_core::testing::{
+    AgencyCertificateExt, AgencyKeysExt, AnchorKeysExt, CertificateRevocationExt, DirectoryExt,
+    PublicBundleExt, TrustAnchorExt,
+};
 use divex_fixtures::{DAY, T0 as NOW, agency, rng};
 use ed25519_dalek::{Signer, SigningKey};
 use proptest::prelude::*;
@@ -1114,9 +1118,9 @@ fn spec_appendix_example_is_reproduced() {
     d.add_revocation(rev.as_bytes()).unwrap();
     let signature = |b: &[u8]| hex::encode(&b[b.len() - 64..]);
     for needle in [
-        a.kid().to_hex(),
+        a.kid().to_string(),
         hex::encode(a.public().key().as_bytes()),
-        cert.serial().to_hex(),
+        cert.serial().to_string(),
         hex::encode(k.public().signing().as_bytes()),
         hex::encode(k.public().encryption().as_bytes()),
         signature(cert.as_bytes()),

@@ -14,15 +14,16 @@
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
-use divex_core::codec::Map;
-use divex_core::cose::{self, ProtectedHeader, Sign1};
-use divex_core::envelope::SealOptions;
-use divex_core::envelope::{
-    self, Disclosure, EnvelopeId, Metadata, OpenError, OpenOptions, Opened, StaticResolver,
-};
 use divex_core::error::Classified;
 use divex_core::keys::{AgencyKeys, SigningPublicKey};
 use divex_core::records::RecordType;
+use divex_core::testing::codec::Map;
+use divex_core::testing::cose::{self, ProtectedHeader, Sign1};
+use divex_core::testing::envelope::SealOptions;
+use divex_core::testing::envelope::{
+    self, Disclosure, EnvelopeId, Metadata, OpenError, OpenOptions, Opened, StaticResolver,
+};
+use divex_core::testing::{AgencyKeysExt, MetadataExt};
 use divex_fixtures::{SeenSet, T0 as NOW};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};

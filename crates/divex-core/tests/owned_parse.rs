@@ -8,11 +8,11 @@
     missing_docs
 )]
 
-use divex_core::codec::{self, DecodeLimits};
-use divex_core::cose::{Encrypt, Sign1};
-use divex_core::envelope;
-use divex_core::envelope::SealOptions;
 use divex_core::records::RecordType;
+use divex_core::testing::codec::{self, DecodeLimits};
+use divex_core::testing::cose::{Encrypt, Sign1};
+use divex_core::testing::envelope;
+use divex_core::testing::envelope::SealOptions;
 use divex_fixtures::{Fleet, T0, disclosure};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;

@@ -10,9 +10,10 @@
 
 use std::collections::BTreeSet;
 
-use divex_core::codec::{self, CodecError, Map, Value};
-use divex_core::records::*;
 use divex_core::records::{Date, RecordType};
+use divex_core::testing::codec::{self, CodecError, Map, Value};
+use divex_core::testing::records::*;
+use divex_core::testing::{RecordExt, RecordTypeExt};
 
 // =============================================================================================
 // Examples
@@ -237,7 +238,7 @@ fn record_type_tokens_round_trip_and_match_serde() {
 #[test]
 fn tier_tokens_round_trip_and_match_serde() {
     let expected = ["t1", "t2", "t3", "cj", "lead"];
-    for (tier, token) in Tier::ALL.into_iter().zip(expected) {
+    for (&tier, token) in Tier::ALL.iter().zip(expected) {
         assert_eq!(tier.as_str(), token);
         assert_eq!(Tier::parse(token), Some(tier));
         assert_eq!(codec::to_value(&tier).unwrap(), Value::from(token));

@@ -25,11 +25,14 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use divex_core::codec::{self, DecodeLimits, Map, Value};
-use divex_core::cose::{self, CoseError, Encrypt, HpkeParams};
-use divex_core::envelope::{self, Disclosure, OpenError, OpenOptions, SealOptions};
-use divex_core::keys::{EncryptionKeyPair, EncryptionPublicKey, KeyError, SigningPublicKey};
 use divex_core::records::RecordType;
+use divex_core::testing::AgencyKeysExt;
+use divex_core::testing::codec::{self, DecodeLimits, Map, Value};
+use divex_core::testing::cose::{self, CoseError, Encrypt, HpkeParams};
+use divex_core::testing::envelope::{self, Disclosure, OpenError, OpenOptions, SealOptions};
+use divex_core::testing::keys::{
+    EncryptionKeyPair, EncryptionPublicKey, KeyError, SigningPublicKey,
+};
 use divex_fixtures::{Fleet, T0};
 use serde::Deserialize;
 

@@ -10,7 +10,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use divex_core::codec::{self, Value};
 use divex_core::consent::{
     self as core, CaseEvent, ConsentDirective, RevocationStatement, SignedConsent, StatementSigner,
     VerifiedConsent, VerifiedEvent, VerifiedRevocation,
@@ -18,8 +17,7 @@ use divex_core::consent::{
 use serde::Serialize;
 
 use crate::directory::{Directory, lock};
-use crate::error::{DivexError, Result};
-use crate::json;
+use crate::error::Result;
 use crate::keys::{AgencyKeys, PersonalKey};
 
 /// A verified consent.
@@ -70,10 +68,10 @@ pub struct CaseEventInfo {
 
 /// The serde token of a unit enum value (`"part2_2_35"`, `"dismissed"`...).
 pub(crate) fn token<T: Serialize>(t: &T) -> String {
-    codec::to_value(t)
-        .ok()
-        .and_then(|v| v.as_text().map(str::to_owned))
-        .unwrap_or_default()
+    match serde_json::to_value(t) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
 }
 
 pub(crate) fn consent_info(c: &VerifiedConsent) -> ConsentInfo {
@@ -84,9 +82,7 @@ pub(crate) fn consent_info(c: &VerifiedConsent) -> ConsentInfo {
         version: d.version,
         regime: token(&d.regime),
         digest: c.digest().to_vec(),
-        directive_json: codec::to_value(d)
-            .map(|v| json::to_json_text(&v))
-            .unwrap_or_default(),
+        directive_json: d.to_json(),
     }
 }
 
@@ -113,15 +109,7 @@ fn event_info(e: &VerifiedEvent) -> CaseEventInfo {
 
 /// The directive a JSON description states.
 fn directive_from_json(directive_json: &str) -> Result<ConsentDirective> {
-    let v: Value = json::parse(directive_json, &|path| {
-        matches!(path, "$.signers[].key" | "$.source_document.sha256")
-    })?;
-    codec::from_value(&v).map_err(|e| {
-        DivexError::invalid(
-            "json",
-            format!("the consent description does not match the consent schema: {e}"),
-        )
-    })
+    Ok(ConsentDirective::from_json(directive_json.as_bytes())?)
 }
 
 /// Validates a consent described as JSON (see the module documentation) and signs it: one

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use divex_core::directory::{self as core, CertificateRequest as CoreRequest, Role, Serial};
 use divex_core::keys::PublicBundle;
 use divex_core::keystore;
+use divex_core::vocab::Vocabulary;
 use zeroize::Zeroizing;
 
 use crate::error::{Result, array};
@@ -180,7 +181,6 @@ impl AnchorKeys {
             &self.inner,
             &passphrase,
             profile.into(),
-            &mut divex_core::rng::os(),
         )?)
     }
 
@@ -196,7 +196,7 @@ impl AnchorKeys {
 
     /// The anchor's key id (its fingerprint).
     pub fn key_id(&self) -> Vec<u8> {
-        self.inner.kid().as_bytes().to_vec()
+        self.inner.public().kid().as_bytes().to_vec()
     }
 
     /// Issues a certificate (a fresh random serial); returns the signed certificate.

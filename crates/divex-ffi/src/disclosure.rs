@@ -1,4 +1,4 @@
-//! Consent-scoped disclosures (`divex_core::disclosure`): seal a record to named agencies if
+//! Consent-scoped disclosures (`divex_core::seal` and `divex_core::open`): seal a record to named agencies if
 //! the consent engine permits it for every one of them, and open one, releasing the record
 //! only when every envelope check and the consent re-evaluation pass. Also the envelope layer
 //! alone ([`open_envelope`]), as the spec vectors exercise it.
@@ -8,14 +8,15 @@ use std::sync::Arc;
 
 use divex_core::consent::{AgencyFacts, Subject as CoreSubject};
 use divex_core::decision::{MinimumNecessary as CoreMinimum, Obligations as CoreObligations};
-use divex_core::disclosure::{self as core, ConsentCopy as CoreCopy};
-use divex_core::envelope::{
-    self, EnvelopeId, EnvelopeLimits, Metadata, OpenOptions, ResolveError, SeenEnvelopes, Sender,
-    SenderResolver,
-};
+use divex_core::envelope::{EnvelopeId, EnvelopeLimits, Metadata, OpenOptions, SeenEnvelopes};
+use divex_core::vocab::Vocabulary;
+// `open_envelope` runs the envelope layer without consents, as the envelope spec vectors do;
+// that layer is not divex-core's API but its test surface.
 use divex_core::keys::{KeyId, SigningPublicKey};
 use divex_core::records::Date;
+use divex_core::testing::envelope::{self, ResolveError, Sender, SenderResolver};
 use divex_core::vocab::{NoticeCode, Purpose};
+use divex_core::{self as core, ConsentCopy as CoreCopy};
 
 use crate::consent::{ConsentInfo, ConsentSet, consent_info, token};
 use crate::directory::{Directory, lock};
@@ -303,7 +304,7 @@ pub fn seal_disclosure(
     now: u64,
 ) -> Result<Arc<SealedDisclosure>> {
     let subject = CoreSubject::try_from(request.subject)?;
-    let purpose = Purpose::new(request.purpose)?;
+    let purpose = request.purpose.parse::<Purpose>()?;
     let recipients: Vec<&str> = request.recipients.iter().map(String::as_str).collect();
     let d = directory.get();
     let set = lock(&consents.inner);
@@ -429,7 +430,7 @@ pub fn open_envelope(
         known.insert(sender.key.kid(), (sender, s.untrusted));
     }
     let resolver = KnownSenders(known);
-    let mut limits = EnvelopeLimits::DEFAULT;
+    let mut limits = EnvelopeLimits::default();
     if let Some(n) = max_envelope_bytes {
         // Larger than the address space is larger than the cap `open` clamps to anyway.
         limits.max_envelope_bytes = usize::try_from(n).unwrap_or(usize::MAX);

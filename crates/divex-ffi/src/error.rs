@@ -10,16 +10,16 @@
 //! names; the field is called `detail`, not `message`, because a `message` field collides
 //! with `Throwable.message` in the generated Kotlin (mozilla/uniffi-rs#1434).
 
+use divex_core::DisclosureError;
 use divex_core::consent::ConsentError;
-use divex_core::cose::CoseError;
 use divex_core::directory::DirectoryError;
-use divex_core::disclosure::DisclosureError;
 use divex_core::envelope::{OpenError, SealError};
-use divex_core::error::{Classified, ErrorCategory};
-use divex_core::json::JsonError;
+use divex_core::error::{Classified, ErrorCategory, JsonError};
 use divex_core::keys::KeyError;
 use divex_core::keystore::KeystoreError;
 use divex_core::records::{InvalidDate, RecordError};
+// Only the COSE-HPKE interop functions (`hpke.rs`) meet it.
+use divex_core::testing::cose::CoseError;
 use divex_core::vocab::InvalidToken;
 use divex_ledger::LedgerError;
 

@@ -6,24 +6,12 @@
 
 use std::sync::Arc;
 
-use divex_core::codec::{self, DecodeLimits, Map, Value};
-use divex_core::cose::{
-    self, CoseError, Encrypt, HpkeParams, ProtectedHeader, Recipient, alg, label,
-};
 use divex_core::keys::EncryptionPublicKey;
-use zeroize::Zeroizing;
+// The stand-alone COSE-HPKE layer is an interoperability check, not divex-core's API.
+use divex_core::testing::cose_hpke;
 
 use crate::error::Result;
 use crate::keys::EncryptionKeyPair;
-
-/// Decoding bounds for a stand-alone `COSE_Encrypt`: those of the divex envelope
-/// (spec/envelope.md §9).
-const LIMITS: DecodeLimits = DecodeLimits {
-    max_input: 16 * 1024 * 1024,
-    max_depth: 8,
-    max_items: 1024,
-    max_string: 16 * 1024 * 1024,
-};
 
 /// Encrypts `plaintext` to one X25519 public key as a tagged `COSE_Encrypt`:
 /// layer 0 `{1: 24}` / `{5: iv}`, one recipient `{1: 50, 4: kid}` / `{-4: ek}` carrying the
@@ -37,49 +25,7 @@ pub fn hpke_encrypt(
     external_aad: Vec<u8>,
 ) -> Result<Vec<u8>> {
     let recipient = EncryptionPublicKey::from_bytes(&recipient_public_key)?;
-    let mut rng = divex_core::rng::os();
-    let mut cek = Zeroizing::new([0u8; cose::CEK_LEN]);
-    let mut iv = [0u8; cose::IV_LEN];
-    rand_core::Rng::fill_bytes(&mut rng, cek.as_mut());
-    rand_core::Rng::fill_bytes(&mut rng, &mut iv);
-
-    // Every map below has distinct constant keys: insertion cannot fail.
-    let mut rp = Map::new();
-    let _ = rp.insert(Value::from(label::ALG), Value::from(alg::HPKE_4_KE));
-    let _ = rp.insert(
-        Value::from(label::KID),
-        Value::bytes(recipient.kid().as_bytes()),
-    );
-    let recipient_protected = ProtectedHeader::new(rp);
-    let (ek, wrapped) = cose::hpke_wrap(
-        &recipient,
-        recipient_protected.as_bytes(),
-        alg::CHACHA20_POLY1305,
-        HpkeParams::default(),
-        cek.as_ref(),
-        &mut rng,
-    )?;
-    let mut ru = Map::new();
-    let _ = ru.insert(Value::from(label::EK), Value::bytes(ek));
-
-    let mut p = Map::new();
-    let _ = p.insert(Value::from(label::ALG), Value::from(alg::CHACHA20_POLY1305));
-    let protected = ProtectedHeader::new(p);
-    let aad = cose::enc_structure(protected.as_bytes(), &external_aad);
-    let ciphertext = cose::aead_seal(cek.as_ref(), &iv, &aad, &plaintext)?;
-    let mut u = Map::new();
-    let _ = u.insert(Value::from(label::IV), Value::bytes(iv));
-    Ok(Encrypt {
-        protected,
-        unprotected: u,
-        ciphertext,
-        recipients: vec![Recipient {
-            protected: recipient_protected,
-            unprotected: ru,
-            ciphertext: wrapped,
-        }],
-    }
-    .to_bytes())
+    Ok(cose_hpke::encrypt(&recipient, &plaintext, &external_aad)?)
 }
 
 /// Decrypts a tagged `COSE_Encrypt` (strict deterministic CBOR) whose layer 0 is
@@ -95,17 +41,12 @@ pub fn hpke_decrypt(
     extra_info: Vec<u8>,
     hpke_aad: Vec<u8>,
 ) -> Result<Vec<u8>> {
-    let v = codec::decode_with(&cose_encrypt, &LIMITS).map_err(CoseError::Codec)?;
-    let msg = Encrypt::from_value(&v, true, &LIMITS)?;
-    let plaintext = cose::decrypt_hpke_ke(
-        &msg,
+    Ok(cose_hpke::decrypt(
+        &cose_encrypt,
         &key.inner,
         &kid,
         &external_aad,
-        HpkeParams {
-            extra_info: &extra_info,
-            hpke_aad: &hpke_aad,
-        },
-    )?;
-    Ok(plaintext.to_vec())
+        &extra_info,
+        &hpke_aad,
+    )?)
 }

@@ -7,7 +7,11 @@ use std::sync::Arc;
 
 use divex_core::consent::{CaseEvent, DispositionOutcome, RevocationStatement, StatementSigner};
 use divex_core::keys;
+// Raw secret bytes (the test-vector constructors) and the X25519 key pair on its own (the
+// COSE-HPKE interop functions) are divex-core's test surface, not its API.
 use divex_core::keystore;
+use divex_core::testing::AgencyKeysExt;
+use divex_core::testing::keys::EncryptionKeyPair as EncryptionKeys;
 use zeroize::Zeroizing;
 
 use crate::error::{DivexError, Result, length};
@@ -70,7 +74,6 @@ impl AgencyKeys {
             &self.inner,
             &passphrase,
             profile.into(),
-            &mut divex_core::rng::os(),
         )?)
     }
 
@@ -103,7 +106,7 @@ impl AgencyKeys {
     pub fn encryption_key_pair(&self) -> Arc<EncryptionKeyPair> {
         let secret = self.inner.encryption().expose_secret_bytes();
         Arc::new(EncryptionKeyPair {
-            inner: keys::EncryptionKeyPair::from_secret_bytes(&secret),
+            inner: EncryptionKeys::from_secret_bytes(&secret),
         })
     }
 
@@ -149,7 +152,7 @@ pub(crate) fn secret_array<const N: usize>(what: &str, bytes: &[u8]) -> Result<Z
 }
 
 fn parse_outcome(s: &str) -> Result<DispositionOutcome> {
-    divex_core::codec::from_value(&divex_core::codec::Value::from(s)).map_err(|_| {
+    serde_json::from_value(serde_json::Value::from(s)).map_err(|_| {
         DivexError::invalid(
             "argument",
             "the outcome must be one of dismissed, diversion_terminated, record_sealed, not_filed, sentenced",
@@ -215,7 +218,6 @@ impl PersonalKey {
             &self.inner,
             &passphrase,
             profile.into(),
-            &mut divex_core::rng::os(),
         )?)
     }
 
@@ -245,7 +247,7 @@ impl PersonalKey {
 /// layer on its own ([`crate::hpke_decrypt`]).
 #[derive(uniffi::Object)]
 pub struct EncryptionKeyPair {
-    pub(crate) inner: keys::EncryptionKeyPair,
+    pub(crate) inner: EncryptionKeys,
 }
 
 impl std::fmt::Debug for EncryptionKeyPair {
@@ -264,7 +266,7 @@ impl EncryptionKeyPair {
         let secret = Zeroizing::new(secret);
         let arr = secret_array::<32>("X25519 secret", &secret)?;
         Ok(Arc::new(EncryptionKeyPair {
-            inner: keys::EncryptionKeyPair::from_secret_bytes(&arr),
+            inner: EncryptionKeys::from_secret_bytes(&arr),
         }))
     }
 

@@ -101,14 +101,7 @@ mod tests {
     #[test]
     fn refusals_keep_their_classes_and_variants() {
         let key = PersonalKey::generate();
-        let ks = core::seal_personal(
-            "patient",
-            &key,
-            "pw",
-            KdfProfile::Fast.into(),
-            &mut divex_core::rng::os(),
-        )
-        .unwrap();
+        let ks = core::seal_personal("patient", &key, "pw", KdfProfile::Fast.into()).unwrap();
         let info = keystore_info(ks.clone()).unwrap();
         assert_eq!(
             (info.kind, info.id.as_str(), info.profile),
@@ -118,14 +111,7 @@ mod tests {
         assert!(matches!(&wrong, DivexError::Keystore { code, .. } if code == "wrong_passphrase"));
         let kind = DivexError::from(core::open_agency(&ks, "pw").unwrap_err());
         assert!(matches!(&kind, DivexError::Keystore { code, .. } if code == "wrong_kind"));
-        let empty = core::seal_personal(
-            "patient",
-            &key,
-            "",
-            KdfProfile::Fast.into(),
-            &mut divex_core::rng::os(),
-        )
-        .unwrap_err();
+        let empty = core::seal_personal("patient", &key, "", KdfProfile::Fast.into()).unwrap_err();
         assert!(matches!(
             DivexError::from(empty),
             DivexError::InvalidInput { code, detail }

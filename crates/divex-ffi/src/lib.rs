@@ -42,7 +42,6 @@ mod directory;
 mod disclosure;
 mod error;
 mod hpke;
-mod json;
 mod keys;
 mod keystore;
 mod ledger;

@@ -12,17 +12,17 @@
 //! the same field-named error as any other path. Any type can also be built from its JSON map
 //! ([`Record::from_json`]: the record's CBOR field names and values, a drug test's
 //! `collected_at` in Unix seconds, hours in tenths, absent optional fields left out). Every
-//! path ends in the core's `Record::from_value`, so a record is checked exactly as one inside
-//! an envelope is.
+//! path ends in the core's `Record::from_json` (typed records cross as their JSON form), so a
+//! record is checked exactly as one inside an envelope is.
 
 use std::sync::Arc;
 
-use divex_core::codec;
+use divex_core::error::CodecError;
 use divex_core::records::{self as core, RecordError, RecordType};
+use divex_core::vocab::Vocabulary;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DivexError, Result};
-use crate::json;
 
 /// One result of a drug test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
@@ -138,10 +138,10 @@ macro_rules! typed_records {
 
             /// The fields of a core record.
             fn from_core(r: &core::Record) -> Result<TypedRecord> {
-                let v = r.to_value();
+                let json = r.to_json();
                 Ok(match r.record_type() {$(
                     RecordType::$Type => TypedRecord::$Type {
-                        record: codec::from_value(&v).map_err(RecordError::from)?,
+                        record: serde_json::from_str(&json).map_err(typed_form)?,
                     },
                 )+})
             }
@@ -153,8 +153,16 @@ divex_core::record_catalogue!(typed_records);
 
 /// The core record of type `rt` that the typed fields `fields` give.
 fn decode(rt: RecordType, fields: &impl Serialize) -> Result<core::Record> {
-    let v = codec::to_value(fields).map_err(RecordError::from)?;
-    Ok(core::Record::from_value(rt, &v)?)
+    let json = serde_json::to_vec(fields).map_err(typed_form)?;
+    Ok(core::Record::from_json(rt, &json)?)
+}
+
+/// A typed record that does not match its JSON form (a schema error of the record; serde's
+/// message is dropped: it could quote a value).
+fn typed_form(_: serde_json::Error) -> RecordError {
+    RecordError::Codec(CodecError::Schema(
+        "the record does not match its typed form".into(),
+    ))
 }
 
 /// One field of a record type's schema.
@@ -243,8 +251,7 @@ impl Record {
     #[uniffi::constructor]
     pub fn from_json(record_type: String, json: String) -> Result<Arc<Record>> {
         let rt = self::record_type(&record_type)?;
-        let v = json::parse(&json, &|_| false)?;
-        Ok(Record::wrap(core::Record::from_value(rt, &v)?))
+        Ok(Record::wrap(core::Record::from_json(rt, json.as_bytes())?))
     }
 
     /// A record from its strict CBOR encoding.
@@ -266,7 +273,7 @@ impl Record {
 
     /// The record as a JSON map (the shape [`Record::from_json`] takes).
     pub fn to_json(&self) -> String {
-        json::to_json_text(&self.inner.to_value())
+        self.inner.to_json()
     }
 
     /// The strict CBOR encoding.
@@ -287,5 +294,40 @@ impl Record {
     pub fn redact(&self, fields: Vec<String>) -> Result<Arc<Record>> {
         let names: Vec<&str> = fields.iter().map(String::as_str).collect();
         Ok(Record::wrap(self.inner.redact(&names)?))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// JSON the core's bridge refuses is invalid input (`json`) naming the path; a record the
+    /// JSON describes but the catalogue refuses is a record error (moved from the former
+    /// `json.rs`, whose bridge is the core's `Record::from_json` now).
+    #[test]
+    fn json_refusals_are_invalid_input_naming_the_path() {
+        let e = Record::from_json("attendance".into(), r#"{"a": [1, 2.5]}"#.into()).unwrap_err();
+        assert!(matches!(
+            &e,
+            DivexError::InvalidInput { code, detail } if code == "json"
+                && detail == "at $.a[1]: numbers must be whole (hours are given in tenths, e.g. 15 for 1.5 h)"
+        ));
+        let e =
+            Record::from_json("attendance".into(), r#"{"date": "2026-09-20"}"#.into()).unwrap_err();
+        assert!(matches!(&e, DivexError::Record { .. }), "{e:?}");
+        let r = Record::from_json(
+            "attendance".into(),
+            r#"{"date": "2026-09-20", "service_type": "group", "status": "present"}"#.into(),
+        )
+        .unwrap();
+        assert_eq!(
+            r.to_json(),
+            r#"{"date":"2026-09-20","service_type":"group","status":"present"}"#
+        );
+        assert_eq!(
+            Record::new(r.typed().unwrap()).unwrap().to_bytes(),
+            r.to_bytes()
+        );
     }
 }

@@ -14,8 +14,8 @@ use divex_core::consent::{
 };
 use divex_core::directory::Role;
 use divex_core::records::{RecordType, Tier};
+use divex_core::testing::{codec, json};
 use divex_core::vocab::{FieldName, Purpose};
-use divex_core::{codec, json};
 
 use crate::records::{minor_subject, subject};
 use crate::{CARE_PURPOSE, CASE, CJ_PURPOSE, DAY, LEAD_PURPOSE, REFERRAL_PURPOSE, T0, World};
@@ -23,7 +23,7 @@ use crate::{CARE_PURPOSE, CASE, CJ_PURPOSE, DAY, LEAD_PURPOSE, REFERRAL_PURPOSE,
 /// Builds a [`ConsentDirective`] from a regime preset.
 ///
 /// ```
-/// use divex_core::consent::Party;
+/// use divex_core::consent::{Party, SignedConsent};
 /// use divex_fixtures::{ConsentBuilder, DAY, T0, World};
 ///
 /// let w = World::new();
@@ -36,7 +36,8 @@ use crate::{CARE_PURPOSE, CASE, CJ_PURPOSE, DAY, LEAD_PURPOSE, REFERRAL_PURPOSE,
 /// assert_eq!(d.recipients.len(), 4);
 ///
 /// let signed = ConsentBuilder::lead(&w).sign(&w).unwrap();
-/// assert_eq!(signed.directive().id, "c-lead-0007");
+/// let verified = SignedConsent::verify(signed.as_bytes(), &w.directory, T0).unwrap();
+/// assert_eq!(verified.directive().id, "c-lead-0007");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentBuilder {

@@ -3,9 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use divex_core::envelope::{ConsentRef, Disclosure, EnvelopeId, SeenEnvelopes, StaticResolver};
+use divex_core::envelope::{ConsentRef, Disclosure, EnvelopeId, SeenEnvelopes};
 use divex_core::keys::{AgencyKeys, PublicBundle};
 use divex_core::records::RecordType;
+use divex_core::testing::AgencyKeysExt;
+use divex_core::testing::envelope::StaticResolver;
 use divex_core::vocab::{NoticeCode, SecurityLabel};
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
@@ -46,7 +48,7 @@ pub const FLEET_SENDER: &str = "treatment-provider";
 /// certificates): the workload of the envelope benchmarks and of tests below the directory.
 ///
 /// ```
-/// use divex_core::envelope::{self, OpenOptions, SealOptions};
+/// use divex_core::testing::envelope::{self, OpenOptions, SealOptions};
 /// use divex_core::records::RecordType;
 /// use divex_fixtures::{Fleet, T0, disclosure};
 ///

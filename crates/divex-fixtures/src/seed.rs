@@ -4,6 +4,7 @@
 //! domain string or the way a purpose becomes a seed changes every committed vector.
 
 use divex_core::keys::AgencyKeys;
+use divex_core::testing::AgencyKeysExt;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sha2::{Digest, Sha256};

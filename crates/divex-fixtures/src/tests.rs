@@ -188,7 +188,7 @@ fn a_fleet_is_sorted_by_kid_resolves_its_sender_and_reproduces_from_a_seed() {
     for (k, b) in f.recipients.iter().zip(&f.bundles) {
         assert_eq!(k.public(), b);
     }
-    let sender = divex_core::envelope::SenderResolver::resolve(
+    let sender = divex_core::testing::envelope::SenderResolver::resolve(
         &f.resolver,
         &f.sender.public().signing().kid(),
         T0,

@@ -16,6 +16,7 @@ use divex_core::directory::{
     AgencyCertificate, AnchorKeys, CertificateRequest, Directory, DirectoryError, Role,
 };
 use divex_core::keys::{AgencyKeys, PersonalKey};
+use divex_core::testing::{AgencyFactsExt, AnchorKeysExt, PersonalKeyExt};
 
 use crate::records::{PARENT, subject};
 use crate::seed::{agency, rng};

@@ -1,6 +1,6 @@
 //! Signed checkpoints and the verification report.
 
-use divex_core::codec::{self, Value};
+use divex_core::codec::{Item, encode_array};
 use divex_core::keys::{KeyError, SigningPublicKey};
 
 /// Context string, first element of the CBOR array a checkpoint signature covers.
@@ -29,13 +29,13 @@ impl Checkpoint {
     /// The bytes the agency signs: the strict deterministic CBOR array
     /// `["divex/v1 ledger checkpoint", agency_id, seq, head, time]` (`head` a byte string).
     pub fn to_be_signed(agency_id: &str, seq: u64, head: &[u8; 32], time: u64) -> Vec<u8> {
-        codec::encode(&Value::Array(vec![
-            Value::from(CHECKPOINT_CONTEXT),
-            Value::from(agency_id),
-            Value::from(seq),
-            Value::bytes(head),
-            Value::from(time),
-        ]))
+        encode_array(&[
+            Item::Text(CHECKPOINT_CONTEXT),
+            Item::Text(agency_id),
+            Item::Uint(seq),
+            Item::Bytes(head),
+            Item::Uint(time),
+        ])
     }
 
     /// Checks the signature under `key` for the ledger of `agency_id` (strict Ed25519).

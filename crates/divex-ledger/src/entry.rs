@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use divex_core::codec::{self, Value};
+use divex_core::codec::{Item, encode_array};
 use divex_core::consent::Subject;
 use divex_core::envelope::EnvelopeId;
 use divex_core::records::RecordType;
@@ -117,26 +117,26 @@ impl Entry {
     /// hashes and the envelope id as byte strings, everything else as text). For an intact
     /// entry it equals [`Entry::entry_hash`].
     pub fn computed_hash(&self) -> [u8; 32] {
-        let fields = vec![
-            Value::from(ENTRY_CONTEXT),
-            Value::from(self.seq),
-            Value::from(self.time),
-            Value::from(self.direction.as_str()),
-            Value::from(self.counterparty.as_str()),
-            Value::bytes(self.subject_key),
-            Value::Array(
+        let fields = [
+            Item::Text(ENTRY_CONTEXT),
+            Item::Uint(self.seq),
+            Item::Uint(self.time),
+            Item::Text(self.direction.as_str()),
+            Item::Text(&self.counterparty),
+            Item::Bytes(&self.subject_key),
+            Item::Array(
                 self.record_types
                     .iter()
-                    .map(|t| Value::from(t.as_str()))
+                    .map(|t| Item::Text(t.as_str()))
                     .collect(),
             ),
-            Value::from(self.purpose.as_str()),
-            Value::from(self.consent_id.as_str()),
-            Value::bytes(self.envelope_id),
-            Value::bytes(self.envelope_hash),
-            Value::bytes(self.prev_hash),
+            Item::Text(self.purpose.as_str()),
+            Item::Text(&self.consent_id),
+            Item::Bytes(&self.envelope_id),
+            Item::Bytes(&self.envelope_hash),
+            Item::Bytes(&self.prev_hash),
         ];
-        Sha256::digest(codec::encode(&Value::Array(fields))).into()
+        Sha256::digest(encode_array(&fields)).into()
     }
 }
 

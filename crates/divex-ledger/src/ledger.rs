@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use divex_core::consent::Subject;
-use divex_core::disclosure::{Received, Sealed};
 use divex_core::envelope::{EnvelopeId, SeenEnvelopes};
-use divex_core::keys::{AgencyKeys, SigningPublicKey};
+use divex_core::keys::{AgencyKeys, SigningPublicKey, StatementSigner};
+use divex_core::vocab::Vocabulary;
+use divex_core::{Received, Sealed};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
@@ -323,7 +324,8 @@ impl Ledger {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db("start a write transaction"))?;
         let (seq, head) = head_in(&tx, &self.genesis)?;
-        let signature = keys.sign(&Checkpoint::to_be_signed(&self.agency_id, seq, &head, time));
+        let signature =
+            keys.sign_message(&Checkpoint::to_be_signed(&self.agency_id, seq, &head, time));
         tx.execute(
             "INSERT INTO checkpoints (seq, head, time, signature) VALUES (?1, ?2, ?3, ?4)",
             params![sql_int(seq)?, &head[..], time_sql, &signature[..]],

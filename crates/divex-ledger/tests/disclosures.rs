@@ -1,5 +1,5 @@
-//! The ledger with real disclosures: `record_sent` from `disclosure::seal`, `record_received`
-//! from `disclosure::open`, and the ledger as `open`'s replay guard.
+//! The ledger with real disclosures: `record_sent` from `divex_core::seal`, `record_received`
+//! from `divex_core::open`, and the ledger as `open`'s replay guard.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,8 +13,8 @@ mod common;
 use common::{CONSENT, T0};
 use divex_core::consent::ConsentSet;
 use divex_core::decision::MinimumNecessary;
-use divex_core::disclosure::{self, ConsentCopy, DisclosureError, SealRequest};
 use divex_core::envelope::{OpenError, OpenOptions};
+use divex_core::{ConsentCopy, DisclosureError, SealRequest};
 use divex_fixtures::{CJ_PURPOSE, ConsentBuilder, World, drug_test, subject};
 use divex_ledger::{Direction, Ledger, LedgerError};
 
@@ -34,7 +34,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     // The provider seals a drug test to the court and the DA and records it.
     let subject = subject();
     let record = drug_test();
-    let sealed = disclosure::seal(
+    let sealed = divex_core::seal(
         w.key("treatment-provider"),
         &w.directory,
         &consents,
@@ -65,7 +65,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     // The court opens it with its ledger as the replay guard, and records the receipt.
     let mut court = Ledger::open(&dir.path().join("court.ledger"), "superior-court").unwrap();
     let open = |court: &Ledger| {
-        disclosure::open(
+        divex_core::open(
             &sealed.envelope,
             w.key("superior-court"),
             &w.directory,

@@ -12,8 +12,9 @@ mod common;
 
 use common::*;
 use divex_core::consent::Subject;
-use divex_core::envelope::{EnvelopeId, SeenEnvelopes};
 use divex_core::records::Date;
+use divex_core::testing::DateExt;
+use divex_core::testing::envelope::{EnvelopeId, SeenEnvelopes};
 use divex_ledger::{
     Checkpoint, Direction, Ledger, LedgerError, NewEntry, genesis_hash, subject_key,
 };
@@ -320,7 +321,7 @@ fn checkpoints_of_an_empty_and_a_growing_ledger() {
 
 #[test]
 fn the_checkpoint_signature_covers_the_documented_bytes() {
-    use divex_core::codec::{Value, decode};
+    use divex_core::testing::codec::{Value, decode};
     let head = [5u8; 32];
     let tbs = Checkpoint::to_be_signed("probation", 12, &head, T0);
     let want = Value::Array(vec![

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec;
+use crate::codec::{self, DecodeLimits};
 use crate::directory::{AgencyCertificate, Role};
+use crate::error::JsonError;
+use crate::json;
 use crate::records::{Date, RecordType, Tier};
 use crate::vocab::{FieldName, NoticeCode, Purpose};
 
@@ -33,7 +35,7 @@ pub enum Regime {
 
 impl Regime {
     /// Whether this is a 42 CFR Part 2 regime.
-    pub fn is_part2(self) -> bool {
+    pub(crate) fn is_part2(self) -> bool {
         matches!(
             self,
             Regime::Part2General | Regime::Part2CriminalJustice | Regime::Part2CounselingNotes
@@ -107,7 +109,7 @@ pub enum Party {
 
 impl Party {
     /// Whether the certified agency `agency` is designated by this entry.
-    pub fn designates(&self, agency: &AgencyFacts) -> bool {
+    pub(crate) fn designates(&self, agency: &AgencyFacts) -> bool {
         match self {
             Party::Agency(id) => *id == agency.agency_id,
             Party::Role(role) => agency.roles.contains(role),
@@ -128,7 +130,7 @@ pub struct AgencyFacts {
 
 impl AgencyFacts {
     /// The facts a certificate states.
-    pub fn from_certificate(cert: &AgencyCertificate) -> AgencyFacts {
+    pub(crate) fn from_certificate(cert: &AgencyCertificate) -> AgencyFacts {
         AgencyFacts {
             agency_id: cert.agency_id().to_owned(),
             roles: cert.roles().to_vec(),
@@ -137,7 +139,7 @@ impl AgencyFacts {
     }
 
     /// Whether the agency holds a role with a §2.35 monitoring duty.
-    pub fn is_justice_monitor(&self) -> bool {
+    pub(crate) fn is_justice_monitor(&self) -> bool {
         self.roles.iter().any(|r| r.is_justice_monitor())
     }
 }
@@ -248,7 +250,7 @@ impl NoticeForm {
     }
 
     /// The statement itself.
-    pub fn text(self) -> &'static str {
+    pub(crate) fn text(self) -> &'static str {
         match self {
             NoticeForm::Short => {
                 "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
@@ -433,6 +435,29 @@ mod opt_key {
 }
 
 impl ConsentDirective {
+    /// The directive a JSON description states: the directive's fields as keys (as in
+    /// spec/consent.md §2), signers' `key` and the source document's `sha256` as hexadecimal
+    /// text. It is not validated here: [`SignedConsent::sign`](super::SignedConsent::sign)
+    /// checks every required element. The input is bounded before it is parsed; errors name
+    /// a JSON path or a field, never a value.
+    pub fn from_json(json: &[u8]) -> Result<ConsentDirective, JsonError> {
+        let v = json::parse(json, &DecodeLimits::DEFAULT, &|path| {
+            matches!(path, "$.signers[].key" | "$.source_document.sha256")
+        })?;
+        codec::from_value(&v).map_err(|e| JsonError::Schema {
+            what: "consent",
+            detail: e.to_string(),
+        })
+    }
+
+    /// The directive as a compact JSON object, byte strings as lower-case hex: what
+    /// [`ConsentDirective::from_json`] reads back.
+    pub fn to_json(&self) -> String {
+        // Serialising the directive cannot fail (text, integers, booleans, byte strings,
+        // lists and maps); should it, the empty object fails closed on the way back.
+        codec::to_value(self).map_or_else(|_| "{}".to_owned(), |v| json::to_json_text(&v))
+    }
+
     /// Keys of the signers who speak for the patient (they may sign revocations).
     pub(crate) fn patient_signer_keys(&self) -> impl Iterator<Item = &[u8; 32]> {
         self.signers

@@ -41,6 +41,7 @@
 
 use crate::codec::DecodeLimits;
 
+pub(crate) mod constants;
 mod directive;
 mod error;
 mod event;
@@ -50,6 +51,7 @@ mod signed;
 mod statement;
 mod validate;
 
+pub use crate::keys::StatementSigner;
 pub use directive::{
     AgencyFacts, Capacity, Case, ConsentDirective, EventTrigger, Expiry, Information, Notice,
     NoticeForm, Party, Period, Redisclosure, Regime, Revocability, SignMethod, Signer,
@@ -59,21 +61,14 @@ pub use error::ConsentError;
 pub use event::{CaseEvent, DispositionOutcome, VerifiedEvent};
 pub use revocation::{RevocationStatement, VerifiedRevocation};
 pub use set::ConsentSet;
-pub use signed::{SignedConsent, StatementSigner, VerifiedConsent};
+pub use signed::{SignedConsent, VerifiedConsent};
 
-/// `typ` of a signed consent directive.
-pub const CONSENT_TYP: &str = "application/divex-consent+cbor";
-/// `typ` of a signed revocation statement.
-pub const REVOCATION_TYP: &str = "application/divex-consent-revocation+cbor";
-/// `typ` of a signed case event.
-pub const CASE_EVENT_TYP: &str = "application/divex-case-event+cbor";
+pub(crate) use constants::{CASE_EVENT_TYP, CONSENT_TYP, MAX_CLOCK_SKEW, MAX_LIST, REVOCATION_TYP};
 
-/// Largest signed consent accepted, in bytes.
+/// Largest signed consent accepted, in bytes (a front end's bound for reading one).
 pub const MAX_CONSENT_BYTES: usize = 64 * 1024;
 /// Largest signed revocation or case event accepted, in bytes.
 pub const MAX_STATEMENT_BYTES: usize = 4 * 1024;
-/// Most entries in any list of a consent (parties, purposes, record types, signers...).
-pub const MAX_LIST: usize = 32;
 
 /// Decoding bounds for consents and signed statements (spec/consent.md §10).
 const LIMITS: DecodeLimits = DecodeLimits {
@@ -82,6 +77,3 @@ const LIMITS: DecodeLimits = DecodeLimits {
     max_items: 256,
     max_string: MAX_CONSENT_BYTES,
 };
-
-/// Allowed clock difference for dates in signed statements, in seconds.
-pub const MAX_CLOCK_SKEW: u64 = 300;

@@ -41,7 +41,7 @@ impl ConsentSet {
     /// Adds an already verified consent (idempotent). Consent ids are unique within a set:
     /// a different consent under an id already held is refused, so that revocations, the
     /// relied-on consent and version chains can never be confused.
-    pub fn insert_consent(&mut self, c: VerifiedConsent) -> Result<(), ConsentError> {
+    pub(crate) fn insert_consent(&mut self, c: VerifiedConsent) -> Result<(), ConsentError> {
         match self.consents.iter().find(|x| x.id() == c.id()) {
             Some(x) if x.digest() == c.digest() => Ok(()),
             Some(_) => Err(ConsentError::ConflictingId {

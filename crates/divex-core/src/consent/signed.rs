@@ -9,38 +9,12 @@ use sha2::{Digest, Sha256};
 use crate::codec::{self, Map, Value};
 use crate::cose::{self, ProtectedHeader, alg, label};
 use crate::directory::{AgencyCertificate, Directory};
-use crate::keys::{AgencyKeys, KeyId, SigningPublicKey};
+use crate::keys::{KeyId, SigningPublicKey, StatementSigner};
 
 use super::{
     CONSENT_TYP, Capacity, ConsentDirective, ConsentError, LIMITS, MAX_CLOCK_SKEW,
     MAX_CONSENT_BYTES, Signer,
 };
-
-/// Something that can sign a consent or statement: an agency, or a person's key.
-pub trait StatementSigner {
-    /// The public key.
-    fn signing_public(&self) -> &SigningPublicKey;
-    /// Signs `message` with Ed25519.
-    fn sign_message(&self, message: &[u8]) -> [u8; 64];
-}
-
-impl StatementSigner for AgencyKeys {
-    fn signing_public(&self) -> &SigningPublicKey {
-        self.public().signing()
-    }
-    fn sign_message(&self, message: &[u8]) -> [u8; 64] {
-        self.sign(message)
-    }
-}
-
-impl StatementSigner for crate::keys::PersonalKey {
-    fn signing_public(&self) -> &SigningPublicKey {
-        self.public()
-    }
-    fn sign_message(&self, message: &[u8]) -> [u8; 64] {
-        self.sign(message)
-    }
-}
 
 /// The body protected bucket of a signed consent: `{16: typ}`.
 fn typ_header(typ: &str) -> ProtectedHeader {
@@ -122,11 +96,6 @@ impl SignedConsent {
     /// The signed bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
-    }
-
-    /// The directive (only meaningful after [`SignedConsent::verify`]).
-    pub fn directive(&self) -> &ConsentDirective {
-        &self.directive
     }
 
     /// Parses, checks every signature and the witness's certificate, and re-validates the

@@ -40,7 +40,7 @@ pub struct TrustAnchor {
 impl TrustAnchor {
     /// An anchor from a display name (1-128 bytes, no control or bidirectional formatting
     /// characters) and its key.
-    pub fn new(
+    pub(crate) fn new(
         name: impl Into<String>,
         key: SigningPublicKey,
     ) -> Result<TrustAnchor, DirectoryError> {
@@ -157,7 +157,7 @@ impl AnchorKeys {
     }
 
     /// A fresh anchor key from the given CSPRNG.
-    pub fn generate_with_rng<R: CryptoRng + ?Sized>(
+    pub(crate) fn generate_with_rng<R: CryptoRng + ?Sized>(
         name: &str,
         rng: &mut R,
     ) -> Result<AnchorKeys, DirectoryError> {
@@ -168,7 +168,10 @@ impl AnchorKeys {
 
     /// **Secret material.** Rebuilds the anchor from the 32-byte Ed25519 seed produced by
     /// [`AnchorKeys::expose_secret_bytes`]. Keep these bytes encrypted at rest (ideally offline).
-    pub fn from_secret_bytes(name: &str, secret: &[u8; 32]) -> Result<AnchorKeys, DirectoryError> {
+    pub(crate) fn from_secret_bytes(
+        name: &str,
+        secret: &[u8; 32],
+    ) -> Result<AnchorKeys, DirectoryError> {
         let signing = SigningKey::from_bytes(secret);
         let key =
             SigningPublicKey::from_bytes(signing.verifying_key().as_bytes()).map_err(|source| {
@@ -185,7 +188,7 @@ impl AnchorKeys {
 
     /// **Secret material.** The 32-byte Ed25519 seed, for encrypted export only. The name is
     /// loud on purpose: grep for it when auditing where secrets leave memory.
-    pub fn expose_secret_bytes(&self) -> Zeroizing<[u8; 32]> {
+    pub(crate) fn expose_secret_bytes(&self) -> Zeroizing<[u8; 32]> {
         Zeroizing::new(self.signing.to_bytes())
     }
 
@@ -195,7 +198,7 @@ impl AnchorKeys {
     }
 
     /// The anchor's key id.
-    pub fn kid(&self) -> KeyId {
+    pub(crate) fn kid(&self) -> KeyId {
         self.public.kid()
     }
 
@@ -207,7 +210,7 @@ impl AnchorKeys {
     /// Issues a certificate with a serial drawn from `rng`. The roles are sorted and
     /// de-duplicated; every other rule of spec/directory.md §3 is checked and refused with
     /// [`DirectoryError::InvalidCertificate`].
-    pub fn issue_with_rng<R: CryptoRng + ?Sized>(
+    pub(crate) fn issue_with_rng<R: CryptoRng + ?Sized>(
         &self,
         request: &CertificateRequest,
         rng: &mut R,

@@ -162,7 +162,7 @@ impl AgencyCertificate {
     }
 
     /// A copy of the exact signed bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         self.doc.bytes.clone()
     }
 
@@ -192,12 +192,12 @@ impl AgencyCertificate {
     }
 
     /// Whether the certificate states `role`.
-    pub fn has_role(&self, role: Role) -> bool {
+    pub(crate) fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
 
     /// Whether any of the roles is a 42 CFR §2.35 criminal-justice monitor
-    /// ([`Role::is_justice_monitor`]).
+    /// (spec/directory.md §3.3).
     pub fn is_justice_monitor(&self) -> bool {
         self.roles.iter().any(Role::is_justice_monitor)
     }
@@ -224,7 +224,7 @@ impl AgencyCertificate {
 
     /// Whether `not_before <= now < not_after`. Revocation is not considered here; ask the
     /// [`Directory`](super::Directory) ([`Directory::check`](super::Directory::check)).
-    pub fn is_valid_at(&self, now: u64) -> bool {
+    pub(crate) fn is_valid_at(&self, now: u64) -> bool {
         self.not_before <= now && now < self.not_after
     }
 

@@ -11,7 +11,7 @@ pub struct Serial(pub [u8; SERIAL_LEN]);
 
 impl Serial {
     /// Lower-case hex, as shown to operators.
-    pub fn to_hex(&self) -> String {
+    pub(crate) fn to_hex(self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 

@@ -12,8 +12,8 @@
 //!   certificate serial and the time from which it is no longer trusted.
 //! * A [`Directory`] holds all three, verifies every certificate and revocation when it is
 //!   added, answers "who is this key?" and "what is this agency's current certificate?" for a
-//!   given `now`, and implements [`SenderResolver`](crate::envelope::SenderResolver) for
-//!   [`envelope::open`](crate::envelope::open).
+//!   given `now`, and resolves the sender of every envelope
+//!   [`open`](crate::open()) checks.
 //!   Its bundle encoding ([`Directory::to_bytes`]) is what the CLI imports and exports.
 //!
 //! Key rotation is a new certificate for the same agency id; the old certificate stays valid
@@ -22,11 +22,6 @@
 //!
 //! ```
 //! use divex_core::directory::{AnchorKeys, CertificateRequest, Directory, Role};
-//! use divex_core::envelope::{
-//!     self, ConsentRef, Disclosure, OpenOptions, SealOptions, SenderResolver,
-//! };
-//! use divex_core::records::RecordType;
-//! use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
 //! use divex_core::keys::AgencyKeys;
 //!
 //! let now = 1_790_000_000;
@@ -59,31 +54,17 @@
 //! directory.add_certificate(provider_cert.as_bytes())?;
 //! directory.add_certificate(court_cert.as_bytes())?;
 //!
-//! // The provider looks up the court's current keys and seals to them...
+//! // The provider looks up the court's current keys and seals to them (divex_core::seal)...
 //! let recipient = directory.current_certificate("county-drug-court", now)?;
 //! assert!(recipient.is_justice_monitor());
-//! let disclosure = Disclosure {
-//!     purpose: Purpose::from_static("cj-monitor-conditional-release"),
-//!     consent: ConsentRef { id: "consent-2026-0042".into(), digest: [7; 32] },
-//!     record_type: RecordType::DrugTest,
-//!     labels: vec![SecurityLabel::PART2],
-//!     notice: NoticeCode::PART2_SHORT,
-//!     redacted: vec![],
-//! };
-//! let sealed = envelope::seal(
-//!     &provider,
-//!     &[recipient.keys().clone()],
-//!     &disclosure,
-//!     b"negative",
-//!     now,
-//!     SealOptions::default(),
-//! )?;
+//! assert_eq!(recipient.keys(), court.public());
 //!
-//! // ...and the court resolves the signer through the directory when it opens the envelope.
-//! let sender = directory.resolve(&provider.public().signing().kid(), now)?;
-//! assert_eq!(sender.agency_id, "county-treatment-program");
-//! let opened = envelope::open(&sealed.bytes, &court, &directory, now, &OpenOptions::default())?;
-//! assert_eq!(opened.sender.agency_id, "county-treatment-program");
+//! // ...until the anchor revokes that certificate: from then on the directory refuses it
+//! // (open refuses envelopes it signed as `untrusted_sender`).
+//! let revocation = anchor.revoke(court_cert.serial(), now + 60, "key_compromise")?;
+//! directory.add_revocation(revocation.as_bytes())?;
+//! assert!(directory.check(&court_cert, now + 120).is_err());
+//! assert!(directory.current_certificate("county-drug-court", now + 120).is_err());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -108,6 +89,7 @@
 mod anchor;
 mod bundle;
 mod certificate;
+pub(crate) mod constants;
 mod error;
 mod fields;
 mod resolver;
@@ -132,19 +114,12 @@ pub(crate) use fields::is_agency_id;
 // ---------------------------------------------------------------------------------------------
 // Constants (spec/directory.md §2, §9)
 
-/// `typ` of an agency certificate.
-pub const TYP_CERTIFICATE: &str = "application/divex-certificate+cbor";
-/// `typ` of a certificate revocation.
-pub const TYP_REVOCATION: &str = "application/divex-revocation+cbor";
-/// Value of the `"typ"` entry of a directory bundle.
-pub const TYP_DIRECTORY: &str = "application/divex-directory+cbor";
+pub(crate) use constants::{
+    MAX_CERTIFICATE_BYTES, MAX_ENTRIES, TYP_CERTIFICATE, TYP_DIRECTORY, TYP_REVOCATION,
+};
 
-/// Largest encoded certificate.
-pub const MAX_CERTIFICATE_BYTES: usize = 4 * 1024;
-/// Largest directory bundle.
+/// Largest directory bundle (a front end's bound for reading one).
 pub const MAX_DIRECTORY_BYTES: usize = 4 * 1024 * 1024;
-/// Most entries (anchors, certificates and revocations together) in one directory.
-pub const MAX_ENTRIES: usize = 10_000;
 
 // The limits below are checked only inside this module; spec/directory.md §9 states them all.
 

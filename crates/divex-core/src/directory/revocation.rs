@@ -89,7 +89,7 @@ impl CertificateRevocation {
     }
 
     /// A copy of the exact signed bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         self.doc.bytes.clone()
     }
 
@@ -114,7 +114,7 @@ impl CertificateRevocation {
     }
 
     /// Whether the revocation is in effect at `now` (`now >= revoked_at`).
-    pub fn is_effective_at(&self, now: u64) -> bool {
+    pub(crate) fn is_effective_at(&self, now: u64) -> bool {
         now >= self.revoked_at
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::DirectoryError;
+use crate::vocab::Vocabulary;
 
 /// What an agency is, as its certificate states. Encoded as the snake_case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -27,9 +28,11 @@ pub enum Role {
     Intermediary,
 }
 
-impl Role {
-    /// Every role, in the encoding order of spec/directory.md §3 (ascending by name).
-    pub const ALL: [Role; 8] = [
+/// Every role in the encoding order of spec/directory.md §3 (ascending by name); a role's
+/// token is its name as encoded in certificates (`"lead_case_manager"`, ...).
+impl Vocabulary for Role {
+    const NAME: &'static str = "Role";
+    const ALL: &'static [Role] = &[
         Role::Court,
         Role::Intermediary,
         Role::LeadCaseManager,
@@ -39,12 +42,20 @@ impl Role {
         Role::Prosecutor,
         Role::TreatmentProvider,
     ];
+    const TOKENS: &'static [&'static str] = &[
+        "court",
+        "intermediary",
+        "lead_case_manager",
+        "parole",
+        "police",
+        "probation",
+        "prosecutor",
+        "treatment_provider",
+    ];
+    const EXPECTED: &'static str = "a role: one of court intermediary lead_case_manager parole \
+                                    police probation prosecutor treatment_provider";
 
-    const NAMES: &'static str = "court, intermediary, lead_case_manager, parole, police, \
-                                 probation, prosecutor, treatment_provider";
-
-    /// The role's name as encoded in certificates (`"lead_case_manager"`, ...).
-    pub fn as_str(&self) -> &'static str {
+    fn as_str(&self) -> &'static str {
         match self {
             Role::Court => "court",
             Role::Prosecutor => "prosecutor",
@@ -56,16 +67,16 @@ impl Role {
             Role::Intermediary => "intermediary",
         }
     }
+}
 
-    /// The role with this exact name, if any.
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
+impl Role {
+    const NAMES: &'static str = "court, intermediary, lead_case_manager, parole, police, \
+                                 probation, prosecutor, treatment_provider";
 
     /// Whether this role is one of the criminal-justice recipients that 42 CFR §2.35 allows a
     /// Part 2 program to disclose to for monitoring a referred patient: court, prosecutor,
     /// probation, parole.
-    pub fn is_justice_monitor(&self) -> bool {
+    pub(crate) fn is_justice_monitor(&self) -> bool {
         matches!(
             self,
             Role::Court | Role::Prosecutor | Role::Probation | Role::Parole
@@ -109,7 +120,7 @@ mod tests {
 
     #[test]
     fn roles_names_and_order() {
-        for r in Role::ALL {
+        for &r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
             assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
             assert_eq!(
@@ -118,12 +129,13 @@ mod tests {
                 "serde name of {r}"
             );
         }
-        let mut sorted = Role::ALL;
+        let mut sorted = Role::ALL.to_vec();
         sorted.sort();
         assert_eq!(sorted, Role::ALL);
         assert!(Role::ALL.windows(2).all(|w| w[0].as_str() < w[1].as_str()));
         let monitors: Vec<Role> = Role::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(Role::is_justice_monitor)
             .collect();
         assert_eq!(

@@ -255,7 +255,7 @@ impl Directory {
     }
 
     /// Revocations of `cert` known to the directory (in effect or scheduled), earliest first.
-    pub fn revocations_of(
+    pub(crate) fn revocations_of(
         &self,
         cert: &AgencyCertificate,
     ) -> impl Iterator<Item = &CertificateRevocation> {
@@ -310,7 +310,7 @@ impl Directory {
 
     /// The certificate whose signing key has id `kid` and that is valid at `now` (with
     /// renewals of the same key, the one with the latest `not_before`).
-    pub fn certificate_by_signing_kid(
+    pub(crate) fn certificate_by_signing_kid(
         &self,
         kid: &KeyId,
         now: u64,
@@ -322,7 +322,7 @@ impl Directory {
     }
 
     /// The certificate whose encryption key has id `kid` and that is valid at `now`.
-    pub fn certificate_by_encryption_kid(
+    pub(crate) fn certificate_by_encryption_kid(
         &self,
         kid: &KeyId,
         now: u64,

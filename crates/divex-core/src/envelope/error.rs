@@ -71,7 +71,7 @@ impl fmt::Display for Layer {
     }
 }
 
-/// Why [`open`](super::open()) refused an envelope. The variants follow the check order of
+/// Why [`open`](crate::open()) refused an envelope. The variants follow the check order of
 /// spec/envelope.md §7; `OpenError::class` ([`crate::error::Classified`]) gives the stable name used by the spec vectors.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -11,6 +11,7 @@ use crate::codec::{Map, Value};
 use crate::cose::{alg, label};
 use crate::keys::KeyId;
 use crate::records::RecordType;
+use crate::vocab::Vocabulary;
 use crate::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel, is_token};
 
 /// A 16-byte random envelope id.
@@ -19,7 +20,7 @@ pub struct EnvelopeId(pub [u8; ENVELOPE_ID_LEN]);
 
 impl EnvelopeId {
     /// Lower-case hex.
-    pub fn to_hex(&self) -> String {
+    pub(crate) fn to_hex(self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
@@ -106,7 +107,7 @@ impl Disclosure {
 impl Metadata {
     /// The inner protected header: `alg`, the sender's `kid`, the metadata labels and the key
     /// commitment.
-    pub fn to_protected_map(
+    pub(crate) fn to_protected_map(
         &self,
         sender_kid: &KeyId,
         commitment: &[u8; KEY_COMMITMENT_LEN],

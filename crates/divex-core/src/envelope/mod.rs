@@ -15,79 +15,49 @@
 //!       payload   the disclosure
 //! ```
 //!
-//! [`open`] runs the checks in the order of spec/envelope.md §7 and releases nothing until all
-//! of them pass; each failed check has its own [`OpenError`] variant.
+//! The envelope is built and checked by the crate's one [`seal`](crate::seal()) and one
+//! [`open`](crate::open()), which wrap it in the consent layer: `open` runs the checks in the
+//! order of spec/envelope.md §7 and releases nothing until all of them pass; each failed check
+//! has its own [`OpenError`] variant. The profile's own `seal` and `open`, without consents —
+//! what the envelope spec vectors exercise — are not API: an envelope sealed without the
+//! consent engine is not a lawful disclosure. Conformance tests and the vector runners reach
+//! them through `divex_core::testing`.
 //!
-//! ```
-//! use divex_core::envelope::{self, ConsentRef, Disclosure, OpenOptions, SealOptions, StaticResolver};
-//! use divex_core::records::RecordType;
-//! use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
-//! use divex_core::keys::AgencyKeys;
+//! This module holds what callers share with them: the signed [`Metadata`] (with its
+//! [`Disclosure`], [`ConsentRef`] and [`EnvelopeId`]), the [`OpenOptions`] and
+//! [`EnvelopeLimits`] of `open`, the replay hook [`SeenEnvelopes`], and the errors
+//! [`OpenError`], [`SealError`] and [`Layer`].
 //!
-//! let provider = AgencyKeys::generate();
-//! let court = AgencyKeys::generate();
-//! let now = 1_790_000_000;
-//! let disclosure = Disclosure {
-//!     purpose: Purpose::from_static("cj-monitor-conditional-release"),
-//!     consent: ConsentRef { id: "consent-2026-0042".into(), digest: [7; 32] },
-//!     record_type: RecordType::DrugTest,
-//!     labels: vec![SecurityLabel::PART2],
-//!     notice: NoticeCode::PART2_SHORT,
-//!     redacted: vec![],
-//! };
-//! let sealed = envelope::seal(
-//!     &provider,
-//!     &[court.public().clone()],
-//!     &disclosure,
-//!     b"result: negative",
-//!     now,
-//!     SealOptions::default(),
-//! )?;
+//! The module is split by concern, data flowing one way: `profile` and `labels` (the
+//! profile's constants and private header labels), the metadata (what is signed), the limits,
+//! the errors, the sender resolver and replay hook, `seal` (building an envelope), `parse`
+//! (strict decoding of both layers), `open` (the checks of §7 in order) and `batch` (batch
+//! verification of the inner signatures for `open_many`).
 //!
-//! let mut senders = StaticResolver::new();
-//! senders.insert("provider-1", provider.public().signing().clone());
-//! let opened = envelope::open(&sealed.bytes, &court, &senders, now, &OpenOptions::default())?;
-//! assert_eq!(opened.payload, b"result: negative");
-//! assert_eq!(opened.sender.agency_id, "provider-1");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//!
-//! The module is split by concern, data flowing one way: [`labels`] and the metadata
-//! (what is signed), the limits, the errors, the sender resolver and replay hook, `seal`
-//! (building an envelope), `parse` (strict decoding of both layers), [`open`] (the checks of
-//! §7 in order) and `batch` (batch verification of the inner signatures for [`open_many`]).
+//! The building blocks `seal` is made of (the inner signature, a recipient stanza, the
+//! encryption layer, the key commitment) are not API: tests and the vector generator
+//! assemble hostile envelopes from them through `divex_core::testing`.
 
 mod batch;
 mod error;
-pub mod labels;
+pub(crate) mod labels;
 mod limits;
 mod metadata;
-mod open;
+pub(crate) mod open;
 mod parse;
-mod resolver;
-mod seal;
+pub(crate) mod profile;
+pub(crate) mod resolver;
+pub(crate) mod seal;
 
 pub use error::{Layer, OpenError, SealError};
 pub use limits::EnvelopeLimits;
 pub use metadata::{ConsentRef, Disclosure, EnvelopeId, Metadata};
+pub use open::OpenOptions;
 pub(crate) use open::verify;
-pub use open::{OpenOptions, Opened, open, open_many};
-pub use resolver::{ResolveError, SeenEnvelopes, Sender, SenderResolver, StaticResolver};
-pub use seal::{
-    SealOptions, SealedEnvelope, encrypt_layer, key_commitment, recipients_digest, seal,
-    sign_inner, wrap_for,
+pub(crate) use profile::{
+    ENVELOPE_ID_LEN, KEY_COMMITMENT_INFO, KEY_COMMITMENT_LEN, MAX_CONSENT_ID_LEN, MAX_LABELS,
+    PROFILE_VERSION,
 };
-
-/// The envelope profile version this crate writes and reads.
-pub const PROFILE_VERSION: u64 = 1;
-/// Length of an envelope id.
-pub const ENVELOPE_ID_LEN: usize = 16;
-/// Length of the key commitment.
-pub const KEY_COMMITMENT_LEN: usize = 32;
-/// HKDF `info` of the key commitment.
-pub const KEY_COMMITMENT_INFO: &[u8] = b"divex/v1 key commitment";
-pub use crate::vocab::MAX_TOKEN_LEN;
-/// Longest consent id in bytes.
-pub const MAX_CONSENT_ID_LEN: usize = 128;
-/// Most security labels on one envelope.
-pub const MAX_LABELS: usize = 32;
+pub use resolver::SeenEnvelopes;
+pub(crate) use resolver::{ResolveError, Sender, SenderResolver};
+pub(crate) use seal::{SealOptions, SealedEnvelope, seal};

@@ -10,6 +10,7 @@ use crate::codec::{self, DecodeLimits, Map, Value};
 use crate::cose::{self, CoseError, Sign1, alg, label};
 use crate::keys::{KEY_ID_LEN, KeyId};
 use crate::records::RecordType;
+use crate::vocab::Vocabulary;
 use crate::vocab::{MAX_TOKEN_LEN, is_token};
 
 pub(super) struct Outer {

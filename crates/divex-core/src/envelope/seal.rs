@@ -18,8 +18,8 @@ use crate::cose::{self, HpkeParams, ProtectedHeader, Recipient, alg, label};
 use crate::keys::{AgencyKeys, PublicBundle};
 
 // ---------------------------------------------------------------------------------------------
-// Building blocks (public so that tests and the vector generator can assemble hostile
-// envelopes from the same parts).
+// Building blocks (`pub` in a crate-private module: tests and the vector generator assemble
+// hostile envelopes from the same parts through `divex_core::testing`; they are not API).
 
 /// `HKDF-SHA256(salt = empty, ikm = CEK, info = "divex/v1 key commitment", L = 32)`.
 pub fn key_commitment(cek: &[u8]) -> [u8; KEY_COMMITMENT_LEN] {
@@ -122,8 +122,8 @@ pub fn encrypt_layer<R: CryptoRng>(
 /// Options for [`seal`].
 #[derive(Default)]
 pub struct SealOptions<'a> {
-    /// Size bounds (capped at [`EnvelopeLimits::SAFE_MAX`]); the default is
-    /// [`EnvelopeLimits::DEFAULT`], what every recipient accepts by default.
+    /// Size bounds (capped at `EnvelopeLimits::SAFE_MAX`); the default is
+    /// `EnvelopeLimits::DEFAULT`, what every recipient accepts by default.
     pub limits: EnvelopeLimits,
     /// The CSPRNG for the content key, envelope id, IV and ephemeral keys; `None` (the
     /// default) uses the operating system's. A seeded generator is for reproducible test

@@ -2,14 +2,15 @@
 //!
 //! Secrets leave the library only sealed under a passphrase (ARCHITECTURE.md §4): the key is
 //! derived from the passphrase with **Argon2id** (RFC 9106) and the secret bytes are sealed
-//! with **ChaCha20-Poly1305** ([`cose::aead_seal`]). The header — magic, version, kind, id,
+//! with **ChaCha20-Poly1305** (the AEAD the envelope's content layer uses). The header — magic, version, kind, id,
 //! public key, KDF parameters, salt and nonce — is the AEAD's associated data, so changing any
 //! of it makes the keystore fail to open exactly as a wrong passphrase does.
 //!
 //! This module is the format, once, for every front end (the `divex` command line writes it
 //! to files, the foreign-language bindings hand it over as bytes), the way age keeps its
 //! passphrase-encrypted identities in the library: bytes in, keys out, no I/O. Randomness
-//! (salt and nonce) comes from the caller's CSPRNG.
+//! (salt and nonce) comes from the operating system's CSPRNG (tests that need reproducible
+//! keystores supply their own through `divex_core::testing`).
 //!
 //! The bytes are strict deterministic CBOR:
 //!
@@ -50,7 +51,6 @@
 //!     &keys,
 //!     "correct horse battery staple",
 //!     KdfProfile::Fast, // tests only
-//!     &mut divex_core::rng::os(),
 //! )?;
 //! // The header is readable without the passphrase (and unauthenticated until opened).
 //! let info = KeystoreInfo::from_bytes(&sealed)?;
@@ -65,6 +65,7 @@
 //! # Ok::<(), KeystoreError>(())
 //! ```
 
+use crate::vocab::Vocabulary;
 use std::fmt;
 
 use rand_core::CryptoRng;
@@ -103,8 +104,9 @@ const LIMITS: DecodeLimits = DecodeLimits {
     max_string: MAX_KEYSTORE_BYTES,
 };
 
-/// What a keystore holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a keystore holds; its token is the kind's name in the header (`agency`, `anchor` or
+/// `personal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeystoreKind {
     /// An agency's signing and encryption keys ([`AgencyKeys`]).
     Agency,
@@ -115,27 +117,26 @@ pub enum KeystoreKind {
     Personal,
 }
 
-impl KeystoreKind {
-    /// The kind's name in the header (`agency`, `anchor` or `personal`).
-    pub fn as_str(self) -> &'static str {
+impl Vocabulary for KeystoreKind {
+    const NAME: &'static str = "KeystoreKind";
+    const ALL: &'static [KeystoreKind] = &[
+        KeystoreKind::Agency,
+        KeystoreKind::Anchor,
+        KeystoreKind::Personal,
+    ];
+    const TOKENS: &'static [&'static str] = &["agency", "anchor", "personal"];
+    const EXPECTED: &'static str = "a keystore kind: one of agency anchor personal";
+
+    fn as_str(&self) -> &'static str {
         match self {
             KeystoreKind::Agency => "agency",
             KeystoreKind::Anchor => "anchor",
             KeystoreKind::Personal => "personal",
         }
     }
+}
 
-    /// The kind named `s` in a header, if any.
-    fn parse(s: &str) -> Option<KeystoreKind> {
-        [
-            KeystoreKind::Agency,
-            KeystoreKind::Anchor,
-            KeystoreKind::Personal,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-
+impl KeystoreKind {
     fn secret_len(self) -> usize {
         match self {
             KeystoreKind::Agency => 64,
@@ -150,8 +151,9 @@ impl fmt::Display for KeystoreKind {
     }
 }
 
-/// How expensive the passphrase key derivation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// How expensive the passphrase key derivation is; its token is the profile's name
+/// (`interactive` or `fast`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum KdfProfile {
     /// Argon2id, 64 MiB, 3 passes, 1 lane: the default for every real keystore.
     #[default]
@@ -161,24 +163,21 @@ pub enum KdfProfile {
     Fast,
 }
 
-impl KdfProfile {
-    /// The profile's name (`interactive` or `fast`).
-    pub fn as_str(self) -> &'static str {
+impl Vocabulary for KdfProfile {
+    const NAME: &'static str = "KdfProfile";
+    const ALL: &'static [KdfProfile] = &[KdfProfile::Interactive, KdfProfile::Fast];
+    const TOKENS: &'static [&'static str] = &["interactive", "fast"];
+    const EXPECTED: &'static str = "a KDF profile: one of interactive fast";
+
+    fn as_str(&self) -> &'static str {
         match self {
             KdfProfile::Interactive => "interactive",
             KdfProfile::Fast => "fast",
         }
     }
+}
 
-    /// The profile named `s`, if any.
-    pub fn parse(s: &str) -> Option<KdfProfile> {
-        match s {
-            "interactive" => Some(KdfProfile::Interactive),
-            "fast" => Some(KdfProfile::Fast),
-            _ => None,
-        }
-    }
-
+impl KdfProfile {
     /// The Argon2id parameters the profile writes.
     fn kdf(self) -> Kdf {
         let (m_kib, t, p) = match self {
@@ -328,8 +327,20 @@ impl KeystoreInfo {
 // Sealing and opening, per kind.
 
 /// Seals an agency's keys under `passphrase`, labelled with its directory id; salt and nonce
-/// come from `rng`. Refuses an empty passphrase and an id too long to open again.
-pub fn seal_agency<R: CryptoRng + ?Sized>(
+/// come from the operating system's CSPRNG. Refuses an empty passphrase and an id too long to
+/// open again.
+pub fn seal_agency(
+    agency_id: &str,
+    keys: &AgencyKeys,
+    passphrase: &str,
+    profile: KdfProfile,
+) -> Result<Vec<u8>, KeystoreError> {
+    seal_agency_with_rng(agency_id, keys, passphrase, profile, &mut crate::rng::os())
+}
+
+/// [`seal_agency`] with salt and nonce from `rng` (reproducible keystores in tests, through
+/// `divex_core::testing`).
+pub(crate) fn seal_agency_with_rng<R: CryptoRng + ?Sized>(
     agency_id: &str,
     keys: &AgencyKeys,
     passphrase: &str,
@@ -365,7 +376,16 @@ pub fn open_agency(
 
 /// Seals a trust anchor's key under `passphrase`, labelled with the anchor's name (see
 /// [`seal_agency`]).
-pub fn seal_anchor<R: CryptoRng + ?Sized>(
+pub fn seal_anchor(
+    anchor: &AnchorKeys,
+    passphrase: &str,
+    profile: KdfProfile,
+) -> Result<Vec<u8>, KeystoreError> {
+    seal_anchor_with_rng(anchor, passphrase, profile, &mut crate::rng::os())
+}
+
+/// [`seal_anchor`] with salt and nonce from `rng`.
+pub(crate) fn seal_anchor_with_rng<R: CryptoRng + ?Sized>(
     anchor: &AnchorKeys,
     passphrase: &str,
     profile: KdfProfile,
@@ -397,7 +417,17 @@ pub fn open_anchor(keystore: &[u8], passphrase: &str) -> Result<AnchorKeys, Keys
 
 /// Seals a person's signing key (a participant's or representative's) under `passphrase`,
 /// labelled `label` (see [`seal_agency`]).
-pub fn seal_personal<R: CryptoRng + ?Sized>(
+pub fn seal_personal(
+    label: &str,
+    key: &PersonalKey,
+    passphrase: &str,
+    profile: KdfProfile,
+) -> Result<Vec<u8>, KeystoreError> {
+    seal_personal_with_rng(label, key, passphrase, profile, &mut crate::rng::os())
+}
+
+/// [`seal_personal`] with salt and nonce from `rng`.
+pub(crate) fn seal_personal_with_rng<R: CryptoRng + ?Sized>(
     label: &str,
     key: &PersonalKey,
     passphrase: &str,

@@ -147,21 +147,21 @@ fn keystores_written_before_open_and_reseal_to_the_same_bytes() {
                 assert_eq!(got_id, id);
                 assert_eq!(keys.public().signing().kid().to_hex(), kid, "{name}");
                 assert_eq!(info.agency_bundle().as_ref(), Some(keys.public()));
-                seal_agency(id, &keys, PASS, profile, &mut replay()).unwrap()
+                seal_agency_with_rng(id, &keys, PASS, profile, &mut replay()).unwrap()
             }
             KeystoreKind::Anchor => {
                 let anchor = open_anchor(bytes, PASS).unwrap();
                 assert_eq!(anchor.public().name(), id);
                 assert_eq!(anchor.kid().to_hex(), kid, "{name}");
                 assert_eq!(info.anchor(), Some(anchor.public()));
-                seal_anchor(&anchor, PASS, profile, &mut replay()).unwrap()
+                seal_anchor_with_rng(&anchor, PASS, profile, &mut replay()).unwrap()
             }
             KeystoreKind::Personal => {
                 let (label, key) = open_personal(bytes, PASS).unwrap();
                 assert_eq!(label, id);
                 assert_eq!(key.public().kid().to_hex(), kid, "{name}");
                 assert_eq!(info.personal_key().as_ref(), Some(key.public()));
-                seal_personal(id, &key, PASS, profile, &mut replay()).unwrap()
+                seal_personal_with_rng(id, &key, PASS, profile, &mut replay()).unwrap()
             }
         };
         assert_eq!(resealed, bytes, "{name} re-sealed differently");
@@ -182,10 +182,10 @@ fn keystores_written_before_open_and_reseal_to_the_same_bytes() {
 #[test]
 fn seeded_sealing_is_reproducible() {
     let keys = AgencyKeys::generate_with_rng(&mut rng());
-    let a = seal_agency("court-a", &keys, PASS, KdfProfile::Fast, &mut rng()).unwrap();
-    let b = seal_agency("court-a", &keys, PASS, KdfProfile::Fast, &mut rng()).unwrap();
+    let a = seal_agency_with_rng("court-a", &keys, PASS, KdfProfile::Fast, &mut rng()).unwrap();
+    let b = seal_agency_with_rng("court-a", &keys, PASS, KdfProfile::Fast, &mut rng()).unwrap();
     assert_eq!(a, b);
-    let c = seal_agency(
+    let c = seal_agency_with_rng(
         "court-a",
         &keys,
         PASS,
@@ -200,7 +200,8 @@ fn seeded_sealing_is_reproducible() {
 #[test]
 fn agency_round_trip_and_refusals() {
     let keys = AgencyKeys::generate();
-    let ks = seal_agency("county-court", &keys, PASS, KdfProfile::Fast, &mut rng()).unwrap();
+    let ks =
+        seal_agency_with_rng("county-court", &keys, PASS, KdfProfile::Fast, &mut rng()).unwrap();
     let (id, back) = open_agency(&ks, PASS).unwrap();
     assert_eq!(id, "county-court");
     assert_eq!(back.public(), keys.public());
@@ -224,10 +225,10 @@ fn agency_round_trip_and_refusals() {
 #[test]
 fn anchor_and_personal_round_trip() {
     let a = AnchorKeys::generate("County Justice IT").unwrap();
-    let ks = seal_anchor(&a, PASS, KdfProfile::Fast, &mut rng()).unwrap();
+    let ks = seal_anchor_with_rng(&a, PASS, KdfProfile::Fast, &mut rng()).unwrap();
     assert_eq!(open_anchor(&ks, PASS).unwrap().public(), a.public());
     let k = PersonalKey::generate();
-    let ks = seal_personal("Jordan", &k, PASS, KdfProfile::Fast, &mut rng()).unwrap();
+    let ks = seal_personal_with_rng("Jordan", &k, PASS, KdfProfile::Fast, &mut rng()).unwrap();
     let (label, back) = open_personal(&ks, PASS).unwrap();
     assert_eq!(label, "Jordan");
     assert_eq!(back.public(), k.public());
@@ -236,7 +237,7 @@ fn anchor_and_personal_round_trip() {
 #[test]
 fn secrets_are_not_in_the_keystore() {
     let keys = AgencyKeys::generate();
-    let ks = seal_agency("x", &keys, PASS, KdfProfile::Fast, &mut rng()).unwrap();
+    let ks = seal_agency_with_rng("x", &keys, PASS, KdfProfile::Fast, &mut rng()).unwrap();
     let secret = keys.expose_secret_bytes();
     for chunk in secret.chunks(16) {
         assert!(!ks.windows(16).any(|w| w == chunk));
@@ -247,7 +248,7 @@ fn secrets_are_not_in_the_keystore() {
 #[test]
 fn the_header_is_authenticated() {
     let keys = AgencyKeys::generate();
-    let ks = seal_agency("court-a", &keys, PASS, KdfProfile::Fast, &mut rng()).unwrap();
+    let ks = seal_agency_with_rng("court-a", &keys, PASS, KdfProfile::Fast, &mut rng()).unwrap();
     // Rename the agency inside the header (same length): the AEAD refuses.
     let pos = ks.windows(7).position(|w| w == b"court-a").unwrap();
     let mut bad = ks.clone();
@@ -265,7 +266,7 @@ fn the_header_is_authenticated() {
     );
     // No single flipped bit anywhere goes unnoticed.
     let k = PersonalKey::generate();
-    let ks = seal_personal("patient", &k, "pw", KdfProfile::Fast, &mut rng()).unwrap();
+    let ks = seal_personal_with_rng("patient", &k, "pw", KdfProfile::Fast, &mut rng()).unwrap();
     for i in 0..ks.len() {
         let mut bad = ks.clone();
         bad[i] ^= 1;
@@ -313,7 +314,7 @@ fn with_kdf(ks: &[u8], name: &str, value: u64) -> Vec<u8> {
 #[test]
 fn hostile_kdf_parameters_are_refused_before_deriving() {
     let k = PersonalKey::generate();
-    let ks = seal_personal("p", &k, PASS, KdfProfile::Fast, &mut rng()).unwrap();
+    let ks = seal_personal_with_rng("p", &k, PASS, KdfProfile::Fast, &mut rng()).unwrap();
     // The unchanged re-encoding still opens: the helper changes only what it is asked to.
     assert!(open_personal(&with_kdf(&ks, "m_kib", 1024), PASS).is_ok());
     for (name, value, reason) in [
@@ -352,16 +353,16 @@ fn oversized_input_and_arguments_are_refused() {
     );
     let k = PersonalKey::generate();
     assert_eq!(
-        seal_personal("p", &k, "", KdfProfile::Fast, &mut rng()).err(),
+        seal_personal_with_rng("p", &k, "", KdfProfile::Fast, &mut rng()).err(),
         Some(KeystoreError::EmptyPassphrase)
     );
     let long = "x".repeat(MAX_KEYSTORE_BYTES);
-    let e = seal_personal(&long, &k, PASS, KdfProfile::Fast, &mut rng()).unwrap_err();
+    let e = seal_personal_with_rng(&long, &k, PASS, KdfProfile::Fast, &mut rng()).unwrap_err();
     assert_eq!(e, KeystoreError::IdTooLong);
     assert_eq!(e.category(), crate::error::ErrorCategory::Input);
     // The longest id that fits still opens.
     let fits = "x".repeat(MAX_KEYSTORE_BYTES - 400);
-    let ks = seal_personal(&fits, &k, PASS, KdfProfile::Fast, &mut rng()).unwrap();
+    let ks = seal_personal_with_rng(&fits, &k, PASS, KdfProfile::Fast, &mut rng()).unwrap();
     assert_eq!(open_personal(&ks, PASS).unwrap().0, fits);
 }
 

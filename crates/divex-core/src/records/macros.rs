@@ -7,7 +7,7 @@
 //! * the record struct: one public field per entry, its type derived from the field's kind
 //!   (and `Option<_>` when optional), serde encoding only present fields;
 //! * its schema table (`SCHEMA`: name, tier, required, description, [`Kind`]);
-//! * `new` with the fields the entry sets by `new`, and one `with_*` builder per other field
+//! * `new` with the fields the entry sets by `new`, and one hidden `with_*` builder per other
 //!   (setting an optional value, or adding one item to a list);
 //! * `validate`: every field's own checks in schema order ([`FieldValue`]), then the type's
 //!   cross-field rules (`rules.rs`, named by the entry's `rules:`);
@@ -216,8 +216,8 @@ macro_rules! new_value {
 macro_rules! record_new {
     ($token:literal; [$($params:tt)*] [$($inits:tt)*];) => {
         #[doc = concat!(
-            "A `", $token, "` record with the fields set on creation; the others are added \
-             with the `with_*` builders."
+            "A `", $token, "` record with its fields set on creation; the other fields start \
+             absent (or empty) and are set directly, e.g. with struct update syntax."
         )]
         pub fn new($($params)*) -> Self {
             Self { $($inits)* }
@@ -242,10 +242,16 @@ macro_rules! record_new {
 
 /// The builder of one field: none for a field set by `new`; for a list, one that adds an
 /// item (an analyte result is two arguments); otherwise one that sets the optional value.
+///
+/// The builders are **not API** (`#[doc(hidden)]`): a record is plain data whose fields are
+/// public, built with `new` and struct update syntax (`DrugTest { confirmation: Some(..),
+/// ..DrugTest::new(..) }`). They stay as a convenience for divex's own tests and vector
+/// generators, and may change without notice.
 macro_rules! builder {
     ($field:ident, $presence:ident, new, $description:literal, $($kind:tt)+) => {};
     ($field:ident, $presence:ident, $builder:ident, $description:literal, analyte_results) => {
         #[doc = concat!("Adds one item to `", stringify!($field), "` (", $description, ").")]
+        #[doc(hidden)]
         pub fn $builder(
             mut self,
             analyte: impl Into<String>,
@@ -270,6 +276,7 @@ macro_rules! builder {
     };
     ($field:ident, optional, $builder:ident, $description:literal, $($kind:tt)+) => {
         #[doc = concat!("Sets `", stringify!($field), "` (", $description, ").")]
+        #[doc(hidden)]
         pub fn $builder(mut self, value: new_param!($($kind)+)) -> Self {
             self.$field = Some(value.into());
             self
@@ -277,6 +284,7 @@ macro_rules! builder {
     };
     (@push $field:ident, $builder:ident, $description:literal, $item:ty) => {
         #[doc = concat!("Adds one item to `", stringify!($field), "` (", $description, ").")]
+        #[doc(hidden)]
         pub fn $builder(mut self, item: $item) -> Self {
             $crate::records::macros::ListField::push_item(&mut self.$field, item.into());
             self
@@ -348,8 +356,9 @@ macro_rules! define_records {
                 $(builder!($field, $presence, $builder, $description, $kind $(($($karg)*))?);)+
 
                 /// Checks the record's rules (spec/records.md §5): every field's own checks
-                /// in schema order, then the record type's cross-field rules.
-                pub fn validate(&self) -> Result<(), $crate::records::RecordError> {
+                /// in schema order, then the record type's cross-field rules. The API is
+                /// [`Record::validate`](crate::records::Record::validate).
+                pub(crate) fn validate(&self) -> Result<(), $crate::records::RecordError> {
                     use $crate::records::checks::{Check, FieldValue};
                     let c = Check($crate::records::RecordType::$Type);
                     let values: &[&dyn FieldValue] = &[$(&self.$field),+];
@@ -394,17 +403,24 @@ macro_rules! define_records {
             n
         };
 
-        impl RecordType {
-            /// Every record type, in catalogue order.
-            pub const ALL: [RecordType; RECORD_TYPES] = [$($(#[cfg($cfg)])? RecordType::$Type,)+];
+        /// A record type's token, e.g. `drug_test`, is the envelope's record-type header.
+        impl $crate::vocab::Vocabulary for RecordType {
+            const NAME: &'static str = "RecordType";
+            const ALL: &'static [RecordType] = &RecordType::ALL;
+            const TOKENS: &'static [&'static str] = &[$($(#[cfg($cfg)])? $token,)+];
+            const EXPECTED: &'static str = "a record type of the catalogue";
 
-            /// The record type's token, e.g. `drug_test` (the envelope's record-type header).
-            pub fn as_str(&self) -> &'static str {
+            fn as_str(&self) -> &'static str {
                 match self {$(
                     $(#[cfg($cfg)])?
                     RecordType::$Type => $token,
                 )+}
             }
+        }
+
+        impl RecordType {
+            /// Every record type, in catalogue order.
+            pub const ALL: [RecordType; RECORD_TYPES] = [$($(#[cfg($cfg)])? RecordType::$Type,)+];
 
             /// Every field of the type with its tier, in the order of spec/records.md.
             pub fn schema(&self) -> &'static [$crate::records::FieldSpec] {
@@ -455,7 +471,7 @@ macro_rules! define_records {
 
             /// Checks the record's rules: controlled vocabularies (by construction), required
             /// and non-empty fields, text and list bounds, date ordering and the per-type
-            /// rules of spec/records.md §5. [`Record::from_value`] and [`Record::from_bytes`]
+            /// rules of spec/records.md §5. [`Record::from_bytes`] and [`Record::from_json`]
             /// always run it; [`Record::to_bytes`] does not, so a sender validates before
             /// sealing.
             pub fn validate(&self) -> Result<(), $crate::records::RecordError> {

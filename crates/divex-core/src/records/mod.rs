@@ -54,6 +54,7 @@
 use std::fmt;
 
 use crate::codec::{self, CodecError, DecodeLimits, Map, Value};
+use crate::json::{self, JsonError};
 
 #[macro_use]
 mod macros;
@@ -61,6 +62,7 @@ mod catalogue;
 mod checks;
 mod date;
 mod error;
+pub(crate) mod limits;
 mod rules;
 mod schema;
 #[cfg(test)]
@@ -76,6 +78,7 @@ pub use catalogue::{
 };
 pub use date::{Date, InvalidDate, format_unix_time};
 pub use error::RecordError;
+pub(crate) use limits::*;
 pub use schema::{AnalyteResult, FieldSpec, Kind, Tier};
 pub use vocabularies::{
     AsamLevel, AttendanceStatus, ComplianceStatus, Confirmation, CourtEventKind, DischargeReason,
@@ -85,65 +88,19 @@ pub use vocabularies::{
 };
 
 // =============================================================================================
-// Limits
-
-/// Longest identifier or short text (ids, agency ids, case and charge references, panel,
-/// analyte, list items), in bytes of UTF-8.
-pub const MAX_SHORT_TEXT: usize = 256;
-/// Longest summary text (a progress report's `engagement`), in bytes.
-pub const MAX_SUMMARY_TEXT: usize = 1024;
-/// Longest counseling note, in bytes (8 KiB).
-pub const MAX_NOTE_TEXT: usize = 8 * 1024;
-/// Most items in any list field.
-pub const MAX_LIST_ITEMS: usize = 64;
-/// Latest accepted `collected_at`: 9999-12-31T23:59:59Z, in seconds since the Unix epoch.
-pub const MAX_TIMESTAMP: u64 = 253_402_300_799;
-/// Most tenths of an hour one attendance entry can record (24 hours).
-pub const MAX_SESSION_TENTHS: u32 = 240;
-/// Most cumulative tenths of an hour (10,000 hours).
-pub const MAX_CUMULATIVE_TENTHS: u32 = 100_000;
-/// Highest program phase number.
-pub const MAX_PHASE: u32 = 99;
-/// Longest expected program length, in days (10 years).
-pub const MAX_EXPECTED_LENGTH_DAYS: u32 = 3650;
-/// Most goals a progress report can count as met.
-pub const MAX_GOALS: u32 = 1000;
-/// Most contacts a LEAD status can count.
-pub const MAX_CONTACTS: u32 = 100_000;
-
-/// Decoding bounds for [`Record::from_bytes`], checked before anything is allocated.
-///
-/// They bound memory only; they are deliberately looser than the schema limits above so that
-/// an over-long field is reported by validation with its record type and field name
-/// ([`RecordError::TooLong`], [`RecordError::TooMany`]) rather than as a bare codec limit.
-/// The largest valid record encodes to well under `max_input`.
-pub const DECODE_LIMITS: DecodeLimits = DecodeLimits {
-    max_input: 64 * 1024,
-    // record map -> results array -> result map.
-    max_depth: 3,
-    max_items: 256,
-    max_string: 16 * 1024,
-};
-
-// =============================================================================================
 // Record types and records: what does not depend on the type (the rest is generated from the
 // catalogue).
 
 impl RecordType {
-    /// The record type with token `s`, if any.
-    pub fn parse(s: &str) -> Option<RecordType> {
-        RecordType::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
     /// The schema entry of field `name`, if the type has such a field.
-    pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {
+    pub(crate) fn field(&self, name: &str) -> Option<&'static FieldSpec> {
         self.schema().iter().find(|f| f.name == name)
     }
 
     /// Whether this is justice data flowing from the justice system to treatment (tier CJ):
     /// referral, court response, court event, case disposition — the types whose every
     /// field is tier CJ.
-    pub fn is_justice_data(&self) -> bool {
+    pub(crate) fn is_justice_data(&self) -> bool {
         self.schema().iter().all(|f| f.tier == Tier::Cj)
     }
 }
@@ -156,7 +113,7 @@ impl fmt::Display for RecordType {
 
 impl Record {
     /// The record as a CBOR map from field name to value, present fields only.
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         // Serialising these types cannot fail: they hold only text, unsigned integers,
         // booleans, lists and maps. Should it ever fail, the empty map fails closed (every
         // record type has required fields, so no decoder accepts it).
@@ -164,7 +121,7 @@ impl Record {
             .unwrap_or_else(|_| Value::Map(Map::new()))
     }
 
-    /// The strict deterministic CBOR encoding of [`Record::to_value`].
+    /// The strict deterministic CBOR encoding of the record (its CBOR map, spec/records.md).
     pub fn to_bytes(&self) -> Vec<u8> {
         codec::encode(&self.to_value())
     }
@@ -172,7 +129,7 @@ impl Record {
     /// The record of type `rt` that `v` encodes. Strict: every key must be a field of `rt`,
     /// every required field present, no `null`s, every value of the field's CBOR type and
     /// vocabulary; then the record is validated, and it must map back to exactly `v`.
-    pub fn from_value(rt: RecordType, v: &Value) -> Result<Record, RecordError> {
+    pub(crate) fn from_value(rt: RecordType, v: &Value) -> Result<Record, RecordError> {
         checks::check_shape(rt, v)?;
         // serde's message is dropped: it could quote a value.
         let record = Record::deserialize_value(rt, v).map_err(|_| {
@@ -188,7 +145,8 @@ impl Record {
     }
 
     /// Decodes a record of type `rt` strictly: the bytes must be strict deterministic CBOR
-    /// within [`DECODE_LIMITS`], satisfy [`Record::from_value`], and be exactly the bytes
+    /// (within bounds checked before anything is allocated), hold exactly the fields of `rt`
+    /// with values of their kinds, pass [`Record::validate`], and be exactly the bytes
     /// [`Record::to_bytes`] produces for the result.
     pub fn from_bytes(rt: RecordType, b: &[u8]) -> Result<Record, RecordError> {
         let v = codec::decode_with(b, &DECODE_LIMITS)?;
@@ -197,6 +155,39 @@ impl Record {
             return Err(RecordError::Codec(CodecError::NotCanonical));
         }
         Ok(record)
+    }
+
+    /// The record of type `rt` that the JSON object `json` describes: field names as keys,
+    /// text, whole numbers, booleans and lists as their JSON forms, optional fields left out
+    /// (never `null`), hours in tenths (divex has no fractions). It gets exactly the checks
+    /// of [`Record::from_bytes`]. The input is bounded before it is parsed, and errors name a
+    /// JSON path (`$.results[0].analyte`) or a field, never a value: records are protected
+    /// health information. A refusal of the record itself is [`JsonError::Record`].
+    ///
+    /// ```
+    /// use divex_core::records::{Record, RecordType};
+    ///
+    /// let json = br#"{"date": "2026-03-10", "service_type": "group", "status": "present", "hours_tenths": 15}"#;
+    /// let record = Record::from_json(RecordType::Attendance, json)?;
+    /// assert_eq!(
+    ///     record.to_json(),
+    ///     r#"{"date":"2026-03-10","hours_tenths":15,"service_type":"group","status":"present"}"#
+    /// );
+    /// assert!(Record::from_json(RecordType::Attendance, br#"{"date": "2026-03-10", "hours_tenths": 1.5}"#).is_err());
+    /// # Ok::<(), divex_core::error::JsonError>(())
+    /// ```
+    pub fn from_json(rt: RecordType, json: &[u8]) -> Result<Record, JsonError> {
+        // Records have no byte fields: every JSON string is text. The codec's default bounds,
+        // not the record's decoding bounds: an over-deep or over-long description is then
+        // refused by the record's own checks, naming the field.
+        let v = json::parse(json, &DecodeLimits::DEFAULT, &json::no_bytes)?;
+        Ok(Record::from_value(rt, &v)?)
+    }
+
+    /// The record as a compact JSON object (field names as keys, in the order of their CBOR
+    /// encoding): what [`Record::from_json`] reads back.
+    pub fn to_json(&self) -> String {
+        json::to_json_text(&self.to_value())
     }
 
     /// The schema entries of the fields present in this record, in schema order.

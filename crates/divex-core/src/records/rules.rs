@@ -3,12 +3,12 @@
 //! (`rules: referral`); `validate` runs it after every field's own checks, so a rule can rely
 //! on each field being well-formed on its own.
 
+use super::CourtResponse;
 use super::checks::Check;
 use super::{
     Attendance, AttendanceStatus, DrugTest, IntakeStatus, ProgramOutcome, ProgressReport,
     RecordError, RecordType, Referral, ReferralSource,
 };
-use super::{CourtResponse, Date};
 
 /// `intake_deadline` not before `referral_date`; no charge references on a social-contact
 /// referral (there was no arrest).
@@ -97,12 +97,4 @@ pub(super) fn court_response(r: &CourtResponse, c: &Check) -> Result<(), RecordE
 #[cfg(test)]
 pub(super) fn test_only_note(r: &super::TestOnlyNote, c: &Check) -> Result<(), RecordError> {
     c.date_order("date", r.date, "follow_up", r.follow_up)
-}
-
-impl DrugTest {
-    /// The UTC date of collection, if `collected_at` is in range. (Hand-written: the one
-    /// accessor the catalogue does not generate.)
-    pub fn collected_date(&self) -> Option<Date> {
-        Date::from_unix_seconds(self.collected_at)
-    }
 }

@@ -23,12 +23,14 @@ pub enum Tier {
     Lead,
 }
 
-impl Tier {
-    /// Every tier.
-    pub const ALL: [Tier; 5] = [Tier::T1, Tier::T2, Tier::T3, Tier::Cj, Tier::Lead];
+/// The tiers' tokens: `t1`, `t2`, `t3`, `cj` and `lead`.
+impl Vocabulary for Tier {
+    const NAME: &'static str = "Tier";
+    const ALL: &'static [Tier] = &[Tier::T1, Tier::T2, Tier::T3, Tier::Cj, Tier::Lead];
+    const TOKENS: &'static [&'static str] = &["t1", "t2", "t3", "cj", "lead"];
+    const EXPECTED: &'static str = "a tier: one of t1 t2 t3 cj lead";
 
-    /// The tier's token: `t1`, `t2`, `t3`, `cj` or `lead`.
-    pub fn as_str(&self) -> &'static str {
+    fn as_str(&self) -> &'static str {
         match self {
             Tier::T1 => "t1",
             Tier::T2 => "t2",
@@ -36,11 +38,6 @@ impl Tier {
             Tier::Cj => "cj",
             Tier::Lead => "lead",
         }
-    }
-
-    /// The tier with token `s`, if any.
-    pub fn parse(s: &str) -> Option<Tier> {
-        Tier::ALL.into_iter().find(|t| t.as_str() == s)
     }
 }
 
@@ -112,7 +109,7 @@ pub enum Kind {
 
 impl Kind {
     /// The kind of a field holding one value of vocabulary `V`.
-    pub const fn vocabulary<V: Vocabulary>() -> Kind {
+    pub(crate) const fn vocabulary<V: Vocabulary>() -> Kind {
         Kind::Vocabulary {
             name: V::NAME,
             tokens: V::TOKENS,
@@ -122,7 +119,7 @@ impl Kind {
 
     /// The kind of a field holding a list of values of vocabulary `V`; `expected` is what
     /// the shape check says a value must be.
-    pub const fn vocabulary_list<V: Vocabulary>(expected: &'static str) -> Kind {
+    pub(crate) const fn vocabulary_list<V: Vocabulary>(expected: &'static str) -> Kind {
         Kind::VocabularyList {
             name: V::NAME,
             tokens: V::TOKENS,

@@ -4,43 +4,15 @@
 //! Every vocabulary is declared once, as a table of variants and tokens, by the
 //! [`vocabulary!`] macro (after rustls' `enum_builder!` and coset's `iana_registry!`). What
 //! generic code needs of any vocabulary — its values, tokens, the message naming them — is the
-//! [`Vocabulary`] trait, so the shape pre-check, the CDDL test and the bindings treat every
-//! vocabulary alike.
+//! [`Vocabulary`] trait (`divex_core::vocab`, shared by every closed token set of the
+//! protocol), so the shape pre-check, the CDDL test and the bindings treat every vocabulary
+//! alike.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A closed vocabulary: an enum serialised as one of a fixed set of text tokens.
-///
-/// ```
-/// use divex_core::records::{Specimen, Vocabulary};
-///
-/// assert_eq!(Specimen::parse("oral_fluid"), Some(Specimen::OralFluid));
-/// assert_eq!(Specimen::OralFluid.as_str(), "oral_fluid");
-/// assert_eq!(Specimen::ALL.len(), Specimen::TOKENS.len());
-/// assert!(Specimen::EXPECTED.starts_with("a specimen type: one of urine"));
-/// ```
-pub trait Vocabulary: Copy + Eq + Ord + fmt::Debug + fmt::Display + Sized + 'static {
-    /// The enum's name, e.g. `Specimen`; its rule in spec/records.cddl is the name in
-    /// kebab case (`specimen`, `referral-source`).
-    const NAME: &'static str;
-    /// Every value, in vocabulary order.
-    const ALL: &'static [Self];
-    /// Every value's token, in vocabulary order.
-    const TOKENS: &'static [&'static str];
-    /// What a field of this vocabulary must hold, as error messages say it: `a specimen
-    /// type: one of urine oral_fluid …`.
-    const EXPECTED: &'static str;
-
-    /// The value's token (its CBOR text).
-    fn as_str(&self) -> &'static str;
-
-    /// The value with token `s`, if any.
-    fn parse(s: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|v| v.as_str() == s)
-    }
-}
+pub use crate::vocab::Vocabulary;
 
 /// Declares a closed vocabulary: the enum (serialised as its tokens), its [`Vocabulary`]
 /// implementation and `Display`. One table row per value: doc comment, variant, token.

@@ -33,24 +33,17 @@ pub struct World {
 /// A fresh world with keys from the OS generator.
 pub fn world() -> World {
     let fixtures = divex_fixtures::World::new();
-    let mut rng = divex_core::rng::os();
-    let mut agency = |id: &str| {
+    let agency = |id: &str| {
         let sealed =
-            keystore::seal_agency(id, fixtures.key(id), PASSPHRASE, KdfProfile::Fast, &mut rng)
-                .unwrap();
+            keystore::seal_agency(id, fixtures.key(id), PASSPHRASE, KdfProfile::Fast).unwrap();
         AgencyKeys::from_keystore(sealed, PASSPHRASE.into()).unwrap()
     };
     let provider = agency("treatment-provider");
     let court = agency("superior-court");
     let probation = agency("probation");
-    let patient = keystore::seal_personal(
-        "patient",
-        &fixtures.patient,
-        PASSPHRASE,
-        KdfProfile::Fast,
-        &mut rng,
-    )
-    .unwrap();
+    let patient =
+        keystore::seal_personal("patient", &fixtures.patient, PASSPHRASE, KdfProfile::Fast)
+            .unwrap();
     World {
         directory: Directory::from_bytes(fixtures.directory.to_bytes()).unwrap(),
         provider,

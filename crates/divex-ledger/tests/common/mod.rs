@@ -16,6 +16,7 @@ use divex_core::envelope::ConsentRef;
 use divex_core::keys::AgencyKeys;
 use divex_core::records::Date;
 use divex_core::records::RecordType;
+use divex_core::testing::DateExt;
 use divex_fixtures::{CJ_PURPOSE, agency, disclosure};
 use divex_ledger::{Direction, Ledger, LedgerError, NewEntry, VerifyReport};
 
@@ -100,8 +101,8 @@ pub fn verify(l: &Ledger) -> Result<VerifyReport, LedgerError> {
 }
 
 /// A sealed disclosure of test entry `i`'s envelope to `recipients`, as
-/// `divex_core::disclosure::seal` returns it (the envelope bytes are not needed here).
-pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::disclosure::Sealed {
+/// `divex_core::seal` returns it (the envelope bytes are not needed here).
+pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::Sealed {
     use divex_core::consent::{NoticeForm, Redisclosure};
     use divex_core::decision::{Obligations, Permit};
     let permit = Permit {
@@ -116,7 +117,7 @@ pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::disclosure::Sealed {
             redactions: vec![],
         },
     };
-    divex_core::disclosure::Sealed {
+    divex_core::Sealed {
         envelope: vec![],
         metadata: divex_core::envelope::Metadata {
             envelope_id: entry(i).envelope_id,

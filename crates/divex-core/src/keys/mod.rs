@@ -22,7 +22,6 @@
 use std::fmt;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use hpke::{Deserializable, Serializable};
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -30,8 +29,12 @@ use zeroize::Zeroizing;
 
 use crate::codec::{self, CodecError, Value};
 
+pub(crate) mod encryption;
+
+pub(crate) use encryption::EncryptionKeyPair;
+
 /// Length of a key id in bytes.
-pub const KEY_ID_LEN: usize = 16;
+pub(crate) const KEY_ID_LEN: usize = 16;
 
 /// Domain-separation prefix for signing-key ids (spec/envelope.md §3.2).
 const KID_SIGNING_LABEL: &[u8] = b"divex/v1 key id ed25519";
@@ -107,7 +110,7 @@ impl KeyId {
     }
 
     /// Lower-case hex, as shown to operators.
-    pub fn to_hex(&self) -> String {
+    pub(crate) fn to_hex(self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
@@ -215,7 +218,7 @@ impl EncryptionPublicKey {
         Ok(Self::from_trusted(bytes))
     }
 
-    fn from_trusted(bytes: [u8; 32]) -> EncryptionPublicKey {
+    pub(super) fn from_trusted(bytes: [u8; 32]) -> EncryptionPublicKey {
         let kid = KeyId::derive(KID_ENCRYPTION_LABEL, &bytes);
         EncryptionPublicKey { bytes, kid }
     }
@@ -232,7 +235,7 @@ impl EncryptionPublicKey {
 }
 
 /// Whether an X25519 u-coordinate is a point of order dividing 8 (in any encoding).
-pub fn is_low_order_x25519(u: &[u8; 32]) -> bool {
+pub(crate) fn is_low_order_x25519(u: &[u8; 32]) -> bool {
     let out = Zeroizing::new(x25519_dalek::x25519(LOW_ORDER_PROBE, *u));
     bool::from(out.ct_eq(&[0u8; 32]))
 }
@@ -256,7 +259,7 @@ const BUNDLE_VERSION: &str = "divex/v1";
 
 impl PublicBundle {
     /// A bundle from validated keys.
-    pub fn new(signing: SigningPublicKey, encryption: EncryptionPublicKey) -> PublicBundle {
+    pub(crate) fn new(signing: SigningPublicKey, encryption: EncryptionPublicKey) -> PublicBundle {
         PublicBundle {
             signing,
             encryption,
@@ -274,7 +277,7 @@ impl PublicBundle {
     }
 
     /// The bundle as a CBOR value.
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         let mut m = codec::Map::new();
         // Keys are distinct constants: insertion cannot fail.
         let _ = m.insert(Value::from(1u64), Value::from(BUNDLE_VERSION));
@@ -289,7 +292,7 @@ impl PublicBundle {
     }
 
     /// Reads a bundle from a CBOR value, validating both keys.
-    pub fn from_value(v: &Value) -> Result<PublicBundle, KeyError> {
+    pub(crate) fn from_value(v: &Value) -> Result<PublicBundle, KeyError> {
         let m = v.as_map().ok_or(KeyError::MalformedBundle("not a map"))?;
         if m.len() != 3 {
             return Err(KeyError::MalformedBundle(
@@ -319,57 +322,6 @@ impl PublicBundle {
     }
 }
 
-type HpkeSecret = <hpke::kem::X25519HkdfSha256 as hpke::Kem>::PrivateKey;
-
-/// An X25519 secret key with its public key, as HPKE-4-KE uses it.
-///
-/// No `Clone`, redacted `Debug`, zeroized on drop (the wrapped dalek secret zeroizes itself).
-pub struct EncryptionKeyPair {
-    secret: HpkeSecret,
-    public: EncryptionPublicKey,
-}
-
-impl EncryptionKeyPair {
-    /// **Secret material.** Builds a key pair from a raw 32-byte X25519 secret (clamped as
-    /// RFC 7748 requires). Used to import keys made elsewhere, such as COSE_Key test vectors.
-    pub fn from_secret_bytes(secret: &[u8; 32]) -> EncryptionKeyPair {
-        let public = x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(*secret));
-        // 32 bytes always deserialise: the HPKE X25519 key type only checks the length.
-        let secret = match HpkeSecret::from_bytes(secret) {
-            Ok(s) => s,
-            Err(_) => unreachable!("32-byte X25519 secret"),
-        };
-        EncryptionKeyPair {
-            secret,
-            public: EncryptionPublicKey::from_trusted(public.to_bytes()),
-        }
-    }
-
-    /// **Secret material.** The clamped secret scalar bytes, for encrypted export only.
-    pub fn expose_secret_bytes(&self) -> Zeroizing<[u8; 32]> {
-        let mut out = Zeroizing::new([0u8; 32]);
-        out.copy_from_slice(&self.secret.to_bytes());
-        out
-    }
-
-    /// The public key.
-    pub fn public(&self) -> &EncryptionPublicKey {
-        &self.public
-    }
-
-    pub(crate) fn hpke_secret(&self) -> &HpkeSecret {
-        &self.secret
-    }
-}
-
-impl fmt::Debug for EncryptionKeyPair {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EncryptionKeyPair")
-            .field("kid", &self.public.kid)
-            .finish_non_exhaustive()
-    }
-}
-
 /// A person's Ed25519 signing key (a participant or representative signing a consent or a
 /// revocation, for example on a program's signing tablet).
 ///
@@ -386,21 +338,21 @@ impl PersonalKey {
     }
 
     /// A fresh key from the given CSPRNG.
-    pub fn generate_with_rng<R: CryptoRng + ?Sized>(rng: &mut R) -> PersonalKey {
+    pub(crate) fn generate_with_rng<R: CryptoRng + ?Sized>(rng: &mut R) -> PersonalKey {
         let mut seed = Zeroizing::new([0u8; 32]);
         rng.fill_bytes(seed.as_mut());
         Self::from_secret_bytes(&seed)
     }
 
     /// **Secret material.** Rebuilds the key from its 32-byte Ed25519 seed.
-    pub fn from_secret_bytes(seed: &[u8; 32]) -> PersonalKey {
+    pub(crate) fn from_secret_bytes(seed: &[u8; 32]) -> PersonalKey {
         let signing = SigningKey::from_bytes(seed);
         let public = SigningPublicKey::from_verified(signing.verifying_key());
         PersonalKey { signing, public }
     }
 
     /// **Secret material.** The 32-byte seed, for encrypted export only.
-    pub fn expose_secret_bytes(&self) -> Zeroizing<[u8; 32]> {
+    pub(crate) fn expose_secret_bytes(&self) -> Zeroizing<[u8; 32]> {
         Zeroizing::new(*self.signing.as_bytes())
     }
 
@@ -410,7 +362,7 @@ impl PersonalKey {
     }
 
     /// Signs `message`.
-    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.signing.sign(message).to_bytes()
     }
 }
@@ -440,7 +392,7 @@ impl AgencyKeys {
     }
 
     /// Fresh keys from the given CSPRNG (deterministic generators in tests use a seeded one).
-    pub fn generate_with_rng<R: CryptoRng + ?Sized>(rng: &mut R) -> AgencyKeys {
+    pub(crate) fn generate_with_rng<R: CryptoRng + ?Sized>(rng: &mut R) -> AgencyKeys {
         let mut seed = Zeroizing::new([0u8; 64]);
         rng.fill_bytes(seed.as_mut());
         Self::from_secret_bytes(&seed)
@@ -448,7 +400,7 @@ impl AgencyKeys {
 
     /// Rebuilds keys from the 64 secret bytes (Ed25519 seed ‖ X25519 scalar) produced by
     /// [`AgencyKeys::expose_secret_bytes`]. Callers must keep these bytes encrypted at rest.
-    pub fn from_secret_bytes(secret: &[u8; 64]) -> AgencyKeys {
+    pub(crate) fn from_secret_bytes(secret: &[u8; 64]) -> AgencyKeys {
         let mut ed = Zeroizing::new([0u8; 32]);
         let mut x = Zeroizing::new([0u8; 32]);
         ed.copy_from_slice(&secret[..32]);
@@ -466,7 +418,7 @@ impl AgencyKeys {
 
     /// **Secret material.** The 64 secret bytes, for encrypted export only. The name is loud on
     /// purpose: grep for it when auditing where secrets leave memory.
-    pub fn expose_secret_bytes(&self) -> Zeroizing<[u8; 64]> {
+    pub(crate) fn expose_secret_bytes(&self) -> Zeroizing<[u8; 64]> {
         let mut out = Zeroizing::new([0u8; 64]);
         let (ed, x) = out.split_at_mut(32);
         ed.copy_from_slice(self.signing.as_bytes());
@@ -479,14 +431,43 @@ impl AgencyKeys {
         &self.public
     }
 
-    /// Signs `message` with the agency's Ed25519 key.
-    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+    /// Signs `message` with the agency's Ed25519 key (the API: [`StatementSigner`]).
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.signing.sign(message).to_bytes()
     }
 
     /// The encryption key pair.
-    pub fn encryption(&self) -> &EncryptionKeyPair {
+    pub(crate) fn encryption(&self) -> &EncryptionKeyPair {
         &self.encryption
+    }
+}
+
+/// Something that signs a statement with Ed25519: an agency ([`AgencyKeys`]) or a person
+/// ([`PersonalKey`]). Consents, revocations and case events are signed through it
+/// (`SignedConsent::sign`, `RevocationStatement::sign`, `CaseEvent::sign`), and so is
+/// anything else an agency signs, such as a ledger checkpoint.
+pub trait StatementSigner {
+    /// The public key.
+    fn signing_public(&self) -> &SigningPublicKey;
+    /// Signs `message` with Ed25519.
+    fn sign_message(&self, message: &[u8]) -> [u8; 64];
+}
+
+impl StatementSigner for AgencyKeys {
+    fn signing_public(&self) -> &SigningPublicKey {
+        self.public().signing()
+    }
+    fn sign_message(&self, message: &[u8]) -> [u8; 64] {
+        self.sign(message)
+    }
+}
+
+impl StatementSigner for PersonalKey {
+    fn signing_public(&self) -> &SigningPublicKey {
+        self.public()
+    }
+    fn sign_message(&self, message: &[u8]) -> [u8; 64] {
+        self.sign(message)
     }
 }
 

@@ -1,0 +1,134 @@
+//! What each subcommand does, one file per command group. Every command checks everything it
+//! can before it asks for a passphrase, and writes its outputs only after every check passed
+//! (staged, then moved into place), so a failed command leaves the home as it was.
+//!
+//! * `keys` — `init` and `consent patient-key`;
+//! * `anchor` — `anchor create | issue | revoke`;
+//! * `directory` — `directory import | list`;
+//! * `consent` — `consent create | revoke | event | import | show`;
+//! * `seal` and `open` — disclosures;
+//! * `inspect` — what a file is;
+//! * `ledger` — `ledger verify | accounting | export`.
+//!
+//! This file holds what they share: the context, the dispatcher and the report printer.
+
+use std::io::Write;
+
+use divex_core::consent::Subject;
+use divex_core::records::Date;
+use serde_json::json;
+
+use crate::cli::{AnchorCommand, Cli, Command, ConsentCommand, DirectoryCommand, LedgerCommand};
+use crate::error::CliError;
+use crate::home::Home;
+use crate::keystore::KdfProfile;
+use crate::support::Report;
+use crate::timefmt::system_now;
+
+mod anchor;
+mod consent;
+mod directory;
+mod inspect;
+mod keys;
+mod ledger;
+mod open;
+mod seal;
+
+use anchor::{anchor_create, anchor_issue, anchor_revoke};
+use consent::{consent_create, consent_event, consent_import, consent_revoke, consent_show};
+use directory::{directory_import, directory_list};
+use inspect::inspect_cmd;
+use keys::{init, patient_key};
+use ledger::{ledger_accounting, ledger_export, ledger_verify};
+use open::open;
+use seal::seal;
+
+const DAY: u64 = 86_400;
+
+/// The context every command runs in.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The home directory.
+    pub home: Home,
+    /// `--json`.
+    pub json: bool,
+    /// The current time (system clock or `--now`).
+    pub now: u64,
+}
+
+/// Runs the parsed command line, printing its report to `out` (warnings to standard error).
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
+    let ctx = Ctx {
+        home: Home::new(cli.home),
+        json: cli.json,
+        now: cli.now.unwrap_or_else(system_now),
+    };
+    let report = match cli.command {
+        Command::Demo(args) => return crate::demo::run(args.dir.as_deref(), ctx.json, out),
+        Command::Ledger(LedgerCommand::Export(args)) => return ledger_export(&ctx, &args, out),
+        Command::Init(a) => init(&ctx, &a)?,
+        Command::Anchor(AnchorCommand::Create(a)) => anchor_create(&ctx, &a)?,
+        Command::Anchor(AnchorCommand::Issue(a)) => anchor_issue(&ctx, &a)?,
+        Command::Anchor(AnchorCommand::Revoke(a)) => anchor_revoke(&ctx, &a)?,
+        Command::Directory(DirectoryCommand::Import(a)) => directory_import(&ctx, &a)?,
+        Command::Directory(DirectoryCommand::List) => directory_list(&ctx)?,
+        Command::Consent(ConsentCommand::Create(a)) => consent_create(&ctx, &a)?,
+        Command::Consent(ConsentCommand::PatientKey(a)) => patient_key(&ctx, &a)?,
+        Command::Consent(ConsentCommand::Revoke(a)) => consent_revoke(&ctx, &a)?,
+        Command::Consent(ConsentCommand::Event(a)) => consent_event(&ctx, &a)?,
+        Command::Consent(ConsentCommand::Import(a)) => consent_import(&ctx, &a)?,
+        Command::Consent(ConsentCommand::Show(a)) => consent_show(&ctx, &a)?,
+        Command::Seal(a) => seal(&ctx, &a)?,
+        Command::Open(a) => open(&ctx, &a)?,
+        Command::Inspect(a) => inspect_cmd(&ctx, &a)?,
+        Command::Ledger(LedgerCommand::Verify(a)) => ledger_verify(&ctx, &a)?,
+        Command::Ledger(LedgerCommand::Accounting(a)) => ledger_accounting(&ctx, &a)?,
+    };
+    print_report(&ctx, report, out)
+}
+
+fn print_report(ctx: &Ctx, mut report: Report, out: &mut dyn Write) -> Result<(), CliError> {
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    if ctx.json {
+        if !report.warnings.is_empty()
+            && let serde_json::Value::Object(m) = &mut report.json
+        {
+            m.insert("warnings".into(), json!(report.warnings));
+        }
+        let text = serde_json::to_string_pretty(&report.json)
+            .map_err(|e| CliError::Other(format!("cannot format JSON: {e}")))?;
+        writeln!(out, "{text}")?;
+    } else {
+        write!(out, "{}", report.human)?;
+        if !report.human.ends_with('\n') {
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+fn fast_warning(kdf: KdfProfile) -> Option<String> {
+    (kdf == KdfProfile::Fast).then(|| {
+        "the keystore uses the fast KDF profile (1 MiB Argon2id): for tests and demos only, never for real keys".to_owned()
+    })
+}
+
+fn with_warnings(mut r: Report, ws: impl IntoIterator<Item = String>) -> Report {
+    r.warnings.extend(ws);
+    r
+}
+
+fn subject(name: &str, dob: &str) -> Result<Subject, CliError> {
+    if name.trim().is_empty() {
+        return Err(CliError::Usage("--subject-name is empty".into()));
+    }
+    let date_of_birth = dob
+        .parse::<Date>()
+        .map_err(|_| CliError::Usage("--subject-dob must be a date YYYY-MM-DD".into()))?;
+    Ok(Subject {
+        name: name.to_owned(),
+        date_of_birth,
+    })
+}

@@ -1,0 +1,101 @@
+//! The demo end to end: the story plays, every ledger verifies, the JSON is one document.
+
+use divex_core::directory::Directory;
+use divex_ledger::Ledger;
+use serde_json::Value;
+
+use super::world::CAST;
+use super::*;
+
+#[test]
+fn demo_plays_the_story_and_every_ledger_verifies() {
+    // An existing, empty directory is accepted.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let mut out = Vec::new();
+    run(Some(d), false, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    for needle in [
+        "note: demo keystores use a fast KDF and a public passphrase",
+        "SENT       superior-court → treatment-provider",
+        "referral: PC 1000 order",
+        "REFUSED    treatment-provider → superior-court",
+        "[record_type_not_permitted] disclosure to superior-court refused: record type clinical_detail",
+        "NO EFFECT  participant",
+        "no-adverse-action",
+        "[replay]",
+        "final disposition of CR-2025-000417: dismissed",
+        "IN EFFECT  participant",
+        "[revoked] disclosure to probation refused: consent c-pc1000-0001 was revoked",
+        "Accounting of disclosures for Jordan Avery Reyes (42 CFR §2.24), from the treatment-provider ledger",
+        "from the lead-case-manager ledger",
+        "LEAD engagement status (lead_status)",
+        "Ledger verification",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+
+    // Every ledger verifies against the agency's certified key, independently of the
+    // demo's own report, and holds a checkpoint.
+    let home = Home::new(d);
+    let directory = Directory::from_bytes(&fs::read(home.directory_file()).unwrap()).unwrap();
+    for c in &CAST {
+        let cert = directory.current_certificate(c.id, START).unwrap();
+        let ledger = Ledger::open(&home.ledger(c.id), c.id).unwrap();
+        let report = ledger.verify(cert.keys().signing()).unwrap();
+        assert!(report.entries > 0, "{}", c.id);
+        assert_eq!(report.checkpoints, 1, "{}", c.id);
+        assert!(
+            text.contains(&format!("{}…  ok", &hex(&report.head)[..16])),
+            "{}: {text}",
+            c.id
+        );
+        assert!(home.keystore(c.id).is_file());
+    }
+    assert!(home.anchor_keystore(ANCHOR).is_file());
+    assert!(
+        home.envelopes_dir()
+            .join("01-court-referral-to-provider.envelope.cose")
+            .is_file()
+    );
+    assert!(
+        home.consents_dir(PROVIDER)
+            .join("c-pc1000-0001.consent.cose")
+            .is_file()
+    );
+}
+
+#[test]
+fn demo_json_is_one_document_and_a_non_empty_dir_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("new");
+    let mut out = Vec::new();
+    run(Some(&d), true, &mut out).unwrap();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["ledgers"].as_array().unwrap().len(), 6);
+    let outcomes: Vec<&str> = v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    for o in ["signed", "sent", "refused", "no_effect", "in_effect"] {
+        assert!(outcomes.contains(&o), "{o}");
+    }
+    assert!(
+        !v["accounting"]["treatment-provider"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        v["accounting"]["lead-case-manager"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let err = run(Some(&d), false, &mut Vec::new()).unwrap_err();
+    assert!(err.to_string().contains("is not empty"), "{err}");
+}
