@@ -95,6 +95,15 @@ pub enum JsonError {
         /// What is wrong, in words.
         problem: &'static str,
     },
+    /// The JSON is well formed but does not describe a value of the expected schema (an
+    /// unknown or misspelt field, a wrong type, a missing field).
+    #[error("the {what} description does not match the {what} schema: {detail}")]
+    Schema {
+        /// What was described, e.g. `consent`.
+        what: &'static str,
+        /// The schema reader's message (names fields, never values).
+        detail: String,
+    },
 }
 
 /// The byte-string predicate that names no string: every JSON string is text.
@@ -343,5 +352,6 @@ crate::error::classified!(JsonError, Input, |e| match e {
     | JsonError::TooLarge { .. }
     | JsonError::TooDeep { .. }
     | JsonError::LimitExceeded { .. }
-    | JsonError::Invalid { .. } => "json",
+    | JsonError::Invalid { .. }
+    | JsonError::Schema { .. } => "json",
 });

@@ -20,6 +20,8 @@
 //! * [`dhkem`] — HPKE base mode for the one suite of HPKE-4-KE (RFC 9180), without recomputed
 //!   public keys.
 //! * [`cose`] — COSE_Sign1 / COSE_Encrypt and the COSE-HPKE key-encryption layer.
+//! * [`cose_hpke`] — the COSE-HPKE encryption layer alone as whole messages (bytes in, bytes
+//!   out), for interoperability with other COSE implementations.
 //! * [`envelope`] — the divex envelope profile: `seal` and `open`.
 //! * [`records`] — the record catalogue: typed records, each field with its sensitivity tier.
 //! * [`directory`] — trust anchors, agency certificates, revocations; offline validation.
@@ -39,6 +41,7 @@
 pub mod codec;
 pub mod consent;
 pub mod cose;
+pub mod cose_hpke;
 pub mod decision;
 pub mod dhkem;
 pub mod directory;

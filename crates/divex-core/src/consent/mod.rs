@@ -30,6 +30,8 @@
 //! * `directive` — the consent directive's model: regime, subject, parties, information,
 //!   expiry, revocability, notice, case, signers (spec/consent.md §2).
 //! * `validate` — its required elements ([`ConsentDirective::validate`], §3).
+//! * `json` — the directive described as JSON ([`ConsentDirective::from_json`]), as the
+//!   bindings take it.
 //! * `error` — [`ConsentError`] and its stable classes (§4.6).
 //! * `signed` — signing and verifying consents ([`SignedConsent`], [`VerifiedConsent`],
 //!   [`StatementSigner`], §4).
@@ -44,6 +46,7 @@ use crate::codec::DecodeLimits;
 mod directive;
 mod error;
 mod event;
+mod json;
 mod revocation;
 mod set;
 mod signed;
