@@ -1,92 +1,42 @@
 //! The COSE-HPKE encryption layer on its own, for interoperability with other COSE
-//! implementations (python-cwt, the draft's test vectors): a `COSE_Encrypt` (tag 96) with
-//! ChaCha20/Poly1305 content encryption (alg 24) and HPKE-4-KE recipients (alg 50,
-//! draft-ietf-cose-hpke: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305, base
-//! mode), without the divex envelope profile (no signature, key commitment or audience).
+//! implementations (python-cwt, the draft's test vectors): `divex_core::cose_hpke`, a tagged
+//! `COSE_Encrypt` with ChaCha20/Poly1305 content encryption (alg 24) and HPKE-4-KE recipients
+//! (alg 50), without the divex envelope profile (no signature, key commitment or audience).
 
 use std::sync::Arc;
 
-use divex_core::codec::{self, DecodeLimits, Map, Value};
-use divex_core::cose::{
-    self, CoseError, Encrypt, HpkeParams, ProtectedHeader, Recipient, alg, label,
-};
+use divex_core::cose_hpke;
 use divex_core::keys::EncryptionPublicKey;
-use zeroize::Zeroizing;
 
 use crate::error::Result;
 use crate::keys::EncryptionKeyPair;
 
-/// Decoding bounds for a stand-alone `COSE_Encrypt`: those of the divex envelope
-/// (spec/envelope.md §9).
-const LIMITS: DecodeLimits = DecodeLimits {
-    max_input: 16 * 1024 * 1024,
-    max_depth: 8,
-    max_items: 1024,
-    max_string: 16 * 1024 * 1024,
-};
-
-/// Encrypts `plaintext` to one X25519 public key as a tagged `COSE_Encrypt`:
-/// layer 0 `{1: 24}` / `{5: iv}`, one recipient `{1: 50, 4: kid}` / `{-4: ek}` carrying the
-/// random content key, where `kid` is the divex key id of `recipient_public_key`
-/// (spec/envelope.md §3.2). The HPKE `info` is the draft's `Recipient_structure` with empty
-/// `recipient_extra_info`; the HPKE `aad` is empty.
-#[uniffi::export]
+/// Encrypts `plaintext` to one X25519 public key as a tagged `COSE_Encrypt` whose one
+/// recipient's `kid` is the divex key id of `recipient_public_key` (spec/envelope.md §3.2);
+/// the HPKE `info` is the draft's `Recipient_structure` with empty `recipient_extra_info`,
+/// the HPKE `aad` is empty.
+#[uniffi::export(default(external_aad))]
 pub fn hpke_encrypt(
     recipient_public_key: Vec<u8>,
     plaintext: Vec<u8>,
     external_aad: Vec<u8>,
 ) -> Result<Vec<u8>> {
     let recipient = EncryptionPublicKey::from_bytes(&recipient_public_key)?;
-    let mut rng = divex_core::rng::os();
-    let mut cek = Zeroizing::new([0u8; cose::CEK_LEN]);
-    let mut iv = [0u8; cose::IV_LEN];
-    rand_core::Rng::fill_bytes(&mut rng, cek.as_mut());
-    rand_core::Rng::fill_bytes(&mut rng, &mut iv);
-
-    // Every map below has distinct constant keys: insertion cannot fail.
-    let mut rp = Map::new();
-    let _ = rp.insert(Value::from(label::ALG), Value::from(alg::HPKE_4_KE));
-    let _ = rp.insert(
-        Value::from(label::KID),
-        Value::bytes(recipient.kid().as_bytes()),
-    );
-    let recipient_protected = ProtectedHeader::new(rp);
-    let (ek, wrapped) = cose::hpke_wrap(
+    Ok(cose_hpke::encrypt(
         &recipient,
-        recipient_protected.as_bytes(),
-        alg::CHACHA20_POLY1305,
-        HpkeParams::default(),
-        cek.as_ref(),
-        &mut rng,
-    )?;
-    let mut ru = Map::new();
-    let _ = ru.insert(Value::from(label::EK), Value::bytes(ek));
-
-    let mut p = Map::new();
-    let _ = p.insert(Value::from(label::ALG), Value::from(alg::CHACHA20_POLY1305));
-    let protected = ProtectedHeader::new(p);
-    let aad = cose::enc_structure(protected.as_bytes(), &external_aad);
-    let ciphertext = cose::aead_seal(cek.as_ref(), &iv, &aad, &plaintext)?;
-    let mut u = Map::new();
-    let _ = u.insert(Value::from(label::IV), Value::bytes(iv));
-    Ok(Encrypt {
-        protected,
-        unprotected: u,
-        ciphertext,
-        recipients: vec![Recipient {
-            protected: recipient_protected,
-            unprotected: ru,
-            ciphertext: wrapped,
-        }],
-    }
-    .to_bytes())
+        &plaintext,
+        &external_aad,
+        &mut divex_core::rng::os(),
+    )?)
 }
 
 /// Decrypts a tagged `COSE_Encrypt` (strict deterministic CBOR) whose layer 0 is
 /// ChaCha20/Poly1305 (24) and whose recipient identified by `kid` is HPKE-4-KE (50), with
 /// `key`. `extra_info` is the Recipient_structure's `recipient_extra_info` and `hpke_aad` the
 /// HPKE `aad` (both empty unless the sender set them).
-#[uniffi::export]
+// One `default(..)` per argument: a bare name (the type's default, empty bytes) is accepted
+// only last in a list.
+#[uniffi::export(default(external_aad), default(extra_info), default(hpke_aad))]
 pub fn hpke_decrypt(
     cose_encrypt: Vec<u8>,
     key: Arc<EncryptionKeyPair>,
@@ -95,17 +45,13 @@ pub fn hpke_decrypt(
     extra_info: Vec<u8>,
     hpke_aad: Vec<u8>,
 ) -> Result<Vec<u8>> {
-    let v = codec::decode_with(&cose_encrypt, &LIMITS).map_err(CoseError::Codec)?;
-    let msg = Encrypt::from_value(&v, true, &LIMITS)?;
-    let plaintext = cose::decrypt_hpke_ke(
-        &msg,
+    let plaintext = cose_hpke::decrypt(
+        &cose_encrypt,
         &key.inner,
         &kid,
         &external_aad,
-        HpkeParams {
-            extra_info: &extra_info,
-            hpke_aad: &hpke_aad,
-        },
+        &extra_info,
+        &hpke_aad,
     )?;
     Ok(plaintext.to_vec())
 }

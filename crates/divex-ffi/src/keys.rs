@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use divex_core::consent::{CaseEvent, DispositionOutcome, RevocationStatement, StatementSigner};
 use divex_core::keys;
-use divex_core::keystore;
+use divex_core::keystore::{self, KdfProfile};
 use zeroize::Zeroizing;
 
-use crate::error::{DivexError, Result, length};
-use crate::keystore::KdfProfile;
+use crate::error::{Result, length};
 
 /// An agency's secret keys: an Ed25519 signing key and an X25519 encryption key, with their
 /// public bundle. Zeroized when the last reference is dropped; never printed.
@@ -69,7 +68,7 @@ impl AgencyKeys {
             &agency_id,
             &self.inner,
             &passphrase,
-            profile.into(),
+            profile,
             &mut divex_core::rng::os(),
         )?)
     }
@@ -120,15 +119,13 @@ impl AgencyKeys {
     }
 
     /// Signs, as the court or prosecutor with authority over case `case_ref`, its disposition
-    /// `outcome` (`dismissed`, `diversion_terminated`, `record_sealed`, `not_filed`,
-    /// `sentenced`) effective at `effective_at`.
+    /// `outcome` effective at `effective_at`.
     pub fn sign_case_event(
         &self,
         case_ref: String,
-        outcome: String,
+        outcome: DispositionOutcome,
         effective_at: u64,
     ) -> Result<Vec<u8>> {
-        let outcome = parse_outcome(&outcome)?;
         Ok(CaseEvent {
             case_ref,
             outcome,
@@ -146,15 +143,6 @@ pub(crate) fn secret_array<const N: usize>(what: &str, bytes: &[u8]) -> Result<Z
     let mut out = Zeroizing::new([0u8; N]);
     out.copy_from_slice(bytes);
     Ok(out)
-}
-
-fn parse_outcome(s: &str) -> Result<DispositionOutcome> {
-    divex_core::codec::from_value(&divex_core::codec::Value::from(s)).map_err(|_| {
-        DivexError::invalid(
-            "argument",
-            "the outcome must be one of dismissed, diversion_terminated, record_sealed, not_filed, sentenced",
-        )
-    })
 }
 
 fn sign_revocation(
@@ -214,7 +202,7 @@ impl PersonalKey {
             &label,
             &self.inner,
             &passphrase,
-            profile.into(),
+            profile,
             &mut divex_core::rng::os(),
         )?)
     }

@@ -50,7 +50,7 @@ fn drug_test_from_provider_to_court_through_the_facade() {
     let info = consents
         .import_consent(signed, w.directory.clone(), T0)
         .unwrap();
-    assert_eq!(info.regime, "part2_2_35");
+    assert_eq!(info.regime, Regime::Part2CriminalJustice);
     // The directive reads back in the shape it was given.
     let back: serde_json::Value = serde_json::from_str(&info.directive_json).unwrap();
     assert_eq!(
@@ -78,8 +78,8 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         sealed.envelope(),
         w.court.clone(),
         w.directory.clone(),
-        ConsentSet::new(),
         T0,
+        None,
         Some(ledger.clone()),
     )
     .unwrap();
@@ -91,8 +91,8 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         sealed.envelope(),
         w.court.clone(),
         w.directory.clone(),
-        ConsentSet::new(),
         T0,
+        None,
         Some(ledger.clone()),
     )
     .unwrap_err();
@@ -108,8 +108,8 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         sealed.envelope(),
         w.probation.clone(),
         w.directory.clone(),
-        ConsentSet::new(),
         T0,
+        None,
         None,
     )
     .unwrap_err();
@@ -124,7 +124,7 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         }
     );
     let clinical = Record::from_json(
-        "clinical_detail".into(),
+        RecordType::ClinicalDetail,
         r#"{"diagnoses": ["F11.20"]}"#.into(),
     )
     .unwrap();
@@ -211,14 +211,14 @@ fn every_record_type_crosses_the_boundary_typed() {
         if v["expect"] != "ok" {
             continue;
         }
-        let rt = v["record_type"].as_str().unwrap().to_owned();
+        let rt = parse_record_type(v["record_type"].as_str().unwrap().to_owned()).unwrap();
         let bytes = hex::decode(v["input"].as_str().unwrap()).unwrap();
-        let record = Record::from_bytes(rt.clone(), bytes.clone()).unwrap();
+        let record = Record::from_bytes(rt, bytes.clone()).unwrap();
         let typed = record.typed().unwrap();
         let again = Record::new(typed.clone()).unwrap();
-        assert_eq!(again, record, "{rt}");
-        assert_eq!(again.to_bytes(), bytes, "{rt}");
-        assert_eq!(again.typed().unwrap(), typed, "{rt}");
+        assert_eq!(again, record, "{rt:?}");
+        assert_eq!(again.to_bytes(), bytes, "{rt:?}");
+        assert_eq!(again.typed().unwrap(), typed, "{rt:?}");
         covered.push(rt);
     }
     covered.sort();
@@ -240,7 +240,7 @@ fn every_record_type_crosses_the_boundary_typed() {
     };
     assert_eq!(
         Record::new(attendance("sleeping", None)).unwrap_err(),
-        Record::from_json("attendance".into(), json("sleeping")).unwrap_err()
+        Record::from_json(RecordType::Attendance, json("sleeping")).unwrap_err()
     );
     let e = Record::new(attendance("absent", Some(10))).unwrap_err();
     assert_eq!(e.code(), "invalid_value");
@@ -252,17 +252,22 @@ fn every_record_type_crosses_the_boundary_typed() {
     let present = Record::new(attendance("present", None)).unwrap();
     assert_eq!(
         present,
-        Record::from_json("attendance".into(), json("present")).unwrap()
+        Record::from_json(RecordType::Attendance, json("present")).unwrap()
     );
     assert_eq!(present.fields().len(), 3);
-    assert!(present.fields().iter().all(|f| f.kind != "count"));
-    let kinds: Vec<String> = record_schema("attendance".into())
-        .unwrap()
+    assert!(present.fields().iter().all(|f| f.kind != FieldKind::Count));
+    let kinds: Vec<FieldKind> = record_schema(RecordType::Attendance)
         .into_iter()
         .map(|f| f.kind)
         .collect();
     assert_eq!(
         kinds,
-        ["date", "vocabulary", "vocabulary", "count", "count"]
+        [
+            FieldKind::Date,
+            FieldKind::Vocabulary,
+            FieldKind::Vocabulary,
+            FieldKind::Count,
+            FieldKind::Count
+        ]
     );
 }

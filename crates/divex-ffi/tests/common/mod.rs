@@ -26,13 +26,13 @@ pub fn world() -> World {
     let anchor = AnchorKeys::generate("County Justice IT".into()).unwrap();
     let directory = Directory::new();
     directory.add_anchor(anchor.trust_anchor()).unwrap();
-    let agency = |id: &str, role: &str, part2: bool| {
+    let agency = |id: &str, role: Role, part2: bool| {
         let keys = AgencyKeys::generate();
         let cert = anchor
             .issue_certificate(CertificateRequest {
                 agency_id: id.into(),
                 name: id.into(),
-                roles: vec![role.into()],
+                roles: vec![role],
                 part2_program: part2,
                 public_bundle: keys.public_bundle(),
                 not_before: T0 - DAY,
@@ -44,9 +44,9 @@ pub fn world() -> World {
         keys
     };
     World {
-        provider: agency("treatment-provider", "treatment_provider", true),
-        court: agency("superior-court", "court", false),
-        probation: agency("probation", "probation", false),
+        provider: agency("treatment-provider", Role::TreatmentProvider, true),
+        court: agency("superior-court", Role::Court, false),
+        probation: agency("probation", Role::Probation, false),
         directory,
         patient: PersonalKey::generate(),
     }
@@ -90,7 +90,7 @@ pub fn consent_json(w: &World, attach_consent: bool) -> String {
 pub fn subject() -> Subject {
     Subject {
         name: "Jordan Avery Reyes".into(),
-        date_of_birth: "1994-03-14".into(),
+        date_of_birth: "1994-03-14".parse().unwrap(),
     }
 }
 
@@ -99,7 +99,7 @@ pub fn request(recipients: &[&str], consent_copy: ConsentCopy) -> SealRequest {
     SealRequest {
         recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
         subject: subject(),
-        purpose: PURPOSE.into(),
+        purpose: PURPOSE.parse().unwrap(),
         consent_id: CONSENT_ID.into(),
         minimum_necessary: MinimumNecessary::Refuse,
         consent_copy,
