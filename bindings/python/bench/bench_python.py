@@ -67,29 +67,31 @@ class World:
     def __init__(self) -> None:
         anchor = divex.AnchorKeys.generate("County Justice IT")
         self.directory = divex.Directory()
-        self.directory.add_anchor(anchor.trust_anchor)
+        self.directory.add_anchor(anchor.trust_anchor())
         self.keys: dict[str, divex.AgencyKeys] = {}
         for agency_id, role, part2 in [
-            ("treatment-provider", "treatment_provider", True),
-            ("superior-court", "court", False),
-            ("probation", "probation", False),
+            ("treatment-provider", divex.Role.TREATMENT_PROVIDER, True),
+            ("superior-court", divex.Role.COURT, False),
+            ("probation", divex.Role.PROBATION, False),
         ]:
             keys = divex.AgencyKeys.generate()
             self.directory.add_certificate(
                 anchor.issue_certificate(
-                    agency_id=agency_id,
-                    name=agency_id,
-                    roles=[role],
-                    part2_program=part2,
-                    public_bundle=keys.public_bundle,
-                    not_before=T0 - DAY,
-                    not_after=T0 + 365 * DAY,
+                    divex.CertificateRequest(
+                        agency_id=agency_id,
+                        name=agency_id,
+                        roles=[role],
+                        part2_program=part2,
+                        public_bundle=keys.public_bundle(),
+                        not_before=T0 - DAY,
+                        not_after=T0 + 365 * DAY,
+                    )
                 )
             )
             self.keys[agency_id] = keys
         provider = self.keys["treatment-provider"]
         patient = divex.PersonalKey.generate()
-        self.subject = divex.Subject("Jordan Avery Reyes", "1994-03-14")
+        self.subject = divex.Subject(name="Jordan Avery Reyes", date_of_birth="1994-03-14")
         directive = {
             "id": CONSENT_ID,
             "version": 1,
@@ -115,13 +117,13 @@ class World:
                     "capacity": "patient",
                     "name": self.subject.name,
                     "method": "electronic",
-                    "key": patient.public_key,
+                    "key": patient.public_key(),
                 },
                 {
                     "capacity": "witnessing_agency",
                     "name": "Treatment Provider",
                     "method": "electronic",
-                    "key": provider.signing_public_key,
+                    "key": provider.signing_public_key(),
                     "agency_id": "treatment-provider",
                 },
             ],
@@ -262,12 +264,16 @@ def main() -> int:
             now=T0,
         )
 
-    envelope = seal().envelope
-    opened = divex.open_disclosure(envelope, court, w.directory, w.court_consents, now=T0)
-    assert opened.record.to_bytes() == rec.to_bytes()
-    senders = {"treatment-provider": provider.signing_public_key}
+    envelope = seal().envelope()
+    opened = divex.open_disclosure(envelope, court, w.directory, T0, w.court_consents)
+    assert opened.record().to_bytes() == rec.to_bytes()
+    senders = [
+        divex.KnownSender(
+            agency_id="treatment-provider", signing_public_key=provider.signing_public_key()
+        )
+    ]
     # The plaintext divex signs (disclosure payload: record, subject, notice, consent ref).
-    payload = cbor2.loads(opened.signed).value[2]
+    payload = cbor2.loads(opened.signed()).value[2]
 
     signer, verifier, recipient_pub, recipient_priv = raw_keys()
     ctx = COSE.new()
@@ -298,11 +304,9 @@ def main() -> int:
             ("empty call", _ffi.version),
             ("divex seal", seal),
             ("divex open", lambda: divex.open_disclosure(
-                envelope, court, w.directory, w.court_consents, now=T0
+                envelope, court, w.directory, T0, w.court_consents
             )),
-            ("divex open_envelope", lambda: divex.open_envelope(
-                envelope, court, senders, now=T0
-            )),
+            ("divex open_envelope", lambda: divex.open_envelope(envelope, court, senders, T0)),
             ("cwt seal", cwt_seal),
             ("cwt open", cwt_open),
         ]
@@ -311,11 +315,9 @@ def main() -> int:
     calls = {
         "divex seal": ffi_calls(seal),
         "divex open": ffi_calls(
-            lambda: divex.open_disclosure(envelope, court, w.directory, w.court_consents, now=T0)
+            lambda: divex.open_disclosure(envelope, court, w.directory, T0, w.court_consents)
         ),
-        "divex open_envelope": ffi_calls(
-            lambda: divex.open_envelope(envelope, court, senders, now=T0)
-        ),
+        "divex open_envelope": ffi_calls(lambda: divex.open_envelope(envelope, court, senders, T0)),
     }
     rows = [
         ("seal (sign + encrypt)", "divex seal", "cwt seal", "seal_disclosure"),

@@ -171,6 +171,7 @@ pub fn trust_anchor_info(anchor: Vec<u8>) -> Result<AnchorInfo> {
 /// A trust anchor's secret key (a county's justice-IT authority): issues and revokes agency
 /// certificates.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct AnchorKeys {
     inner: core::AnchorKeys,
 }

@@ -22,20 +22,25 @@ use divex_core::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel};
 
 use crate::consent::{ConsentInfo, ConsentSet, consent_info};
 use crate::directory::{Directory, lock};
-use crate::error::{Result, array};
+use crate::error::{DivexError, Result, array};
 use crate::keys::AgencyKeys;
 use crate::ledger::Ledger;
 use crate::records::Record;
 
 /// The participant a disclosure is about. It prints as `Subject(..)` in every language: a name
 /// and a date of birth are protected health information.
+///
+/// The date of birth is text here, read with the core's date parser when the subject is used
+/// (an [`crate::DivexError::InvalidInput`] `invalid_date` if it is no date): a checked custom
+/// type would make printing a subject with a bad date fail, since the bindings lift the whole
+/// record before they call its `Display`.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
 #[uniffi::export(Debug, Display)]
 pub struct Subject {
     /// Full name.
     pub name: String,
     /// Date of birth, `YYYY-MM-DD`.
-    pub date_of_birth: Date,
+    pub date_of_birth: String,
 }
 
 impl std::fmt::Debug for Subject {
@@ -50,12 +55,13 @@ impl std::fmt::Display for Subject {
     }
 }
 
-impl From<Subject> for CoreSubject {
-    fn from(s: Subject) -> Self {
-        CoreSubject {
+impl TryFrom<Subject> for CoreSubject {
+    type Error = DivexError;
+    fn try_from(s: Subject) -> Result<Self> {
+        Ok(CoreSubject {
             name: s.name,
-            date_of_birth: s.date_of_birth,
-        }
+            date_of_birth: Date::parse(&s.date_of_birth)?,
+        })
     }
 }
 
@@ -63,7 +69,7 @@ impl From<&CoreSubject> for Subject {
     fn from(s: &CoreSubject) -> Self {
         Subject {
             name: s.name.clone(),
-            date_of_birth: s.date_of_birth,
+            date_of_birth: s.date_of_birth.to_string(),
         }
     }
 }
@@ -310,7 +316,7 @@ pub fn seal_disclosure(
     now: u64,
 ) -> Result<Arc<SealedDisclosure>> {
     let recipients: Vec<&str> = request.recipients.iter().map(String::as_str).collect();
-    let subject = CoreSubject::from(request.subject);
+    let subject = CoreSubject::try_from(request.subject)?;
     let sealed = core::seal(
         &sender.inner,
         &directory.get(),

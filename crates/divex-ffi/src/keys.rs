@@ -13,8 +13,9 @@ use zeroize::Zeroizing;
 use crate::error::{Result, length};
 
 /// An agency's secret keys: an Ed25519 signing key and an X25519 encryption key, with their
-/// public bundle. Zeroized when the last reference is dropped; never printed.
+/// public bundle. Zeroized when the last reference is dropped; prints its key ids only.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct AgencyKeys {
     pub(crate) inner: keys::AgencyKeys,
 }
@@ -162,6 +163,7 @@ fn sign_revocation(
 /// A person's Ed25519 signing key: the participant, a parent or another representative
 /// signing a consent or its revocation (for example on a program's signing tablet).
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct PersonalKey {
     pub(crate) inner: keys::PersonalKey,
 }
@@ -232,6 +234,7 @@ impl PersonalKey {
 /// An X25519 key pair as HPKE-4-KE uses it: the recipient side of the COSE-HPKE encryption
 /// layer on its own ([`crate::hpke_decrypt`]).
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct EncryptionKeyPair {
     pub(crate) inner: keys::EncryptionKeyPair,
 }

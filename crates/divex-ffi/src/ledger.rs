@@ -175,7 +175,7 @@ impl Ledger {
     pub fn accounting(&self, subject: Subject, from: u64, to: u64) -> Result<Vec<LedgerEntry>> {
         let entries = self
             .get()
-            .accounting(&CoreSubject::from(subject), from, to)?;
+            .accounting(&CoreSubject::try_from(subject)?, from, to)?;
         Ok(entries.iter().map(entry).collect())
     }
 

@@ -19,9 +19,10 @@
 //! * the core's closed vocabularies as enums ([`Role`], [`RecordType`], [`Tier`], [`Regime`],
 //!   [`DispositionOutcome`], [`Redisclosure`], [`UseRestriction`], [`KdfProfile`], ...: uniffi
 //!   *remote* declarations of the core's own enums, checked against them at compile time) and
-//!   its open vocabularies and dates as checked text ([`Purpose`], [`SecurityLabel`],
-//!   [`NoticeCode`], [`FieldName`], [`Date`]: lifted with the core's constructors, so a bad
-//!   value is an [`DivexError::InvalidInput`] with the core's class);
+//!   its open vocabularies as checked text ([`Purpose`], [`SecurityLabel`], [`NoticeCode`],
+//!   [`FieldName`]: lifted with the core's constructors, so a bad value is a
+//!   [`DivexError::InvalidInput`] with the core's class); dates are text read by the core's
+//!   date parser;
 //! * disclosures: [`seal_disclosure`], [`open_disclosure`], and the envelope layer alone
 //!   ([`open_envelope`]) for the spec vectors;
 //! * the ledger: [`Ledger`];
@@ -86,7 +87,7 @@ pub use divex_core::decision::MinimumNecessary;
 pub use divex_core::directory::Role;
 pub use divex_core::disclosure::ConsentCopy;
 pub use divex_core::keystore::{KdfProfile, KeystoreKind};
-pub use divex_core::records::{Date, RecordType, Tier};
+pub use divex_core::records::{RecordType, Tier};
 pub use divex_core::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel};
 pub use divex_ledger::Direction;
 

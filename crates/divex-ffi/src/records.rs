@@ -266,13 +266,32 @@ pub fn record_schema(record_type: RecordType) -> Vec<FieldSpec> {
     record_type.schema().iter().map(FieldSpec::from).collect()
 }
 
-/// A valid record of one of the catalogue's types. Immutable; equal records compare equal in
-/// every language (`==`, `equals`). It is never printed: records are protected health
-/// information.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
-#[uniffi::export(Eq)]
+/// A valid record of one of the catalogue's types. Immutable; equal records compare and hash
+/// equal in every language (`==`, `hash`, `equals`, `hashCode`). It prints as its type only
+/// (`Record(drug_test)`): a record's values are protected health information.
+#[derive(Clone, PartialEq, Eq, uniffi::Object)]
+#[uniffi::export(Debug, Display, Eq, Hash)]
 pub struct Record {
     pub(crate) inner: core::Record,
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Record({})", self.inner.record_type())
+    }
+}
+
+impl std::fmt::Display for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+/// The hash of the record's strict encoding: equal records have equal encodings.
+impl std::hash::Hash for Record {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.inner.to_bytes().hash(state);
+    }
 }
 
 impl Record {

@@ -1,14 +1,18 @@
-//! The core's open vocabularies and dates as they cross the boundary: text on the foreign
-//! side (a `String`, a Kotlin `typealias`), the core's checked types on this side.
+//! The core's open vocabularies as they cross the boundary: text on the foreign side (a
+//! `String`, a Kotlin `typealias`), the core's checked token types on this side.
 //!
 //! Purposes of use, security labels, §2.32 notice codes and field names are open vocabularies
-//! (any token a sender signed is valid), so they cannot be enums; dates are `YYYY-MM-DD`. Each
-//! is a `uniffi::custom_type!` over `String` whose lift is the core's own constructor. A value
-//! the core refuses fails the lift with the core's error as a [`DivexError`], which uniffi
-//! raises as that error (category input, class `invalid_token` or `invalid_date`) for every
-//! fallible call — and every call that takes one of these types is fallible.
+//! (any token a sender signed is valid), so they cannot be enums. Each is a
+//! `uniffi::custom_type!` over `String` whose lift is the core's own constructor. A value the
+//! core refuses fails the lift with the core's error as a [`DivexError`], which uniffi raises
+//! as that error (category input, class `invalid_token`) for every fallible call — and every
+//! call that takes one of these types is fallible. (A record that carries one and exports a
+//! trait such as `Display` would make that trait call fail on a bad value; none does.)
+//!
+//! Dates stay text where they cross (a subject's date of birth, a typed record's date fields)
+//! and are read with the core's date parser by the call that uses them, for the same reason
+//! and so that a record's bad date is the record's field-named error.
 
-use divex_core::records::Date;
 use divex_core::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel};
 
 use crate::error::DivexError;
@@ -44,11 +48,6 @@ text_type!(
     FieldName,
     FieldName::new
 );
-text_type!(
-    /// A calendar date, `YYYY-MM-DD`.
-    Date,
-    Date::parse
-);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -70,8 +69,6 @@ mod tests {
     fn good_values_cross_and_bad_ones_fail_as_the_core_refuses_them() {
         let p: Purpose = lift("cj-monitor-conditional-release").unwrap();
         assert_eq!(p.as_str(), "cj-monitor-conditional-release");
-        let d: Date = lift("1994-03-14").unwrap();
-        assert_eq!(d.to_string(), "1994-03-14");
 
         let bad = lift::<Purpose>("two words").unwrap_err();
         let e = bad.downcast::<DivexError>().unwrap();
@@ -82,12 +79,6 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "a purpose of use must be a token: 1-64 characters of A-Z a-z 0-9 . _ : -"
-        );
-        let bad = lift::<Date>("2026-02-30").unwrap_err();
-        let e = bad.downcast::<DivexError>().unwrap();
-        assert_eq!(
-            (e.category(), e.code()),
-            (ErrorCategory::Input, "invalid_date")
         );
         assert!(lift::<SecurityLabel>("").is_err());
         assert!(lift::<NoticeCode>("a/b").is_err());

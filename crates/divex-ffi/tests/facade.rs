@@ -271,3 +271,53 @@ fn every_record_type_crosses_the_boundary_typed() {
         ]
     );
 }
+
+/// What prints is never protected health information, and the checked text of a request is
+/// refused with the core's class before anything is sealed.
+#[test]
+fn printing_hides_values_and_bad_tokens_are_invalid_input() {
+    let w = world();
+    assert_eq!(
+        format!("{} {:?}", subject(), subject()),
+        "Subject(..) Subject(..)"
+    );
+    let record = drug_test();
+    assert_eq!(
+        format!("{record} {record:?}"),
+        "Record(drug_test) Record(drug_test)"
+    );
+    let debug = format!("{:?}", w.provider);
+    assert!(
+        debug.contains(&hex::encode(w.provider.signing_key_id())),
+        "{debug}"
+    );
+
+    let consents = ConsentSet::new();
+    consents
+        .import_consent(
+            sign_consent(
+                consent_json(&w, true),
+                vec![w.provider.clone()],
+                vec![w.patient.clone()],
+            )
+            .unwrap(),
+            w.directory.clone(),
+            T0,
+        )
+        .unwrap();
+    let mut bad_date = request(&["superior-court"], ConsentCopy::Attach);
+    bad_date.subject.date_of_birth = "1994-02-30".into();
+    let e = seal_disclosure(
+        w.provider.clone(),
+        w.directory.clone(),
+        consents,
+        record,
+        bad_date,
+        T0,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, DivexError::InvalidInput { code, .. } if code == "invalid_date"),
+        "{e:?}"
+    );
+}

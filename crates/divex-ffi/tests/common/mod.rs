@@ -90,7 +90,7 @@ pub fn consent_json(w: &World, attach_consent: bool) -> String {
 pub fn subject() -> Subject {
     Subject {
         name: "Jordan Avery Reyes".into(),
-        date_of_birth: "1994-03-14".parse().unwrap(),
+        date_of_birth: "1994-03-14".into(),
     }
 }
 
