@@ -14,8 +14,9 @@ no failure class a caller can act on) and it never crashes the interpreter.
 
 Why this module has code of its own, beyond the aliases: uniffi's exceptions print as
 ``code='…', detail='…'``. Python code expects ``str(error)`` to be the message, so the base
-class gets ``__str__`` and a ``message`` property returning :attr:`detail`, and each category
-a ``__repr__`` naming the idiomatic class. No class, code or mapping is restated here.
+class gets ``__str__`` and a ``message`` property returning :attr:`detail`, each category a
+``__repr__`` naming the idiomatic class, and :class:`InvalidInputError` is also a
+:class:`ValueError`. No class, code or mapping is restated here.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ LedgerError = _G.Ledger
 KeystoreError = _G.Keystore
 """An encrypted keystore could not be opened (``wrong_passphrase``, ``corrupted``...)."""
 InvalidInputError = _G.InvalidInput
-"""An argument is not what the call takes (``invalid_token``, ``json``, ``length``...)."""
+"""An argument is not what the call takes (``invalid_token``, ``json``, ``length``...); also a
+:class:`ValueError`, as Python's own argument refusals are."""
 InternalError = _ffi.InternalError
 """A bug inside the Rust library (a panic), caught at the language boundary."""
 
@@ -91,6 +93,9 @@ _NAMES: dict[type, str] = {
     if isinstance(value, type) and issubclass(value, _ffi.DivexError) and value is not DivexError
 }
 _G.__str__ = _detail
+# A generic `except ValueError` handler catches a refused argument, as it would for Python's
+# own functions: ValueError has no state of its own, so it can join the generated class's bases.
+InvalidInputError.__bases__ = (*InvalidInputError.__bases__, ValueError)
 _G.message = property(_detail)
 for _category in _G.__subclasses__():
     _category.__repr__ = _repr
