@@ -23,7 +23,10 @@ if [[ "${DIVEX_KOTLIN_RELEASE:-0}" == 1 ]]; then
 fi
 
 echo "--> bindings/kotlin: build the cdylib, generate the bindings, compile, test, install"
-mvn "${mvn_flags[@]}" -Dcargo.flags=--quiet -f bindings/kotlin install
+# `clean` first: bindings generated and classes compiled by an older checkout (another package,
+# a removed type) would otherwise be compiled and linked with the new ones. The cdylib is
+# cargo's, under the workspace target/, so cleaning costs only the Kotlin compile.
+mvn "${mvn_flags[@]}" -Dcargo.flags=--quiet -f bindings/kotlin clean install
 
 for report in bindings/kotlin/target/surefire-reports/*.txt; do
   sed -n 's/^Tests run:/  Tests run:/p' "$report"

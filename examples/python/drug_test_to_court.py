@@ -32,26 +32,28 @@ def main(workdir: pathlib.Path) -> None:
     provider = divex.AgencyKeys.generate()
     court = divex.AgencyKeys.generate()
     directory = divex.Directory()
-    directory.add_anchor(county.trust_anchor)
+    directory.add_anchor(county.trust_anchor())
     for agency_id, name, role, keys, part2 in [
         (
             "county-treatment-program",
             "County Treatment Program",
-            "treatment_provider",
+            divex.Role.TREATMENT_PROVIDER,
             provider,
             True,
         ),
-        ("county-drug-court", "County Drug Court", "court", court, False),
+        ("county-drug-court", "County Drug Court", divex.Role.COURT, court, False),
     ]:
         directory.add_certificate(
             county.issue_certificate(
-                agency_id=agency_id,
-                name=name,
-                roles=[role],
-                part2_program=part2,
-                public_bundle=keys.public_bundle,
-                not_before=now - DAY,
-                not_after=now + 365 * DAY,
+                divex.CertificateRequest(
+                    agency_id=agency_id,
+                    name=name,
+                    roles=[role],
+                    part2_program=part2,
+                    public_bundle=keys.public_bundle(),
+                    not_before=now - DAY,
+                    not_after=now + 365 * DAY,
+                )
             )
         )
     # Agencies exchange the directory as bytes; the court verifies every certificate again.
@@ -65,7 +67,7 @@ def main(workdir: pathlib.Path) -> None:
 
     # 2. Consent: the participant signs a §2.35 consent; the program witnesses it.
     participant = divex.PersonalKey.generate()
-    subject = divex.Subject("Jordan Avery Reyes", "1994-03-14")
+    subject = divex.Subject(name="Jordan Avery Reyes", date_of_birth="1994-03-14")
     consent = divex.sign_consent(
         {
             "id": "consent-pc1000-0042",
@@ -92,13 +94,13 @@ def main(workdir: pathlib.Path) -> None:
                     "capacity": "patient",
                     "name": subject.name,
                     "method": "electronic",
-                    "key": participant.public_key,
+                    "key": participant.public_key(),
                 },
                 {
                     "capacity": "witnessing_agency",
                     "name": "County Treatment Program",
                     "method": "electronic",
-                    "key": provider.signing_public_key,
+                    "key": provider.signing_public_key(),
                     "agency_id": "county-treatment-program",
                 },
             ],
@@ -109,7 +111,7 @@ def main(workdir: pathlib.Path) -> None:
     )
     provider_consents = divex.ConsentSet()
     held = provider_consents.import_consent(consent, directory, now)
-    print(f"consent {held.id} ({held.regime}) verified")
+    print(f"consent {held.id} ({held.regime.name}) verified")
 
     # 3. The provider seals yesterday's drug test to the court.
     test = divex.Record.drug_test(
@@ -131,10 +133,13 @@ def main(workdir: pathlib.Path) -> None:
         consent_id=held.id,
         now=now,
     )
-    provider_ledger = divex.Ledger(workdir / "provider-ledger.sqlite", "county-treatment-program")
+    provider_ledger = divex.Ledger.open(
+        str(workdir / "provider-ledger.sqlite"), "county-treatment-program"
+    )
     provider_ledger.record_sent(sealed, now)
     print(
-        f"sealed envelope {sealed.envelope_id.hex()} ({len(sealed.envelope)} bytes), labels {sealed.labels}"
+        f"sealed envelope {sealed.envelope_id().hex()} ({len(sealed.envelope())} bytes), "
+        f"labels {sealed.metadata().labels}"
     )
 
     # Clinical detail is not covered by this consent: refused before anything is encrypted.
@@ -155,34 +160,36 @@ def main(workdir: pathlib.Path) -> None:
         print(f"refused as expected ({refused.code}): {refused}")
 
     # 4. The court opens the envelope: every envelope check, then the consent again.
-    court_ledger = divex.Ledger(workdir / "court-ledger.sqlite", "county-drug-court")
+    court_ledger = divex.Ledger.open(str(workdir / "court-ledger.sqlite"), "county-drug-court")
     received = divex.open_disclosure(
-        sealed.envelope, court, court_directory, now=now, ledger=court_ledger
+        sealed.envelope(), court, court_directory, now=now, ledger=court_ledger
     )
     court_ledger.record_received(received, now)
-    results = {r["analyte"]: r["result"] for r in received.record.to_dict()["results"]}
-    print(f"from {received.sender.agency_id}: {received.metadata.record_type} {results}")
-    print(f"notice: {received.notice}")
-    print(f"redisclosure: {received.obligations.redisclosure}")
-    assert received.record == test
-    assert received.subject == subject
+    results = {r["analyte"]: r["result"] for r in received.record().to_dict()["results"]}
+    print(f"from {received.sender().agency_id}: {received.metadata().record_type.name} {results}")
+    print(f"notice: {received.notice()}")
+    print(f"redisclosure: {received.obligations().redisclosure.name}")
+    assert received.record() == test
+    assert received.subject() == subject
 
     # A second delivery of the same envelope is a replay.
     try:
-        divex.open_disclosure(sealed.envelope, court, court_directory, now=now, ledger=court_ledger)
+        divex.open_disclosure(sealed.envelope(), court, court_directory, now=now, ledger=court_ledger)
         raise SystemExit("a replay must be refused")
-    except divex.ReplayError as replay:
-        print(f"replay refused: {replay}")
+    except divex.EnvelopeError as refused:
+        if refused.code != "replay":
+            raise
+        print(f"replay refused: {refused}")
 
     # 5. Ledgers: signed checkpoint, verification, and the participant's accounting.
     provider_ledger.checkpoint(provider, now)
-    report = provider_ledger.verify(provider.signing_public_key)
+    report = provider_ledger.verify(provider.signing_public_key())
     accounting = provider_ledger.accounting(subject, now - DAY, now + DAY)
     print(
         f"provider ledger verified: {report.entries} entries, {report.checkpoints} checkpoint; "
         f"accounting lists {[e.counterparty for e in accounting]}"
     )
-    court_ledger.verify(court.signing_public_key)
+    court_ledger.verify(court.signing_public_key())
     print("ok")
 
 

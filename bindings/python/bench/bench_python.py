@@ -191,12 +191,16 @@ def main() -> int:
             now=T0,
         )
 
-    envelope = seal().envelope
-    opened = divex.open_disclosure(envelope, court, w.directory, court_consents, now=T0)
-    assert opened.record.to_bytes() == rec.to_bytes()
-    senders = {"treatment-provider": provider.signing_public_key}
+    envelope = seal().envelope()
+    opened = divex.open_disclosure(envelope, court, w.directory, T0, court_consents)
+    assert opened.record().to_bytes() == rec.to_bytes()
+    senders = [
+        divex.KnownSender(
+            agency_id="treatment-provider", signing_public_key=provider.signing_public_key()
+        )
+    ]
     # The plaintext divex signs (disclosure payload: record, subject, notice, consent ref).
-    payload = cbor2.loads(opened.signed).value[2]
+    payload = cbor2.loads(opened.signed()).value[2]
 
     signer, verifier, recipient_pub, recipient_priv = raw_keys()
     ctx = COSE.new()
@@ -227,11 +231,9 @@ def main() -> int:
             ("empty call", _ffi.version),
             ("divex seal", seal),
             ("divex open", lambda: divex.open_disclosure(
-                envelope, court, w.directory, court_consents, now=T0
+                envelope, court, w.directory, T0, court_consents
             )),
-            ("divex open_envelope", lambda: divex.open_envelope(
-                envelope, court, senders, now=T0
-            )),
+            ("divex open_envelope", lambda: divex.open_envelope(envelope, court, senders, T0)),
             ("cwt seal", cwt_seal),
             ("cwt open", cwt_open),
         ]
@@ -240,11 +242,9 @@ def main() -> int:
     calls = {
         "divex seal": ffi_calls(seal),
         "divex open": ffi_calls(
-            lambda: divex.open_disclosure(envelope, court, w.directory, court_consents, now=T0)
+            lambda: divex.open_disclosure(envelope, court, w.directory, T0, court_consents)
         ),
-        "divex open_envelope": ffi_calls(
-            lambda: divex.open_envelope(envelope, court, senders, now=T0)
-        ),
+        "divex open_envelope": ffi_calls(lambda: divex.open_envelope(envelope, court, senders, T0)),
     }
     rows = [
         ("seal (sign + encrypt)", "divex seal", "cwt seal", "seal_disclosure"),

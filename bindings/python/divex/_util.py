@@ -1,23 +1,17 @@
-"""Small conversions shared by the wrapper modules."""
+"""Python conveniences for the descriptions divex takes as JSON (consent directives, records):
+a mapping instead of JSON text, with ``bytes``, dates and aware datetimes where the JSON holds
+hex, ``YYYY-MM-DD`` and Unix seconds. Everywhere else, times are Unix seconds (``int``), as in
+the library."""
 
 from __future__ import annotations
 
 import datetime
 import json
-import time
 import typing
 
-Timestamp = typing.Union[int, datetime.datetime]
-"""A point in time: Unix seconds, or an aware :class:`datetime.datetime`."""
 
-DateLike = typing.Union[str, datetime.date]
-"""A calendar date: ``"YYYY-MM-DD"`` or a :class:`datetime.date`."""
-
-
-def seconds(t: Timestamp | None) -> int:
-    """Unix seconds for ``t``; the current time when ``t`` is ``None``."""
-    if t is None:
-        return int(time.time())
+def seconds(t: int | datetime.datetime) -> int:
+    """Unix seconds for ``t``: an ``int`` as it is, or an aware :class:`datetime.datetime`."""
     if isinstance(t, datetime.datetime):
         if t.tzinfo is None:
             raise ValueError("a datetime must carry a time zone (e.g. datetime.timezone.utc)")
@@ -27,7 +21,7 @@ def seconds(t: Timestamp | None) -> int:
     return t
 
 
-def date_text(d: DateLike) -> str:
+def date_text(d: str | datetime.date) -> str:
     """``YYYY-MM-DD`` for a date (a ``datetime`` is refused: it is ambiguous)."""
     if isinstance(d, datetime.datetime):
         raise TypeError("give a datetime.date (or 'YYYY-MM-DD'), not a datetime")

@@ -22,12 +22,12 @@ PC1000_ID = "c-pc1000-0001"
 LEAD_ID = "c-lead-0007"
 
 AGENCIES = [
-    ("superior-court", "court", False),
-    ("district-attorney", "prosecutor", False),
-    ("probation", "probation", False),
-    ("treatment-provider", "treatment_provider", True),
-    ("police-lead-unit", "police", False),
-    ("lead-case-manager", "lead_case_manager", False),
+    ("superior-court", divex.Role.COURT, False),
+    ("district-attorney", divex.Role.PROSECUTOR, False),
+    ("probation", divex.Role.PROBATION, False),
+    ("treatment-provider", divex.Role.TREATMENT_PROVIDER, True),
+    ("police-lead-unit", divex.Role.POLICE, False),
+    ("lead-case-manager", divex.Role.LEAD_CASE_MANAGER, False),
 ]
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
@@ -50,7 +50,7 @@ class World:
         secrets = secrets or {}
         self.anchor = divex.AnchorKeys.generate("County Justice IT")
         self.directory = divex.Directory()
-        self.directory.add_anchor(self.anchor.trust_anchor)
+        self.directory.add_anchor(self.anchor.trust_anchor())
         self.keys: dict[str, divex.AgencyKeys] = {}
         self.certificates: dict[str, bytes] = {}
         for agency_id, role, part2 in AGENCIES:
@@ -60,19 +60,21 @@ class World:
                 else divex.AgencyKeys.generate()
             )
             cert = self.anchor.issue_certificate(
-                agency_id=agency_id,
-                name=agency_id.replace("-", " ").title(),
-                roles=[role],
-                part2_program=part2,
-                public_bundle=keys.public_bundle,
-                not_before=T0 - 365 * DAY,
-                not_after=T0 + 3 * 365 * DAY,
+                divex.CertificateRequest(
+                    agency_id=agency_id,
+                    name=agency_id.replace("-", " ").title(),
+                    roles=[role],
+                    part2_program=part2,
+                    public_bundle=keys.public_bundle(),
+                    not_before=T0 - 365 * DAY,
+                    not_after=T0 + 3 * 365 * DAY,
+                )
             )
             self.directory.add_certificate(cert)
             self.keys[agency_id] = keys
             self.certificates[agency_id] = cert
         self.patient = divex.PersonalKey.generate()
-        self.subject = divex.Subject("Jordan Avery Reyes", "1994-03-14")
+        self.subject = divex.Subject(name="Jordan Avery Reyes", date_of_birth="1994-03-14")
 
     def key(self, agency_id: str) -> divex.AgencyKeys:
         return self.keys[agency_id]
@@ -82,7 +84,7 @@ class World:
             "capacity": "witnessing_agency",
             "name": agency_id.replace("-", " "),
             "method": "electronic",
-            "key": self.key(agency_id).signing_public_key,
+            "key": self.key(agency_id).signing_public_key(),
             "agency_id": agency_id,
         }
 
@@ -91,7 +93,7 @@ class World:
             "capacity": "patient",
             "name": self.subject.name,
             "method": "electronic",
-            "key": self.patient.public_key,
+            "key": self.patient.public_key(),
         }
 
     def pc1000(self, **changes: typing.Any) -> dict[str, typing.Any]:

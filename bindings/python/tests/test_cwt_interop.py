@@ -66,9 +66,9 @@ def test_python_cwt_opens_a_divex_envelope_and_verifies_the_signature(
     court = w.key("superior-court")
 
     # The outer layer is a standard tagged COSE_Encrypt; cbor2 re-encodes it identically.
-    outer = cbor2.loads(sealed.envelope)
+    outer = cbor2.loads(sealed.envelope())
     assert outer.tag == 96
-    assert cbor2.dumps(outer) == sealed.envelope
+    assert cbor2.dumps(outer) == sealed.envelope()
     protected, _, _, recipients = outer.value
     assert cbor2.loads(protected)[1] == CHACHA20_POLY1305
     assert len(recipients) == 3
@@ -79,20 +79,20 @@ def test_python_cwt_opens_a_divex_envelope_and_verifies_the_signature(
     external_aad = hashlib.sha256(cbor2.dumps(recipients)).digest()
 
     key = x25519_private_key(
-        court.encryption_public_key, court_secret[32:], court.encryption_key_id
+        court.encryption_public_key(), court_secret[32:], court.encryption_key_id()
     )
-    inner = COSE.new().decode(sealed.envelope, key, external_aad=external_aad)
+    inner = COSE.new().decode(sealed.envelope(), key, external_aad=external_aad)
     # Without the recipients digest the content does not decrypt.
     with pytest.raises(DecodeError):
-        COSE.new().decode(sealed.envelope, key)
+        COSE.new().decode(sealed.envelope(), key)
 
     # The plaintext is the provider's COSE_Sign1 (tag 18), Ed25519 (alg -19).
     sign1 = cbor2.loads(inner)
     assert sign1.tag == 18
     headers = cbor2.loads(sign1.value[0])
     provider = w.key("treatment-provider")
-    assert headers[1] == ED25519_ALG and headers[4] == provider.signing_key_id
-    verifier = ed25519_public_key(provider.signing_public_key, provider.signing_key_id)
+    assert headers[1] == ED25519_ALG and headers[4] == provider.signing_key_id()
+    verifier = ed25519_public_key(provider.signing_public_key(), provider.signing_key_id())
     payload = COSE.new().decode(inner, verifier)
     # A flipped signature bit fails python-cwt's verification too.
     forged = cbor2.loads(inner)
@@ -101,10 +101,10 @@ def test_python_cwt_opens_a_divex_envelope_and_verifies_the_signature(
         COSE.new().decode(cbor2.dumps(forged), verifier)
 
     # The signed metadata (private labels, spec/envelope.md §2) and the disclosure.
-    assert headers[-65538] == sealed.envelope_id
+    assert headers[-65538] == sealed.envelope_id()
     assert headers[-65539] == T0
     assert sorted(headers[-65540]) == sorted(
-        w.key(a).encryption_key_id for a in ["superior-court", "district-attorney", "probation"]
+        w.key(a).encryption_key_id() for a in ["superior-court", "district-attorney", "probation"]
     )
     assert headers[-65541] == CJ_PURPOSE
     assert headers[-65543] == "drug_test"
@@ -117,17 +117,18 @@ def test_python_cwt_opens_a_divex_envelope_and_verifies_the_signature(
     }
     assert disclosure["notice"].startswith("42 CFR part 2")
     # And it is the very signed message divex releases as evidence.
-    got = divex.open_disclosure(sealed.envelope, court, w.directory, now=T0)
-    assert got.signed == inner
+    got = divex.open_disclosure(sealed.envelope(), court, w.directory, now=T0)
+    assert got.signed() == inner
 
 
 def test_divex_opens_a_cose_encrypt_made_by_python_cwt(interop_world: World) -> None:
     court = interop_world.key("superior-court")
-    kid = court.encryption_key_id
+    pair = court.encryption_key_pair()
+    kid = court.encryption_key_id()
     for external_aad in [b"", b"case CR-2026-001234"]:
         recipient = Recipient.new(
             protected={1: HPKE_4_KE, 4: kid},
-            recipient_key=x25519_public_key(court.encryption_public_key, kid),
+            recipient_key=x25519_public_key(court.encryption_public_key(), kid),
         )
         cek = COSEKey.generate_symmetric_key(alg="ChaCha20/Poly1305")
         encoded = COSE.new().encode_and_encrypt(
@@ -138,15 +139,19 @@ def test_divex_opens_a_cose_encrypt_made_by_python_cwt(interop_world: World) -> 
             external_aad=external_aad,
         )
         assert (
-            divex.hpke_decrypt(encoded, court, external_aad=external_aad) == b"attendance: present"
+            divex.hpke_decrypt(encoded, pair, kid, external_aad=external_aad)
+            == b"attendance: present"
         )
         with pytest.raises(divex.EnvelopeError) as e:
-            divex.hpke_decrypt(encoded, court, external_aad=external_aad + b"!")
+            divex.hpke_decrypt(encoded, pair, kid, external_aad=external_aad + b"!")
         assert e.value.code == "decrypt"
         # Another agency's key cannot unwrap the content key.
         with pytest.raises(divex.EnvelopeError) as e:
             divex.hpke_decrypt(
-                encoded, interop_world.key("probation"), kid=kid, external_aad=external_aad
+                encoded,
+                interop_world.key("probation").encryption_key_pair(),
+                kid,
+                external_aad=external_aad,
             )
         assert e.value.code == "key_unwrap"
 
@@ -155,15 +160,15 @@ def test_divex_encryption_layer_and_python_cwt_hpke_parameters(
     interop_world: World, court_secret: bytes
 ) -> None:
     court = interop_world.key("superior-court")
-    kid = court.encryption_key_id
+    kid = court.encryption_key_id()
     # divex → python-cwt.
-    encrypted = divex.hpke_encrypt(court.encryption_public_key, b"drug test: negative", b"aad")
-    key = x25519_private_key(court.encryption_public_key, court_secret[32:], kid)
+    encrypted = divex.hpke_encrypt(court.encryption_public_key(), b"drug test: negative", b"aad")
+    key = x25519_private_key(court.encryption_public_key(), court_secret[32:], kid)
     assert COSE.new().decode(encrypted, key, external_aad=b"aad") == b"drug test: negative"
     # python-cwt → divex with the draft's optional recipient_extra_info and HPKE aad.
     recipient = Recipient.new(
         protected={1: HPKE_4_KE, 4: kid},
-        recipient_key=x25519_public_key(court.encryption_public_key, kid),
+        recipient_key=x25519_public_key(court.encryption_public_key(), kid),
         extra_info=b"external-info",
         hpke_aad=b"external-hpke-aad",
     )
@@ -173,10 +178,14 @@ def test_divex_encryption_layer_and_python_cwt_hpke_parameters(
     )
     assert (
         divex.hpke_decrypt(
-            encoded, court, extra_info=b"external-info", hpke_aad=b"external-hpke-aad"
+            encoded,
+            court.encryption_key_pair(),
+            kid,
+            extra_info=b"external-info",
+            hpke_aad=b"external-hpke-aad",
         )
         == b"payload"
     )
     with pytest.raises(divex.EnvelopeError) as e:
-        divex.hpke_decrypt(encoded, court)
+        divex.hpke_decrypt(encoded, court.encryption_key_pair(), kid)
     assert e.value.code == "key_unwrap"

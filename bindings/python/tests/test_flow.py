@@ -5,6 +5,7 @@ recorded in both ledgers, accounted for, and the case's dismissal."""
 from __future__ import annotations
 
 import datetime
+import json
 import sqlite3
 
 import pytest
@@ -18,11 +19,11 @@ def test_pc1000_drug_test_from_provider_to_court_and_da(tmp_path) -> None:
 
     # Agencies exchange the directory as bytes; each rebuilds and re-verifies it.
     court_directory = divex.Directory.from_bytes(w.directory.to_bytes())
-    assert len(court_directory.certificates) == len(w.directory.certificates)
-    assert court_directory.anchors[0].key_id == w.anchor.key_id
+    assert len(court_directory.certificates()) == len(w.directory.certificates())
+    assert court_directory.anchors()[0].key_id == w.anchor.key_id()
     court_cert = court_directory.current_certificate("superior-court", T0)
-    assert court_cert.roles == ["court"]
-    assert court_cert.public_bundle == w.key("superior-court").public_bundle
+    assert court_cert.roles == [divex.Role.COURT]
+    assert court_cert.public_bundle == w.key("superior-court").public_bundle()
 
     # The provider's keys live in an encrypted keystore (the divex CLI's format).
     keystore = w.key("treatment-provider").export_keystore(
@@ -35,18 +36,24 @@ def test_pc1000_drug_test_from_provider_to_court_and_da(tmp_path) -> None:
         divex.KdfProfile.FAST,
     )
     provider = divex.AgencyKeys.from_keystore(keystore, "correct horse battery staple")
-    assert provider.public_bundle == w.key("treatment-provider").public_bundle
+    assert provider.public_bundle() == w.key("treatment-provider").public_bundle()
 
     # The participant signs the PC 1000 consent on the program's tablet; the program
     # witnesses it.
     signed = divex.sign_consent(w.pc1000(), agencies=[provider], people=[w.patient])
     consent = divex.verify_consent(signed, w.directory, T0)
-    assert (consent.id, consent.version, consent.regime) == (PC1000_ID, 1, "part2_2_35")
-    assert consent.directive["case"] == {"case_ref": CASE, "authority": "superior-court"}
-    assert consent.directive["signers"][0]["key"] == w.patient.public_key.hex()
+    assert (consent.id, consent.version, consent.regime) == (
+        PC1000_ID,
+        1,
+        divex.Regime.PART2_CRIMINAL_JUSTICE,
+    )
+    directive = json.loads(consent.directive_json)
+    assert directive["regime"] == "part2_2_35"
+    assert directive["case"] == {"case_ref": CASE, "authority": "superior-court"}
+    assert directive["signers"][0]["key"] == w.patient.public_key().hex()
     provider_consents = divex.ConsentSet()
     provider_consents.import_consent(signed, w.directory, T0)
-    assert PC1000_ID in provider_consents
+    assert provider_consents.get(PC1000_ID) is not None
 
     # The provider seals yesterday's drug test to the court and the DA.
     record = drug_test()
@@ -61,63 +68,67 @@ def test_pc1000_drug_test_from_provider_to_court_and_da(tmp_path) -> None:
         consent_id=PC1000_ID,
         now=T0,
     )
-    assert sorted(sealed.recipients) == ["district-attorney", "superior-court"]
-    assert sealed.labels == ["42CFRPart2", "no-criminal-use", "redisclosure-cj-official-duties"]
-    assert sealed.redacted == []
-    provider_ledger = divex.Ledger(tmp_path / "provider.sqlite", "treatment-provider")
+    assert sorted(sealed.recipients()) == ["district-attorney", "superior-court"]
+    assert sealed.metadata().labels == [
+        "42CFRPart2",
+        "no-criminal-use",
+        "redisclosure-cj-official-duties",
+    ]
+    assert sealed.metadata().redacted == []
+    assert sealed.metadata().record_type == divex.RecordType.DRUG_TEST
+    provider_ledger = divex.Ledger.open(str(tmp_path / "provider.sqlite"), "treatment-provider")
     sent = provider_ledger.record_sent(sealed, T0)
     assert [e.direction for e in sent] == [divex.Direction.SENT] * 2
 
     # The court and the DA each open the same envelope. Neither held the consent: the
     # attached copy is verified from its signed bytes.
     for agency_id in ["superior-court", "district-attorney"]:
-        ledger = divex.Ledger(tmp_path / f"{agency_id}.sqlite", agency_id)
+        ledger = divex.Ledger.open(str(tmp_path / f"{agency_id}.sqlite"), agency_id)
         got = divex.open_disclosure(
-            sealed.envelope, w.key(agency_id), court_directory, now=T0 + 60, ledger=ledger
+            sealed.envelope(), w.key(agency_id), court_directory, now=T0 + 60, ledger=ledger
         )
-        assert got.record == record
-        results = {r["analyte"]: r["result"] for r in got.record.to_dict()["results"]}
+        assert got.record() == record
+        results = {r["analyte"]: r["result"] for r in got.record().to_dict()["results"]}
         assert results == {"fentanyl": "negative", "amphetamines": "negative"}
-        assert got.sender.agency_id == "treatment-provider"
-        assert got.sender.part2_program
-        assert got.subject == w.subject
-        assert got.consent.id == PC1000_ID and got.consent.digest == consent.digest
-        assert got.metadata.envelope_id == sealed.envelope_id
-        assert got.metadata.issued_at == T0
-        assert got.metadata.notice == "part2-notice-short"
-        assert got.notice.startswith("42 CFR part 2 prohibits unauthorized use")
-        assert got.obligations.redisclosure == "cj_official_duties_only"
-        assert got.envelope_hash == sealed.envelope_hash
-        assert got.signed[:1] == b"\xd2"  # the inner COSE_Sign1 (tag 18), kept as evidence
+        assert got.sender().agency_id == "treatment-provider"
+        assert got.sender().part2_program
+        assert got.subject() == w.subject
+        assert got.consent().id == PC1000_ID and got.consent().digest == consent.digest
+        assert got.metadata().envelope_id == sealed.envelope_id()
+        assert got.metadata().issued_at == T0
+        assert got.metadata().notice == "part2-notice-short"
+        assert got.notice().startswith("42 CFR part 2 prohibits unauthorized use")
+        assert got.obligations().redisclosure == divex.Redisclosure.CJ_OFFICIAL_DUTIES_ONLY
+        assert got.envelope_hash() == sealed.envelope_hash()
+        assert got.signed()[:1] == b"\xd2"  # the inner COSE_Sign1 (tag 18), kept as evidence
         entry = ledger.record_received(got, T0 + 60)
         assert (entry.direction, entry.counterparty) == (
             divex.Direction.RECEIVED,
             "treatment-provider",
         )
         # The same envelope again is a replay, refused before anything is released.
-        with pytest.raises(divex.ReplayError) as replay:
+        with pytest.raises(divex.EnvelopeError) as replay:
             divex.open_disclosure(
-                sealed.envelope, w.key(agency_id), court_directory, now=T0 + 120, ledger=ledger
+                sealed.envelope(), w.key(agency_id), court_directory, now=T0 + 120, ledger=ledger
             )
         assert replay.value.code == "replay"
-        assert ledger.verify(w.key(agency_id).signing_public_key).entries == 1
+        assert ledger.verify(w.key(agency_id).signing_public_key()).entries == 1
 
     # Probation is entitled by the consent but not among this envelope's recipients.
     with pytest.raises(divex.EnvelopeError) as not_for_me:
-        divex.open_disclosure(sealed.envelope, w.key("probation"), w.directory, now=T0)
+        divex.open_disclosure(sealed.envelope(), w.key("probation"), w.directory, now=T0)
     assert not_for_me.value.code == "not_for_me"
 
     # The provider's ledger: checkpoint, verify, and the participant's accounting.
     checkpoint = provider_ledger.checkpoint(provider, T0 + 3600)
     assert checkpoint.seq == 2
-    report = provider_ledger.verify(provider.signing_public_key)
+    report = provider_ledger.verify(provider.signing_public_key())
     assert (report.entries, report.checkpoints, report.anchored_seq) == (2, 1, 2)
     accounting = provider_ledger.accounting(w.subject, T0 - DAY, T0 + DAY)
     assert sorted(e.counterparty for e in accounting) == ["district-attorney", "superior-court"]
     assert all(e.consent_id == PC1000_ID and e.record_types == ["drug_test"] for e in accounting)
-    assert (
-        provider_ledger.accounting(divex.Subject("Someone Else", "1990-01-01"), 0, T0 + DAY) == []
-    )
+    someone_else = divex.Subject(name="Someone Else", date_of_birth="1990-01-01")
+    assert provider_ledger.accounting(someone_else, 0, T0 + DAY) == []
     export = provider_ledger.export().decode().splitlines()
     assert len(export) == 1 + 2 + 1 and '"divex-ledger-export"' in export[0]
 
@@ -126,8 +137,8 @@ def test_pc1000_drug_test_from_provider_to_court_and_da(tmp_path) -> None:
     db.execute("UPDATE entries SET counterparty = 'probation' WHERE seq = 1")
     db.commit()
     db.close()
-    with pytest.raises(divex.LedgerTampered) as tampered:
-        provider_ledger.verify(provider.signing_public_key)
+    with pytest.raises(divex.LedgerError) as tampered:
+        provider_ledger.verify(provider.signing_public_key())
     assert tampered.value.code == "tampered"
     assert str(tampered.value).startswith("ledger entry 1 fails verification")
 
@@ -140,7 +151,7 @@ def test_pc1000_consent_is_irrevocable_until_the_court_dismisses_the_case() -> N
 
     # The participant tries to revoke mid-programme: §2.35 makes the consent irrevocable
     # until the case's final disposition, so disclosures continue.
-    revocation = w.patient.sign_consent_revocation(PC1000_ID, T0 + DAY)
+    revocation = w.patient.sign_consent_revocation(PC1000_ID, T0 + DAY, "written")
     rev = provider_consents.import_revocation(revocation, w.directory, T0 + DAY)
     assert rev.recorded_by is None and rev.consent_id == PC1000_ID
     progress = divex.Record.progress_report(
@@ -162,9 +173,14 @@ def test_pc1000_consent_is_irrevocable_until_the_court_dismisses_the_case() -> N
     )
 
     # The court dismisses the case after completion; the consent ends with it.
-    event = w.key("superior-court").sign_case_event(CASE, "dismissed", T0 + 10 * DAY)
+    event = w.key("superior-court").sign_case_event(
+        CASE, divex.DispositionOutcome.DISMISSED, T0 + 10 * DAY
+    )
     verified = divex.verify_case_event(event, w.directory, T0 + 10 * DAY)
-    assert (verified.outcome, verified.signer_agency_id) == ("dismissed", "superior-court")
+    assert (verified.outcome, verified.signer_agency_id) == (
+        divex.DispositionOutcome.DISMISSED,
+        "superior-court",
+    )
     provider_consents.import_event(event, w.directory, T0 + 10 * DAY)
     with pytest.raises(divex.ConsentDenied) as denied:
         divex.seal_disclosure(
@@ -209,17 +225,17 @@ def test_redact_mode_removes_what_the_consent_does_not_allow() -> None:
         minimum_necessary=divex.MinimumNecessary.REDACT,
         **args,
     )
-    assert sealed.redacted == ["confirmation"]
-    got = divex.open_disclosure(sealed.envelope, w.key("superior-court"), w.directory, now=T0)
-    assert got.metadata.redacted == ["confirmation"]
-    assert got.record == record.redact(["confirmation"])
-    assert "confirmation" not in got.record.to_dict()
+    assert sealed.metadata().redacted == ["confirmation"]
+    got = divex.open_disclosure(sealed.envelope(), w.key("superior-court"), w.directory, now=T0)
+    assert got.metadata().redacted == ["confirmation"]
+    assert got.record() == record.redact(["confirmation"])
+    assert "confirmation" not in got.record().to_dict()
 
 
 def test_records_of_every_type_round_trip_through_json() -> None:
     assert len(divex.record_types()) == 13
-    for spec in divex.record_schema("drug_test"):
-        assert spec.tier == "t2"
+    for spec in divex.record_schema(divex.RecordType.DRUG_TEST):
+        assert spec.tier == divex.Tier.T2
     attendance = divex.Record.attendance(
         date="2026-09-20", service_type="group", status="present", hours_tenths=15
     )
@@ -228,8 +244,9 @@ def test_records_of_every_type_round_trip_through_json() -> None:
         {"date": "2026-09-20", "service_type": "group", "status": "present", "hours_tenths": 15},
     )
     assert attendance == same and hash(attendance) == hash(same)
-    assert divex.Record.from_bytes("attendance", attendance.to_bytes()) == attendance
-    assert repr(attendance) == "Record(record_type='attendance')"
+    assert divex.Record.from_bytes(divex.RecordType.ATTENDANCE, attendance.to_bytes()) == attendance
+    assert repr(attendance) == str(attendance) == "Record(attendance)"
+    assert attendance.record_type() == divex.RecordType.ATTENDANCE
     court_event = divex.Record.from_dict(
         "court_event",
         {"case_ref": CASE, "date": "2026-09-22", "event": "hearing", "conditions": None},
@@ -241,16 +258,19 @@ def test_records_of_every_type_round_trip_through_json() -> None:
 def test_every_record_type_has_a_typed_class_and_a_constructor() -> None:
     # Generated from the library's record catalogue: nothing in the package names the types.
     for record_type in divex.record_types():
-        constructor = getattr(divex.Record, record_type)
-        assert constructor.__name__ == record_type and "keyword arguments" in constructor.__doc__
+        token = record_type.name.lower()
+        # The constructor is named after the type's token, as JSON and envelopes write it.
+        assert divex.parse_record_type(token) == record_type
+        constructor = getattr(divex.Record, token)
+        assert constructor.__name__ == token and "keyword arguments" in constructor.__doc__
     event = divex.Record.court_event(
         case_ref=CASE, date=datetime.date(2026, 9, 22), event="hearing", conditions=()
     )
     assert event == divex.Record.from_dict(
         "court_event", {"case_ref": CASE, "date": "2026-09-22", "event": "hearing"}
     )
-    typed = event.typed()
-    assert isinstance(typed, divex.records.CourtEvent)
+    typed = event.typed().record
+    assert isinstance(typed, divex.CourtEvent)
     assert (typed.case_ref, typed.date, typed.conditions) == (CASE, "2026-09-22", None)
     # The typed classes print their type only: records are protected health information.
     assert CASE not in str(typed) and str(typed) == "CourtEvent(..)"
@@ -261,7 +281,7 @@ def test_every_record_type_has_a_typed_class_and_a_constructor() -> None:
     missed = divex.Record.drug_test(
         collected_at=T0, specimen="urine", observed=False, panel="5-panel", program_outcome="missed"
     )
-    assert missed.typed().results == []
+    assert missed.typed().record.results == []
     disposition = divex.Record.case_disposition(
         case_ref=CASE, date="2026-10-15", disposition="dismissed", is_final=True
     )
@@ -275,22 +295,24 @@ def test_every_record_type_has_a_typed_class_and_a_constructor() -> None:
     )
     with pytest.raises(TypeError):
         divex.Record.court_event(case_ref=CASE, date="2026-09-22", event="hearing", mood="ok")
-    kinds = [f.kind for f in divex.record_schema("drug_test")]
-    assert kinds[:2] == ["timestamp", "vocabulary"]
+    kinds = [f.kind for f in divex.record_schema(divex.RecordType.DRUG_TEST)]
+    assert kinds[:2] == [divex.FieldKind.TIMESTAMP, divex.FieldKind.VOCABULARY]
 
 def test_keystores_for_every_kind_of_key() -> None:
     fast = divex.KdfProfile.FAST
     anchor = divex.AnchorKeys.generate("County Justice IT")
     again = divex.AnchorKeys.from_keystore(anchor.export_keystore("pw", profile=fast), "pw")
-    assert again.trust_anchor == anchor.trust_anchor and again.name == "County Justice IT"
+    assert again.trust_anchor() == anchor.trust_anchor() and again.name() == "County Justice IT"
     person = divex.PersonalKey.generate()
     ks = person.export_keystore("patient", "pw", profile=fast)
-    assert divex.keystore_info(ks).public_key == person.public_key
-    assert divex.PersonalKey.from_keystore(ks, "pw").public_key == person.public_key
+    assert divex.keystore_info(ks).public_key == person.public_key()
+    assert divex.PersonalKey.from_keystore(ks, "pw").public_key() == person.public_key()
     with pytest.raises(divex.KeystoreError) as wrong_kind:
         divex.AgencyKeys.from_keystore(ks, "pw")
     assert wrong_kind.value.code == "wrong_kind"
     # Secrets never print.
     keys = divex.AgencyKeys.generate()
-    assert "secret" not in repr(keys).lower() and keys.signing_key_id.hex() in repr(keys)
-    assert repr(divex.Subject("Jordan Avery Reyes", "1994-03-14")) == "Subject(<redacted>)"
+    assert "secret" not in repr(keys).lower() and keys.signing_key_id().hex() in repr(keys)
+    # Nor do a participant's name and date of birth.
+    subject = divex.Subject(name="Jordan Avery Reyes", date_of_birth="1994-03-14")
+    assert repr(subject) == str(subject) == "Subject(..)"

@@ -1,12 +1,15 @@
-//! The COSE-HPKE encryption layer on its own, for interoperability checks against other COSE
-//! implementations (python-cwt, the draft's test vectors): a `COSE_Encrypt` (tag 96) with
-//! ChaCha20/Poly1305 content encryption (alg 24) and HPKE-4-KE recipients (alg 50,
+//! The COSE-HPKE encryption layer on its own, for interoperability with other COSE
+//! implementations (python-cwt, the draft's test vectors): a tagged `COSE_Encrypt` (tag 96)
+//! with ChaCha20/Poly1305 content encryption (alg 24) and HPKE-4-KE recipients (alg 50,
 //! draft-ietf-cose-hpke: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305, base
-//! mode), without the divex envelope profile (no signature, key commitment or audience).
+//! mode), **without** the divex envelope profile: no signature, key commitment or audience.
 //!
-//! Not API: divex's own messages are envelopes ([`crate::envelope`]). Interoperability tests
-//! and the foreign-language bindings' interop checks reach it through `divex_core::testing`.
+//! Whole-message entry points over the crate's COSE structures (bytes in, bytes out), so the
+//! bindings' interoperability checks and any other front end share one copy of the message
+//! layout. Not API: divex's own messages are envelopes ([`crate::envelope`]); tests and the
+//! foreign-language bindings' interop checks reach it through `divex_core::testing`.
 
+use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::codec::{self, DecodeLimits, Map, Value};
@@ -22,21 +25,21 @@ const LIMITS: DecodeLimits = DecodeLimits {
     max_string: 16 * 1024 * 1024,
 };
 
-/// Encrypts `plaintext` to one X25519 public key as a tagged `COSE_Encrypt`:
-/// layer 0 `{1: 24}` / `{5: iv}`, one recipient `{1: 50, 4: kid}` / `{-4: ek}` carrying the
-/// random content key, where `kid` is the divex key id of `recipient` (spec/envelope.md §3.2).
-/// The HPKE `info` is the draft's `Recipient_structure` with empty `recipient_extra_info`; the
+/// Encrypts `plaintext` to one X25519 public key as a tagged `COSE_Encrypt`: layer 0
+/// `{1: 24}` / `{5: iv}`, one recipient `{1: 50, 4: kid}` / `{-4: ek}` carrying the random
+/// content key, where `kid` is the divex key id of `recipient` (spec/envelope.md §3.2). The
+/// HPKE `info` is the draft's `Recipient_structure` with empty `recipient_extra_info`; the
 /// HPKE `aad` is empty.
-pub fn encrypt(
+pub fn encrypt<R: CryptoRng>(
     recipient: &EncryptionPublicKey,
     plaintext: &[u8],
     external_aad: &[u8],
+    rng: &mut R,
 ) -> Result<Vec<u8>, CoseError> {
-    let mut rng = crate::rng::os();
     let mut cek = Zeroizing::new([0u8; cose::CEK_LEN]);
     let mut iv = [0u8; cose::IV_LEN];
-    rand_core::Rng::fill_bytes(&mut rng, cek.as_mut());
-    rand_core::Rng::fill_bytes(&mut rng, &mut iv);
+    rng.fill_bytes(cek.as_mut());
+    rng.fill_bytes(&mut iv);
 
     // Every map below has distinct constant keys: insertion cannot fail.
     let mut rp = Map::new();
@@ -52,7 +55,7 @@ pub fn encrypt(
         alg::CHACHA20_POLY1305,
         HpkeParams::default(),
         cek.as_ref(),
-        &mut rng,
+        rng,
     )?;
     let mut ru = Map::new();
     let _ = ru.insert(Value::from(label::EK), Value::bytes(ek));
@@ -77,10 +80,11 @@ pub fn encrypt(
     .to_bytes())
 }
 
-/// Decrypts a tagged `COSE_Encrypt` (strict deterministic CBOR) whose layer 0 is
-/// ChaCha20/Poly1305 (24) and whose recipient identified by `kid` is HPKE-4-KE (50), with
-/// `key`. `extra_info` is the Recipient_structure's `recipient_extra_info` and `hpke_aad` the
-/// HPKE `aad` (both empty unless the sender set them).
+/// Decrypts a tagged `COSE_Encrypt` (strict deterministic CBOR, within the envelope's decoding
+/// limits) whose layer 0 is ChaCha20/Poly1305 (24) and whose recipient identified by `kid` is
+/// HPKE-4-KE (50), with `key`. `extra_info` is the Recipient_structure's
+/// `recipient_extra_info` and `hpke_aad` the HPKE `aad` (both empty unless the sender set
+/// them).
 pub fn decrypt(
     cose_encrypt: &[u8],
     key: &EncryptionKeyPair,
@@ -88,10 +92,10 @@ pub fn decrypt(
     external_aad: &[u8],
     extra_info: &[u8],
     hpke_aad: &[u8],
-) -> Result<Vec<u8>, CoseError> {
-    let v = codec::decode_with(cose_encrypt, &LIMITS).map_err(CoseError::Codec)?;
+) -> Result<Zeroizing<Vec<u8>>, CoseError> {
+    let v = codec::decode_with(cose_encrypt, &LIMITS)?;
     let msg = Encrypt::from_value(&v, true, &LIMITS)?;
-    let plaintext = cose::decrypt_hpke_ke(
+    cose::decrypt_hpke_ke(
         &msg,
         key,
         kid,
@@ -100,6 +104,37 @@ pub fn decrypt(
             extra_info,
             hpke_aad,
         },
-    )?;
-    Ok(plaintext.to_vec())
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::keys::AgencyKeys;
+
+    #[test]
+    fn round_trip_and_refusals_keep_their_classes() {
+        use crate::error::Classified;
+
+        let keys = AgencyKeys::generate();
+        let pair = keys.encryption();
+        let kid = pair.public().kid();
+        let msg = encrypt(pair.public(), b"plain", b"aad", &mut crate::rng::os()).unwrap();
+        let plain = decrypt(&msg, pair, kid.as_bytes(), b"aad", b"", b"").unwrap();
+        assert_eq!(&plain[..], b"plain");
+
+        let wrong_aad = decrypt(&msg, pair, kid.as_bytes(), b"other", b"", b"").unwrap_err();
+        assert_eq!(wrong_aad.class(), "decrypt");
+        let no_such_kid = decrypt(&msg, pair, b"nope", b"aad", b"", b"").unwrap_err();
+        assert_eq!(no_such_kid.class(), "structure");
+        let mut trailing = msg.clone();
+        trailing.push(0);
+        assert_eq!(
+            decrypt(&trailing, pair, kid.as_bytes(), b"aad", b"", b"")
+                .unwrap_err()
+                .class(),
+            "malformed"
+        );
+    }
 }

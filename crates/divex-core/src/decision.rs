@@ -26,7 +26,7 @@ use crate::directory::Role;
 use crate::error::classified;
 use crate::records::{Date, FieldSpec, RecordType, Tier};
 use crate::vocab::Vocabulary;
-use crate::vocab::{FieldName, Purpose, SecurityLabel};
+use crate::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel};
 
 /// What the engine is given: verified values only, usually everything a [`ConsentSet`] holds
 /// (`Facts::from(&set)`).
@@ -102,6 +102,21 @@ pub struct Obligations {
     pub use_restrictions: Vec<UseRestriction>,
     /// Fields to remove (redact mode only), sorted.
     pub redactions: Vec<FieldName>,
+}
+
+impl Obligations {
+    /// The §2.32 notice code the envelope carries: the notice form's code, or
+    /// [`NoticeCode::NO_PART2_NOTICE`] for records that are not Part 2 records.
+    pub fn notice_code(&self) -> NoticeCode {
+        self.notice
+            .map_or(NoticeCode::NO_PART2_NOTICE, NoticeForm::code)
+    }
+
+    /// The §2.32 notice statement that travels with the record (empty for records that are
+    /// not Part 2 records).
+    pub fn notice_text(&self) -> &'static str {
+        self.notice.map_or("", NoticeForm::text)
+    }
 }
 
 /// A permit.

@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 
 use crate::codec::{self, CodecError, DecodeLimits, Map, Value};
 use crate::consent::{
-    AgencyFacts, ConsentError, ConsentSet, NoticeForm, SignedConsent, Subject, VerifiedConsent,
+    AgencyFacts, ConsentError, ConsentSet, SignedConsent, Subject, VerifiedConsent,
 };
 use crate::decision::{self, Decision, DenyReason, Facts, MinimumNecessary, Permit, Request};
 use crate::directory::{Directory, DirectoryError};
@@ -31,7 +31,7 @@ use crate::envelope::{
 use crate::error::{Classified, ErrorCategory};
 use crate::keys::{AgencyKeys, KeyId};
 use crate::records::{Record, RecordError};
-use crate::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel};
+use crate::vocab::{FieldName, Purpose, SecurityLabel};
 
 /// Whether to attach the signed consent or send a reference to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,8 +298,7 @@ pub fn seal(
             });
         }
     };
-    let notice = first.obligations.notice;
-    let payload = payload_value(req.subject, &record, notice_text(notice), copy)
+    let payload = payload_value(req.subject, &record, first.obligations.notice_text(), copy)
         .map_err(|_| DisclosureError::Payload("could not encode the payload"))?;
     let disclosure = envelope::Disclosure {
         purpose: req.purpose.clone(),
@@ -309,7 +308,7 @@ pub fn seal(
         },
         record_type: record.record_type(),
         labels,
-        notice: notice_code(notice),
+        notice: first.obligations.notice_code(),
         redacted,
     };
     let SealedEnvelope { bytes, metadata } = envelope::seal(
@@ -327,14 +326,6 @@ pub fn seal(
         subject: req.subject.clone(),
         permits,
     })
-}
-
-fn notice_code(n: Option<NoticeForm>) -> NoticeCode {
-    n.map_or(NoticeCode::NO_PART2_NOTICE, NoticeForm::code)
-}
-
-fn notice_text(n: Option<NoticeForm>) -> &'static str {
-    n.map_or("", NoticeForm::text)
 }
 
 fn sha256(b: &[u8]) -> [u8; 32] {
@@ -498,8 +489,8 @@ pub fn open(
             "a required security label",
         ));
     }
-    if md.disclosure.notice != notice_code(permit.obligations.notice)
-        || payload.notice != notice_text(permit.obligations.notice)
+    if md.disclosure.notice != permit.obligations.notice_code()
+        || payload.notice != permit.obligations.notice_text()
     {
         return Err(DisclosureError::ObligationsNotMet("the §2.32 notice"));
     }

@@ -159,8 +159,8 @@ fn main() {
         sealed.clone(),
         w.court.clone(),
         w.directory.clone(),
-        court_consents.clone(),
         T0,
+        Some(court_consents.clone()),
         None,
     )
     .unwrap();
@@ -181,8 +181,8 @@ fn main() {
                         black_box(sealed.clone()),
                         w.court.clone(),
                         w.directory.clone(),
-                        court_consents.clone(),
                         T0,
+                        Some(court_consents.clone()),
                         None,
                     )
                     .unwrap(),

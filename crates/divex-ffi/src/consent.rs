@@ -2,23 +2,53 @@
 //! consent set an agency holds (spec/consent.md).
 //!
 //! A consent is described as JSON with exactly the fields and names of the CBOR directive
-//! (spec/consent.md, `ConsentDirective` in divex-core): times are Unix seconds, parties are
-//! `{"agency": "id"}` or `{"role": "probation"}`, enum values are their snake_case tokens,
-//! and the two byte fields — a signer's `key` and `source_document.sha256` — are hex text.
-//! The JSON is converted to the directive by the core's own serde mapping, so a description
-//! with an unknown or misspelt field is refused rather than silently dropped.
+//! (`divex_core::consent::ConsentDirective::from_json`: times are Unix seconds, parties
+//! `{"agency": "id"}` or `{"role": "probation"}`, enum values their snake_case tokens, the two
+//! byte fields hex text); the core reads it, so a description with an unknown or misspelt field
+//! is refused rather than silently dropped. What comes back is typed: the regime and case
+//! outcomes are the core's enums.
 
 use std::sync::{Arc, Mutex};
 
 use divex_core::consent::{
-    self as core, CaseEvent, ConsentDirective, RevocationStatement, SignedConsent, StatementSigner,
-    VerifiedConsent, VerifiedEvent, VerifiedRevocation,
+    self as core, CaseEvent, ConsentDirective, DispositionOutcome, Regime, RevocationStatement,
+    SignedConsent, StatementSigner, VerifiedConsent, VerifiedEvent, VerifiedRevocation,
 };
-use serde::Serialize;
 
 use crate::directory::{Directory, lock};
 use crate::error::Result;
 use crate::keys::{AgencyKeys, PersonalKey};
+
+/// The legal regime a consent is given under (the core's enum; its JSON tokens are
+/// `part2_2_31`, `part2_2_35`, `part2_counseling_notes`, `hipaa`, `state_only`).
+#[uniffi::remote(Enum)]
+pub enum Regime {
+    /// 42 CFR §2.31 consent, revocable at will.
+    Part2General,
+    /// 42 CFR §2.35 criminal-justice consent.
+    Part2CriminalJustice,
+    /// 42 CFR Part 2 consent for counseling notes (their own consent).
+    Part2CounselingNotes,
+    /// HIPAA authorisation (not Part 2 data).
+    Hipaa,
+    /// A state-law-only release (not Part 2 data).
+    StateOnly,
+}
+
+/// The outcome a case event records (the core's enum).
+#[uniffi::remote(Enum)]
+pub enum DispositionOutcome {
+    /// Charges dismissed (e.g. after PC 1000 completion).
+    Dismissed,
+    /// Diversion terminated; criminal proceedings resume.
+    DiversionTerminated,
+    /// Record sealed.
+    RecordSealed,
+    /// The prosecutor's decision not to file (pre-filing diversion).
+    NotFiled,
+    /// Sentence imposed after diversion was terminated and the case resumed.
+    Sentenced,
+}
 
 /// A verified consent.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -29,9 +59,8 @@ pub struct ConsentInfo {
     pub id: String,
     /// Its version.
     pub version: u32,
-    /// The regime token: `part2_2_31`, `part2_2_35`, `part2_counseling_notes`, `hipaa`,
-    /// `state_only`.
-    pub regime: String,
+    /// The regime.
+    pub regime: Regime,
     /// SHA-256 of the signed bytes (the consent reference envelopes carry).
     pub digest: Vec<u8>,
     /// The directive as JSON (the same shape [`sign_consent`] takes).
@@ -58,20 +87,12 @@ pub struct ConsentRevocationInfo {
 pub struct CaseEventInfo {
     /// The case.
     pub case_ref: String,
-    /// The outcome token (`dismissed`, `diversion_terminated`, ...).
-    pub outcome: String,
+    /// The outcome.
+    pub outcome: DispositionOutcome,
     /// When it took effect (Unix seconds).
     pub effective_at: u64,
     /// The certified agency that signed it.
     pub signer_agency_id: String,
-}
-
-/// The serde token of a unit enum value (`"part2_2_35"`, `"dismissed"`...).
-pub(crate) fn token<T: Serialize>(t: &T) -> String {
-    match serde_json::to_value(t) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
 }
 
 pub(crate) fn consent_info(c: &VerifiedConsent) -> ConsentInfo {
@@ -80,7 +101,7 @@ pub(crate) fn consent_info(c: &VerifiedConsent) -> ConsentInfo {
         consent: c.as_bytes().to_vec(),
         id: c.id().to_owned(),
         version: d.version,
-        regime: token(&d.regime),
+        regime: d.regime,
         digest: c.digest().to_vec(),
         directive_json: d.to_json(),
     }
@@ -101,15 +122,10 @@ fn event_info(e: &VerifiedEvent) -> CaseEventInfo {
     let ev = e.event();
     CaseEventInfo {
         case_ref: ev.case_ref.clone(),
-        outcome: token(&ev.outcome),
+        outcome: ev.outcome,
         effective_at: ev.effective_at,
         signer_agency_id: e.signer().agency_id.clone(),
     }
-}
-
-/// The directive a JSON description states.
-fn directive_from_json(directive_json: &str) -> Result<ConsentDirective> {
-    Ok(ConsentDirective::from_json(directive_json.as_bytes())?)
 }
 
 /// Validates a consent described as JSON (see the module documentation) and signs it: one
@@ -121,7 +137,7 @@ pub fn sign_consent(
     agencies: Vec<Arc<AgencyKeys>>,
     people: Vec<Arc<PersonalKey>>,
 ) -> Result<Vec<u8>> {
-    let directive = directive_from_json(&directive_json)?;
+    let directive = ConsentDirective::from_json(directive_json.as_bytes())?;
     let mut signers: Vec<&dyn StatementSigner> = Vec::new();
     signers.extend(agencies.iter().map(|a| &a.inner as &dyn StatementSigner));
     signers.extend(people.iter().map(|p| &p.inner as &dyn StatementSigner));

@@ -1,20 +1,46 @@
 //! Trust anchors, agency certificates, revocations and the directory (spec/directory.md).
+//!
+//! Every method delegates to `divex_core::directory`; the records here are the certificate's
+//! and revocation's fields with byte strings as bytes and roles as the core's [`Role`].
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use divex_core::directory::{self as core, CertificateRequest as CoreRequest, Role, Serial};
 use divex_core::keys::PublicBundle;
-use divex_core::keystore;
+use divex_core::keystore::{self, KdfProfile};
 use divex_core::vocab::Vocabulary;
 use zeroize::Zeroizing;
 
 use crate::error::{Result, array};
-use crate::keystore::KdfProfile;
 
 /// Locks `m`; a poisoned lock is taken as is (no code path panics while holding one, and every
 /// core mutation is all-or-nothing).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What an agency is, as its certificate states (the core's enum). The core keeps it
+/// `#[non_exhaustive]`, so this declaration says so too; a test lowers every value of
+/// `Role::ALL` through it, so a role added to the core and not here fails the tests.
+#[uniffi::remote(Enum)]
+#[non_exhaustive]
+pub enum Role {
+    /// A court (e.g. a drug or treatment court).
+    Court,
+    /// A prosecutor's office.
+    Prosecutor,
+    /// A probation department.
+    Probation,
+    /// A parole authority.
+    Parole,
+    /// A police department.
+    Police,
+    /// A LEAD (Let Everyone Advance with Dignity) case-management program.
+    LeadCaseManager,
+    /// A treatment provider (often a 42 CFR Part 2 program).
+    TreatmentProvider,
+    /// A relay or other intermediary that routes envelopes it cannot read.
+    Intermediary,
 }
 
 /// What an anchor is asked to certify.
@@ -24,10 +50,10 @@ pub struct CertificateRequest {
     pub agency_id: String,
     /// Display name (1-128 bytes, no control or bidirectional formatting characters).
     pub name: String,
-    /// Roles: `court`, `prosecutor`, `probation`, `parole`, `police`, `lead_case_manager`,
-    /// `treatment_provider`, `intermediary` (at least one).
-    pub roles: Vec<String>,
+    /// Roles (at least one).
+    pub roles: Vec<Role>,
     /// Whether the agency is a federally assisted SUD program under 42 CFR Part 2.
+    #[uniffi(default = false)]
     pub part2_program: bool,
     /// The agency's public bundle ([`crate::AgencyKeys::public_bundle`]).
     pub public_bundle: Vec<u8>,
@@ -52,7 +78,7 @@ pub struct CertificateInfo {
     /// Display name.
     pub name: String,
     /// Roles, ascending by name.
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
     /// 42 CFR Part 2 program flag.
     pub part2_program: bool,
     /// The certified public bundle.
@@ -74,7 +100,7 @@ pub(crate) fn cert_info(c: &core::AgencyCertificate) -> CertificateInfo {
         issuer_key_id: c.issuer().as_bytes().to_vec(),
         agency_id: c.agency_id().to_owned(),
         name: c.name().to_owned(),
-        roles: c.roles().iter().map(|r| r.as_str().to_owned()).collect(),
+        roles: c.roles().to_vec(),
         part2_program: c.part2_program(),
         public_bundle: c.keys().to_bytes(),
         signing_key_id: c.keys().signing().kid().as_bytes().to_vec(),
@@ -146,6 +172,7 @@ pub fn trust_anchor_info(anchor: Vec<u8>) -> Result<AnchorInfo> {
 /// A trust anchor's secret key (a county's justice-IT authority): issues and revokes agency
 /// certificates.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct AnchorKeys {
     inner: core::AnchorKeys,
 }
@@ -177,11 +204,7 @@ impl AnchorKeys {
     /// The key sealed under `passphrase` (keep it offline).
     pub fn export_keystore(&self, passphrase: String, profile: KdfProfile) -> Result<Vec<u8>> {
         let passphrase = Zeroizing::new(passphrase);
-        Ok(keystore::seal_anchor(
-            &self.inner,
-            &passphrase,
-            profile.into(),
-        )?)
+        Ok(keystore::seal_anchor(&self.inner, &passphrase, profile)?)
     }
 
     /// The public side every agency pins ([`Directory::add_anchor`]).
@@ -201,16 +224,11 @@ impl AnchorKeys {
 
     /// Issues a certificate (a fresh random serial); returns the signed certificate.
     pub fn issue_certificate(&self, request: CertificateRequest) -> Result<Vec<u8>> {
-        let roles = request
-            .roles
-            .iter()
-            .map(|r| r.parse::<Role>())
-            .collect::<std::result::Result<Vec<_>, _>>()?;
         let keys = PublicBundle::from_bytes(&request.public_bundle)?;
         let cert = self.inner.issue(&CoreRequest {
             agency_id: request.agency_id,
             name: request.name,
-            roles,
+            roles: request.roles,
             part2_program: request.part2_program,
             keys,
             not_before: request.not_before,
@@ -331,8 +349,12 @@ impl Directory {
     }
 }
 
-/// The role names a certificate may carry, ascending.
+/// The roles a certificate may carry, in the encoding order of spec/directory.md §3
+/// (ascending by name).
 #[uniffi::export]
-pub fn roles() -> Vec<String> {
-    Role::ALL.iter().map(|r| r.as_str().to_owned()).collect()
+pub fn roles() -> Vec<Role> {
+    Role::ALL.to_vec()
 }
+
+#[cfg(test)]
+mod tests;

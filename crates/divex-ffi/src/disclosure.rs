@@ -1,32 +1,40 @@
-//! Consent-scoped disclosures (`divex_core::seal` and `divex_core::open`): seal a record to named agencies if
+//! Consent-scoped disclosures (`divex_core::disclosure`): seal a record to named agencies if
 //! the consent engine permits it for every one of them, and open one, releasing the record
 //! only when every envelope check and the consent re-evaluation pass. Also the envelope layer
 //! alone ([`open_envelope`]), as the spec vectors exercise it.
+//!
+//! Every call delegates to the core; the records here are the core's values with byte strings
+//! as bytes, the core's enums and checked text types ([`crate::tokens`]) as they are.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use divex_core::consent::{AgencyFacts, Subject as CoreSubject};
-use divex_core::decision::{MinimumNecessary as CoreMinimum, Obligations as CoreObligations};
+use divex_core::consent::{AgencyFacts, Redisclosure, Subject as CoreSubject, UseRestriction};
+use divex_core::decision::{MinimumNecessary, Obligations as CoreObligations};
+use divex_core::directory::Role;
 use divex_core::envelope::{EnvelopeId, EnvelopeLimits, Metadata, OpenOptions, SeenEnvelopes};
-use divex_core::vocab::Vocabulary;
-// `open_envelope` runs the envelope layer without consents, as the envelope spec vectors do;
-// that layer is not divex-core's API but its test surface.
-use divex_core::keys::{KeyId, SigningPublicKey};
-use divex_core::records::Date;
-use divex_core::testing::envelope::{self, ResolveError, Sender, SenderResolver};
-use divex_core::vocab::{NoticeCode, Purpose};
-use divex_core::{self as core, ConsentCopy as CoreCopy};
+use divex_core::keys::SigningPublicKey;
+use divex_core::records::{Date, RecordType};
+use divex_core::testing::envelope::{self, StaticResolver};
+use divex_core::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel};
+use divex_core::{self as core, ConsentCopy};
 
-use crate::consent::{ConsentInfo, ConsentSet, consent_info, token};
+use crate::consent::{ConsentInfo, ConsentSet, consent_info};
 use crate::directory::{Directory, lock};
 use crate::error::{DivexError, Result, array};
 use crate::keys::AgencyKeys;
 use crate::ledger::Ledger;
 use crate::records::Record;
 
-/// The participant a disclosure is about.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// The participant a disclosure is about. It prints as `Subject(..)` in every language: a name
+/// and a date of birth are protected health information.
+///
+/// The date of birth is text here, read with the core's date parser when the subject is used
+/// (an [`crate::DivexError::InvalidInput`] `invalid_date` if it is no date): a checked custom
+/// type would make printing a subject with a bad date fail, since the bindings lift the whole
+/// record before they call its `Display`.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug, Display)]
 pub struct Subject {
     /// Full name.
     pub name: String,
@@ -34,13 +42,24 @@ pub struct Subject {
     pub date_of_birth: String,
 }
 
+impl std::fmt::Debug for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Subject(..)")
+    }
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Subject(..)")
+    }
+}
+
 impl TryFrom<Subject> for CoreSubject {
     type Error = DivexError;
     fn try_from(s: Subject) -> Result<Self> {
-        let date_of_birth = s.date_of_birth.parse::<Date>()?;
         Ok(CoreSubject {
             name: s.name,
-            date_of_birth,
+            date_of_birth: s.date_of_birth.parse::<Date>()?,
         })
     }
 }
@@ -54,8 +73,9 @@ impl From<&CoreSubject> for Subject {
     }
 }
 
-/// What to do with record fields the consent does not permit (42 CFR §2.13(a)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+/// What to do with record fields the consent does not permit (42 CFR §2.13(a)); the core's
+/// enum.
+#[uniffi::remote(Enum)]
 pub enum MinimumNecessary {
     /// Refuse the disclosure, naming the field (the default).
     Refuse,
@@ -64,14 +84,32 @@ pub enum MinimumNecessary {
     Redact,
 }
 
-/// Whether the signed consent travels with the disclosure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+/// Whether the signed consent travels with the disclosure; the core's enum.
+#[uniffi::remote(Enum)]
 pub enum ConsentCopy {
     /// Attach the signed consent (the default; required unless the consent allows a
     /// reference).
     Attach,
     /// Send only the consent id and digest: the recipients already hold the consent.
     Reference,
+}
+
+/// What recipients may do with the information; the core's enum.
+#[uniffi::remote(Enum)]
+pub enum Redisclosure {
+    /// No redisclosure (§2.32 default).
+    Prohibited,
+    /// Only to carry out official duties on this case (§2.35(d)).
+    CjOfficialDutiesOnly,
+}
+
+/// A use restriction that travels with the data as labels; the core's enum.
+#[uniffi::remote(Enum)]
+pub enum UseRestriction {
+    /// §2.12(d): no use to bring or investigate charges against the patient.
+    NoCriminalUseAgainstPatient,
+    /// LEAD: nothing shared may be used for adverse action against the participant.
+    NoAdverseAction,
 }
 
 /// A disclosure to seal.
@@ -82,7 +120,7 @@ pub struct SealRequest {
     /// The participant.
     pub subject: Subject,
     /// Purpose of use, e.g. `cj-monitor-conditional-release`.
-    pub purpose: String,
+    pub purpose: Purpose,
     /// The consent relied on (held in the sender's consent set).
     pub consent_id: String,
     /// Refuse or redact fields the consent does not permit.
@@ -101,81 +139,74 @@ pub struct EnvelopeMetadata {
     /// The recipients' encryption key ids, ascending.
     pub audience: Vec<Vec<u8>>,
     /// Purpose of use.
-    pub purpose: String,
+    pub purpose: Purpose,
     /// The consent relied on.
     pub consent_id: String,
     /// SHA-256 of that signed consent.
     pub consent_digest: Vec<u8>,
-    /// Record type token.
-    pub record_type: String,
+    /// The record type.
+    pub record_type: RecordType,
     /// Security labels, e.g. `42CFRPart2`, `no-criminal-use`.
-    pub labels: Vec<String>,
+    pub labels: Vec<SecurityLabel>,
     /// The §2.32 notice code (`part2-notice-short`, `part2-notice-long`, `no-part2-notice`).
-    pub notice: String,
+    pub notice: NoticeCode,
     /// Fields removed under minimum necessary.
-    pub redacted: Vec<String>,
+    pub redacted: Vec<FieldName>,
 }
 
-fn metadata(m: &Metadata) -> EnvelopeMetadata {
-    let d = &m.disclosure;
-    EnvelopeMetadata {
-        envelope_id: m.envelope_id.0.to_vec(),
-        issued_at: m.issued_at,
-        audience: m.audience.iter().map(|k| k.as_bytes().to_vec()).collect(),
-        purpose: d.purpose.to_string(),
-        consent_id: d.consent.id.clone(),
-        consent_digest: d.consent.digest.to_vec(),
-        record_type: d.record_type.to_string(),
-        labels: strings(&d.labels),
-        notice: d.notice.to_string(),
-        redacted: strings(&d.redacted),
+impl From<&Metadata> for EnvelopeMetadata {
+    fn from(m: &Metadata) -> Self {
+        let d = &m.disclosure;
+        EnvelopeMetadata {
+            envelope_id: m.envelope_id.0.to_vec(),
+            issued_at: m.issued_at,
+            audience: m.audience.iter().map(|k| k.as_bytes().to_vec()).collect(),
+            purpose: d.purpose.clone(),
+            consent_id: d.consent.id.clone(),
+            consent_digest: d.consent.digest.to_vec(),
+            record_type: d.record_type,
+            labels: d.labels.clone(),
+            notice: d.notice.clone(),
+            redacted: d.redacted.clone(),
+        }
     }
 }
 
-/// What the directory certifies about an agency.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AgencyFactsInfo {
+/// What the directory certifies about an agency (the core's record).
+#[uniffi::remote(Record)]
+pub struct AgencyFacts {
     /// Directory id.
     pub agency_id: String,
     /// Certified roles.
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
     /// 42 CFR Part 2 program flag.
     pub part2_program: bool,
-}
-
-fn facts(f: &AgencyFacts) -> AgencyFactsInfo {
-    AgencyFactsInfo {
-        agency_id: f.agency_id.clone(),
-        roles: f.roles.iter().map(|r| r.as_str().to_owned()).collect(),
-        part2_program: f.part2_program,
-    }
 }
 
 /// What the law and the consent oblige the recipient to do with a released record.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Obligations {
     /// The §2.32 notice code (`no-part2-notice` for records that are not Part 2 records).
-    pub notice: String,
+    pub notice: NoticeCode,
     /// Whether the consent copy had to travel with the record.
     pub attach_consent: bool,
     /// Security labels, sorted.
-    pub labels: Vec<String>,
-    /// Redisclosure rule: `prohibited` or `cj_official_duties_only`.
-    pub redisclosure: String,
-    /// Use restrictions (`no_criminal_use_against_patient`, `no_adverse_action`), sorted.
-    pub use_restrictions: Vec<String>,
+    pub labels: Vec<SecurityLabel>,
+    /// The redisclosure rule.
+    pub redisclosure: Redisclosure,
+    /// Use restrictions, sorted.
+    pub use_restrictions: Vec<UseRestriction>,
 }
 
-fn obligations(o: &CoreObligations) -> Obligations {
-    Obligations {
-        notice: o
-            .notice
-            .map_or(NoticeCode::NO_PART2_NOTICE, |n| n.code())
-            .to_string(),
-        attach_consent: o.attach_consent,
-        labels: strings(&o.labels),
-        redisclosure: token(&o.redisclosure),
-        use_restrictions: o.use_restrictions.iter().map(token).collect(),
+impl From<&CoreObligations> for Obligations {
+    fn from(o: &CoreObligations) -> Self {
+        Obligations {
+            notice: o.notice_code(),
+            attach_consent: o.attach_consent,
+            labels: o.labels.clone(),
+            redisclosure: o.redisclosure,
+            use_restrictions: o.use_restrictions.clone(),
+        }
     }
 }
 
@@ -207,29 +238,9 @@ impl SealedDisclosure {
         self.inner.permits.iter().map(|(a, _)| a.clone()).collect()
     }
 
-    /// Security labels carried.
-    pub fn labels(&self) -> Vec<String> {
-        strings(&self.inner.metadata.disclosure.labels)
-    }
-
-    /// Fields removed under minimum necessary.
-    pub fn redacted(&self) -> Vec<String> {
-        strings(&self.inner.metadata.disclosure.redacted)
-    }
-
-    /// The consent relied on.
-    pub fn consent_id(&self) -> String {
-        self.inner.metadata.disclosure.consent.id.clone()
-    }
-
-    /// The purpose of use.
-    pub fn purpose(&self) -> String {
-        self.inner.metadata.disclosure.purpose.to_string()
-    }
-
-    /// The record type token.
-    pub fn record_type(&self) -> String {
-        self.inner.metadata.disclosure.record_type.to_string()
+    /// The signed metadata, exactly as the recipients will read it.
+    pub fn metadata(&self) -> EnvelopeMetadata {
+        (&self.inner.metadata).into()
     }
 
     /// The participant.
@@ -247,8 +258,8 @@ pub struct ReceivedDisclosure {
 #[uniffi::export]
 impl ReceivedDisclosure {
     /// The sending agency, as certified.
-    pub fn sender(&self) -> AgencyFactsInfo {
-        facts(&self.inner.sender)
+    pub fn sender(&self) -> AgencyFacts {
+        self.inner.sender.clone()
     }
 
     /// The participant.
@@ -263,7 +274,7 @@ impl ReceivedDisclosure {
 
     /// The signed metadata.
     pub fn metadata(&self) -> EnvelopeMetadata {
-        metadata(&self.inner.metadata)
+        (&self.inner.metadata).into()
     }
 
     /// The §2.32 notice statement that accompanied the record (empty for non-Part 2 data).
@@ -278,7 +289,7 @@ impl ReceivedDisclosure {
 
     /// What the recipient must do with the record.
     pub fn obligations(&self) -> Obligations {
-        obligations(&self.inner.permit.obligations)
+        (&self.inner.permit.obligations).into()
     }
 
     /// The sender's signed inner `COSE_Sign1`: non-repudiable evidence of what was disclosed.
@@ -303,29 +314,20 @@ pub fn seal_disclosure(
     request: SealRequest,
     now: u64,
 ) -> Result<Arc<SealedDisclosure>> {
-    let subject = CoreSubject::try_from(request.subject)?;
-    let purpose = request.purpose.parse::<Purpose>()?;
     let recipients: Vec<&str> = request.recipients.iter().map(String::as_str).collect();
-    let d = directory.get();
-    let set = lock(&consents.inner);
+    let subject = CoreSubject::try_from(request.subject)?;
     let sealed = core::seal(
         &sender.inner,
-        &d,
-        &set,
+        &directory.get(),
+        &lock(&consents.inner),
         &core::SealRequest {
             recipients: &recipients,
             subject: &subject,
-            purpose: &purpose,
+            purpose: &request.purpose,
             consent_id: &request.consent_id,
             record: &record.inner,
-            minimum_necessary: match request.minimum_necessary {
-                MinimumNecessary::Refuse => CoreMinimum::Refuse,
-                MinimumNecessary::Redact => CoreMinimum::Redact,
-            },
-            consent_copy: match request.consent_copy {
-                ConsentCopy::Attach => CoreCopy::Attach,
-                ConsentCopy::Reference => CoreCopy::Reference,
-            },
+            minimum_necessary: request.minimum_necessary,
+            consent_copy: request.consent_copy,
         },
         now,
     )?;
@@ -333,26 +335,34 @@ pub fn seal_disclosure(
 }
 
 /// Opens a disclosure addressed to `me` at `now`: every envelope check, then the consent
-/// engine as of the envelope's issue time. With a `ledger`, an envelope already recorded as
-/// received is refused as a replay (record the receipt with [`Ledger::record_received`]).
-#[uniffi::export]
+/// engine as of the envelope's issue time. `consents` are the consents this agency already
+/// holds (needed only when the sender referenced rather than attached the consent). With a
+/// `ledger`, an envelope already recorded as received is refused as a replay (record the
+/// receipt with [`Ledger::record_received`]).
+#[uniffi::export(default(consents = None, ledger = None))]
 pub fn open_disclosure(
     envelope: Vec<u8>,
     me: Arc<AgencyKeys>,
     directory: Arc<Directory>,
-    consents: Arc<ConsentSet>,
     now: u64,
+    consents: Option<Arc<ConsentSet>>,
     ledger: Option<Arc<Ledger>>,
 ) -> Result<Arc<ReceivedDisclosure>> {
-    let d = directory.get();
-    let set = lock(&consents.inner);
-    let guard = ledger.as_ref().map(|l| l.get());
-    let seen = guard.as_deref().map(|l| l as &dyn SeenEnvelopes);
+    let held = consents.as_ref().map(|c| lock(&c.inner));
+    let none = divex_core::consent::ConsentSet::new();
+    let ledger = ledger.as_ref().map(|l| l.get());
     let options = OpenOptions {
-        seen,
+        seen: ledger.as_deref().map(|l| l as &dyn SeenEnvelopes),
         ..OpenOptions::default()
     };
-    let received = core::open(&envelope, &me.inner, &d, &set, now, &options)?;
+    let received = core::open(
+        &envelope,
+        &me.inner,
+        &directory.get(),
+        held.as_deref().unwrap_or(&none),
+        now,
+        &options,
+    )?;
     Ok(Arc::new(ReceivedDisclosure { inner: received }))
 }
 
@@ -370,19 +380,6 @@ pub struct KnownSender {
     pub untrusted: Option<String>,
 }
 
-/// The resolver [`open_envelope`] builds from its `senders`.
-struct KnownSenders(BTreeMap<KeyId, (Sender, Option<String>)>);
-
-impl SenderResolver for KnownSenders {
-    fn resolve(&self, kid: &KeyId, _now: u64) -> std::result::Result<Sender, ResolveError> {
-        match self.0.get(kid) {
-            None => Err(ResolveError::Unknown),
-            Some((_, Some(reason))) => Err(ResolveError::NotTrusted(reason.clone())),
-            Some((sender, None)) => Ok(sender.clone()),
-        }
-    }
-}
-
 /// An envelope that passed every check of the envelope layer.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct OpenedEnvelope {
@@ -398,20 +395,12 @@ pub struct OpenedEnvelope {
     pub envelope_hash: Vec<u8>,
 }
 
-struct SeenIds(BTreeSet<EnvelopeId>);
-
-impl SeenEnvelopes for SeenIds {
-    fn seen(&self, id: &EnvelopeId) -> bool {
-        self.0.contains(id)
-    }
-}
-
 /// The envelope layer alone (spec/envelope.md §7, checks 1-16 and 18): opens `envelope` for
 /// `me`, knowing exactly the signing keys in `senders` (trusted unless marked `untrusted`),
 /// refusing the ids in `seen_envelope_ids` as replays, and refusing envelopes over
 /// `max_envelope_bytes` (default 16 MiB, at most 256 MiB). No directory and no consent engine:
 /// this is what the envelope spec vectors exercise; applications use [`open_disclosure`].
-#[uniffi::export(default(max_envelope_bytes = None))]
+#[uniffi::export(default(seen_envelope_ids = [], max_envelope_bytes = None))]
 pub fn open_envelope(
     envelope: Vec<u8>,
     me: Arc<AgencyKeys>,
@@ -420,27 +409,23 @@ pub fn open_envelope(
     seen_envelope_ids: Vec<Vec<u8>>,
     max_envelope_bytes: Option<u64>,
 ) -> Result<OpenedEnvelope> {
-    let mut known = BTreeMap::new();
+    let mut resolver = StaticResolver::new();
     for s in senders {
         let key = SigningPublicKey::from_bytes(&s.signing_public_key)?;
-        let sender = Sender {
-            agency_id: s.agency_id,
-            key,
-        };
-        known.insert(sender.key.kid(), (sender, s.untrusted));
+        match s.untrusted {
+            None => resolver.insert(s.agency_id, key),
+            Some(reason) => resolver.insert_untrusted(s.agency_id, key, reason),
+        }
     }
-    let resolver = KnownSenders(known);
+    let seen = seen_envelope_ids
+        .iter()
+        .map(|id| array("envelope id", id).map(EnvelopeId))
+        .collect::<Result<BTreeSet<_>>>()?;
     let mut limits = EnvelopeLimits::default();
     if let Some(n) = max_envelope_bytes {
         // Larger than the address space is larger than the cap `open` clamps to anyway.
         limits.max_envelope_bytes = usize::try_from(n).unwrap_or(usize::MAX);
     }
-    let seen = SeenIds(
-        seen_envelope_ids
-            .iter()
-            .map(|id| array("envelope id", id).map(EnvelopeId))
-            .collect::<Result<_>>()?,
-    );
     let opened = envelope::open(
         &envelope,
         &me.inner,
@@ -454,14 +439,9 @@ pub fn open_envelope(
     )?;
     Ok(OpenedEnvelope {
         sender_agency_id: opened.sender.agency_id,
-        metadata: metadata(&opened.metadata),
+        metadata: (&opened.metadata).into(),
         payload: opened.payload,
         signed: opened.signed,
         envelope_hash: opened.envelope_hash.to_vec(),
     })
-}
-
-/// Token values (labels, field names) as the strings the bindings carry.
-fn strings<T: AsRef<str>>(items: &[T]) -> Vec<String> {
-    items.iter().map(|t| t.as_ref().to_owned()).collect()
 }

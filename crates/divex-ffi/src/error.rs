@@ -1,10 +1,16 @@
 //! The one error type every fallible divex-ffi call returns.
 //!
-//! Each variant is a *failure class* a caller acts on differently; `code` is the core's stable
-//! snake_case name of the failure inside that class (`OpenError::class`,
-//! `DirectoryError::class`, `ConsentError::class`, `RecordError::class`, `DenyReason::code`,
-//! and names defined here for the errors that have none), and `detail` is the core's own
-//! message (its `Display`), never a secret or a record value.
+//! Its variants are the categories of the core's class table ([`ErrorCategory`]) and its
+//! `code` is the class the core error gives itself ([`Classified::class`]); the codes are
+//! listed there, next to each error (and, for the envelope, in spec/envelope.md §7), never
+//! here. `detail` is the core's own message (its `Display`), never a secret or a record value.
+//! The `divex` CLI's `--json` `code` and the Python and Kotlin exceptions (generated from this
+//! type: one exception class per variant) carry the same classes.
+//!
+//! The mapping is exhaustive by construction: every core error reaches this type through
+//! [`DivexError::classified`], a `match` over [`ErrorCategory`] with no catch-all (the enum is
+//! deliberately not `#[non_exhaustive]`), and [`DivexError::category`] is its inverse — a test
+//! walks every category through both.
 //!
 //! The variants carry named fields rather than a tuple so that every language sees the same
 //! names; the field is called `detail`, not `message`, because a `message` field collides
@@ -14,22 +20,21 @@ use divex_core::DisclosureError;
 use divex_core::consent::ConsentError;
 use divex_core::directory::DirectoryError;
 use divex_core::envelope::{OpenError, SealError};
-use divex_core::error::{Classified, ErrorCategory, JsonError};
+use divex_core::error::JsonError;
+use divex_core::error::{Classified, ErrorCategory};
 use divex_core::keys::KeyError;
 use divex_core::keystore::KeystoreError;
-use divex_core::records::{InvalidDate, RecordError};
-// Only the COSE-HPKE interop functions (`hpke.rs`) meet it.
+use divex_core::records::{InvalidDate, RecordError, UnknownRecordType};
 use divex_core::testing::cose::CoseError;
 use divex_core::vocab::InvalidToken;
 use divex_ledger::LedgerError;
 
-/// Why a divex call failed.
+/// Why a divex call failed: the variant is the failure's category, `code` its stable class
+/// (the core's class table, `divex_core::error`), `detail` the core's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum DivexError {
-    /// An envelope check of spec/envelope.md §7 failed (`code` = `OpenError::class`, e.g.
-    /// `not_for_me`, `bad_signature`, `replay`), or the COSE-HPKE encryption layer refused a
-    /// message (`malformed`, `structure`, `length`, `non_contributory_key`, `key_unwrap`,
-    /// `decrypt`, `encrypt`).
+    /// An envelope check of spec/envelope.md §7 failed, or the COSE-HPKE encryption layer
+    /// refused a message.
     #[error("{detail}")]
     Envelope {
         /// Stable class name.
@@ -37,8 +42,7 @@ pub enum DivexError {
         /// The core's message.
         detail: String,
     },
-    /// Sealing was refused before any consent question (`no_recipients`,
-    /// `too_many_recipients`, `duplicate_recipient`, `invalid_field`, `too_large`, `crypto`).
+    /// Sealing was refused before any consent question.
     #[error("{detail}")]
     Seal {
         /// Stable class name.
@@ -46,8 +50,7 @@ pub enum DivexError {
         /// The core's message.
         detail: String,
     },
-    /// The consent engine denied the disclosure (`code` = `DenyReason::code`, e.g.
-    /// `revoked`, `record_type_not_permitted`, `field_not_permitted`).
+    /// The consent engine denied the disclosure (`code` is the engine's reason).
     #[error("{detail}")]
     Denied {
         /// Stable reason code.
@@ -57,8 +60,7 @@ pub enum DivexError {
         /// The core's message.
         detail: String,
     },
-    /// A consent, consent revocation or case event was refused (`code` =
-    /// `ConsentError::class`, e.g. `deficient`, `bad_signature`, `future_dated`).
+    /// A consent, consent revocation or case event was refused.
     #[error("{detail}")]
     Consent {
         /// Stable class name.
@@ -66,8 +68,7 @@ pub enum DivexError {
         /// The core's message.
         detail: String,
     },
-    /// The disclosure around a valid envelope is not acceptable (`payload`,
-    /// `consent_mismatch`, `consent_unavailable`, `copy_required`, `obligations_not_met`).
+    /// The disclosure around a valid envelope is not acceptable.
     #[error("{detail}")]
     Disclosure {
         /// Stable class name.
@@ -75,8 +76,7 @@ pub enum DivexError {
         /// The core's message.
         detail: String,
     },
-    /// A record was refused (`code` = `RecordError::class`, e.g. `unknown_field`,
-    /// `invalid_value`, `missing_field`). Messages name fields, never values.
+    /// A record was refused. Messages name fields, never values.
     #[error("{detail}")]
     Record {
         /// Stable class name.
@@ -85,8 +85,7 @@ pub enum DivexError {
         detail: String,
     },
     /// A certificate, revocation, trust anchor or directory was refused, or a directory
-    /// query found no trustworthy answer (`code` = `DirectoryError::class`, e.g.
-    /// `unknown_anchor`, `expired`, `revoked`, `unknown_agency`).
+    /// query found no trustworthy answer.
     #[error("{detail}")]
     Directory {
         /// Stable class name.
@@ -94,9 +93,7 @@ pub enum DivexError {
         /// The core's message.
         detail: String,
     },
-    /// A public key or signature was refused (`length`, `invalid_signing_key`,
-    /// `non_canonical_signing_key`, `weak_signing_key`, `low_order_encryption_key`,
-    /// `bad_signature`, `malformed_bundle`, `malformed`).
+    /// A public key or signature was refused.
     #[error("{detail}")]
     Key {
         /// Stable class name.
@@ -104,9 +101,7 @@ pub enum DivexError {
         /// The core's message.
         detail: String,
     },
-    /// The disclosure ledger failed (`database`, `not_a_ledger`, `unsupported_schema`,
-    /// `invalid_agency_id`, `wrong_agency`, `replay`, `already_recorded`, `invalid_entry`,
-    /// `tampered`).
+    /// The disclosure ledger failed or found tampering.
     #[error("{detail}")]
     Ledger {
         /// Stable class name.
@@ -114,8 +109,7 @@ pub enum DivexError {
         /// The ledger's message.
         detail: String,
     },
-    /// An encrypted keystore could not be opened or written (`wrong_passphrase`,
-    /// `corrupted`, `wrong_kind`, `kdf`).
+    /// An encrypted keystore could not be opened or written.
     #[error("{detail}")]
     Keystore {
         /// Stable class name.
@@ -123,8 +117,7 @@ pub enum DivexError {
         /// What went wrong (never the passphrase or a secret).
         detail: String,
     },
-    /// An argument is not what the call takes (`json`, `length`, `unknown_record_type`,
-    /// `argument`).
+    /// An argument is not what the call takes (a token, a date, JSON, a length).
     #[error("{detail}")]
     InvalidInput {
         /// Stable class name.
@@ -138,11 +131,48 @@ pub enum DivexError {
 pub type Result<T, E = DivexError> = std::result::Result<T, E>;
 
 impl DivexError {
-    /// An [`DivexError::InvalidInput`].
-    pub(crate) fn invalid(code: &str, detail: impl Into<String>) -> DivexError {
-        DivexError::InvalidInput {
-            code: code.to_owned(),
-            detail: detail.into(),
+    /// The one mapping from the core's class table ([`Classified`]) to the variants of this
+    /// error: the category picks the variant, the class is the `code`, the message the
+    /// `detail`. The `match` is exhaustive over [`ErrorCategory`] (which is not
+    /// `#[non_exhaustive]`), so a new category cannot fall through to a generic code, and
+    /// every core error's class is given once, by the core.
+    pub(crate) fn classified(e: &dyn Classified, recipient: Option<String>) -> DivexError {
+        let code = e.class().to_owned();
+        let detail = e.to_string();
+        match e.category() {
+            ErrorCategory::Envelope => DivexError::Envelope { code, detail },
+            ErrorCategory::Seal => DivexError::Seal { code, detail },
+            ErrorCategory::Denied => DivexError::Denied {
+                code,
+                recipient: recipient.unwrap_or_default(),
+                detail,
+            },
+            ErrorCategory::Consent => DivexError::Consent { code, detail },
+            ErrorCategory::Disclosure => DivexError::Disclosure { code, detail },
+            ErrorCategory::Record => DivexError::Record { code, detail },
+            ErrorCategory::Directory => DivexError::Directory { code, detail },
+            ErrorCategory::Key => DivexError::Key { code, detail },
+            ErrorCategory::Keystore => DivexError::Keystore { code, detail },
+            ErrorCategory::Ledger => DivexError::Ledger { code, detail },
+            ErrorCategory::Input => DivexError::InvalidInput { code, detail },
+        }
+    }
+
+    /// The category of the core's class table this error belongs to (the inverse of the
+    /// mapping above).
+    pub fn category(&self) -> ErrorCategory {
+        match self {
+            DivexError::Envelope { .. } => ErrorCategory::Envelope,
+            DivexError::Seal { .. } => ErrorCategory::Seal,
+            DivexError::Denied { .. } => ErrorCategory::Denied,
+            DivexError::Consent { .. } => ErrorCategory::Consent,
+            DivexError::Disclosure { .. } => ErrorCategory::Disclosure,
+            DivexError::Record { .. } => ErrorCategory::Record,
+            DivexError::Directory { .. } => ErrorCategory::Directory,
+            DivexError::Key { .. } => ErrorCategory::Key,
+            DivexError::Keystore { .. } => ErrorCategory::Keystore,
+            DivexError::Ledger { .. } => ErrorCategory::Ledger,
+            DivexError::InvalidInput { .. } => ErrorCategory::Input,
         }
     }
 
@@ -164,12 +194,14 @@ impl DivexError {
     }
 }
 
-/// A fixed-size byte argument of the wrong length.
+/// A byte argument of the wrong length for a fixed-size value (a secret, a serial, an id): the
+/// one refusal the facade makes itself, as it turns a foreign byte string into the core's
+/// array types.
 pub(crate) fn length(what: &str, expected: usize, actual: usize) -> DivexError {
-    DivexError::invalid(
-        "length",
-        format!("{what} must be {expected} bytes, got {actual}"),
-    )
+    DivexError::InvalidInput {
+        code: "length".to_owned(),
+        detail: format!("{what} must be {expected} bytes, got {actual}"),
+    }
 }
 
 /// `bytes` as an array of `N`, or [`DivexError::InvalidInput`] naming `what`.
@@ -177,37 +209,8 @@ pub(crate) fn array<const N: usize>(what: &str, bytes: &[u8]) -> Result<[u8; N]>
     bytes.try_into().map_err(|_| length(what, N, bytes.len()))
 }
 
-impl DivexError {
-    /// The one mapping from the core's class table ([`Classified`]) to the variants of this
-    /// error: the category picks the variant, the class is the `code`, the message the
-    /// `detail`. The `match` is exhaustive over [`ErrorCategory`] (which is not
-    /// `#[non_exhaustive]`), so a new category cannot fall through to a generic code, and
-    /// every core error's class is given once, by the core.
-    fn classified(e: &dyn Classified, recipient: Option<String>) -> DivexError {
-        let code = e.class().to_owned();
-        let detail = e.to_string();
-        match e.category() {
-            ErrorCategory::Envelope => DivexError::Envelope { code, detail },
-            ErrorCategory::Seal => DivexError::Seal { code, detail },
-            ErrorCategory::Denied => DivexError::Denied {
-                code,
-                recipient: recipient.unwrap_or_default(),
-                detail,
-            },
-            ErrorCategory::Consent => DivexError::Consent { code, detail },
-            ErrorCategory::Disclosure => DivexError::Disclosure { code, detail },
-            ErrorCategory::Record => DivexError::Record { code, detail },
-            ErrorCategory::Directory => DivexError::Directory { code, detail },
-            ErrorCategory::Key => DivexError::Key { code, detail },
-            ErrorCategory::Keystore => DivexError::Keystore { code, detail },
-            ErrorCategory::Ledger => DivexError::Ledger { code, detail },
-            ErrorCategory::Input => DivexError::InvalidInput { code, detail },
-        }
-    }
-}
-
 /// `From` for every error type the facade's calls can meet, each through
-/// [`DivexError::classified`].
+/// [`DivexError::classified`]. A core call whose error type is missing here does not compile.
 macro_rules! from_classified {
     ($($t:ty),+ $(,)?) => {
         $(
@@ -226,6 +229,7 @@ from_classified!(
     CoseError,
     ConsentError,
     RecordError,
+    UnknownRecordType,
     DirectoryError,
     KeyError,
     KeystoreError,
@@ -246,3 +250,6 @@ impl From<DisclosureError> for DivexError {
         DivexError::classified(&e, recipient)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,19 +7,19 @@ use std::sync::Arc;
 
 use divex_core::consent::{CaseEvent, DispositionOutcome, RevocationStatement, StatementSigner};
 use divex_core::keys;
-// Raw secret bytes (the test-vector constructors) and the X25519 key pair on its own (the
-// COSE-HPKE interop functions) are divex-core's test surface, not its API.
-use divex_core::keystore;
+// Raw secret import/export and the stand-alone X25519 pair are test hooks of the core (not its
+// API); the bindings expose them only in the loudly named `*_test_vectors_only` constructors.
+use divex_core::keystore::{self, KdfProfile};
 use divex_core::testing::AgencyKeysExt;
-use divex_core::testing::keys::EncryptionKeyPair as EncryptionKeys;
+use divex_core::testing::keys::EncryptionKeyPair as CoreEncryptionKeyPair;
 use zeroize::Zeroizing;
 
-use crate::error::{DivexError, Result, length};
-use crate::keystore::KdfProfile;
+use crate::error::{Result, length};
 
 /// An agency's secret keys: an Ed25519 signing key and an X25519 encryption key, with their
-/// public bundle. Zeroized when the last reference is dropped; never printed.
+/// public bundle. Zeroized when the last reference is dropped; prints its key ids only.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct AgencyKeys {
     pub(crate) inner: keys::AgencyKeys,
 }
@@ -73,7 +73,7 @@ impl AgencyKeys {
             &agency_id,
             &self.inner,
             &passphrase,
-            profile.into(),
+            profile,
         )?)
     }
 
@@ -106,7 +106,7 @@ impl AgencyKeys {
     pub fn encryption_key_pair(&self) -> Arc<EncryptionKeyPair> {
         let secret = self.inner.encryption().expose_secret_bytes();
         Arc::new(EncryptionKeyPair {
-            inner: EncryptionKeys::from_secret_bytes(&secret),
+            inner: CoreEncryptionKeyPair::from_secret_bytes(&secret),
         })
     }
 
@@ -123,15 +123,13 @@ impl AgencyKeys {
     }
 
     /// Signs, as the court or prosecutor with authority over case `case_ref`, its disposition
-    /// `outcome` (`dismissed`, `diversion_terminated`, `record_sealed`, `not_filed`,
-    /// `sentenced`) effective at `effective_at`.
+    /// `outcome` effective at `effective_at`.
     pub fn sign_case_event(
         &self,
         case_ref: String,
-        outcome: String,
+        outcome: DispositionOutcome,
         effective_at: u64,
     ) -> Result<Vec<u8>> {
-        let outcome = parse_outcome(&outcome)?;
         Ok(CaseEvent {
             case_ref,
             outcome,
@@ -151,15 +149,6 @@ pub(crate) fn secret_array<const N: usize>(what: &str, bytes: &[u8]) -> Result<Z
     Ok(out)
 }
 
-fn parse_outcome(s: &str) -> Result<DispositionOutcome> {
-    serde_json::from_value(serde_json::Value::from(s)).map_err(|_| {
-        DivexError::invalid(
-            "argument",
-            "the outcome must be one of dismissed, diversion_terminated, record_sealed, not_filed, sentenced",
-        )
-    })
-}
-
 fn sign_revocation(
     key: &dyn StatementSigner,
     consent_id: String,
@@ -177,6 +166,7 @@ fn sign_revocation(
 /// A person's Ed25519 signing key: the participant, a parent or another representative
 /// signing a consent or its revocation (for example on a program's signing tablet).
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct PersonalKey {
     pub(crate) inner: keys::PersonalKey,
 }
@@ -217,7 +207,7 @@ impl PersonalKey {
             &label,
             &self.inner,
             &passphrase,
-            profile.into(),
+            profile,
         )?)
     }
 
@@ -246,8 +236,9 @@ impl PersonalKey {
 /// An X25519 key pair as HPKE-4-KE uses it: the recipient side of the COSE-HPKE encryption
 /// layer on its own ([`crate::hpke_decrypt`]).
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct EncryptionKeyPair {
-    pub(crate) inner: EncryptionKeys,
+    pub(crate) inner: CoreEncryptionKeyPair,
 }
 
 impl std::fmt::Debug for EncryptionKeyPair {
@@ -266,7 +257,7 @@ impl EncryptionKeyPair {
         let secret = Zeroizing::new(secret);
         let arr = secret_array::<32>("X25519 secret", &secret)?;
         Ok(Arc::new(EncryptionKeyPair {
-            inner: EncryptionKeys::from_secret_bytes(&arr),
+            inner: CoreEncryptionKeyPair::from_secret_bytes(&arr),
         }))
     }
 

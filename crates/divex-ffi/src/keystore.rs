@@ -4,12 +4,12 @@
 //! the other way round. This module only carries its types across the boundary; the key
 //! objects' `from_keystore` / `export_keystore` delegate to the core.
 
-use divex_core::keystore as core;
+use divex_core::keystore::{self as core, KdfProfile, KeystoreKind};
 
 use crate::error::Result;
 
-/// How expensive the passphrase key derivation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+/// How expensive the passphrase key derivation is (the core's enum).
+#[uniffi::remote(Enum)]
 pub enum KdfProfile {
     /// Argon2id, 64 MiB, 3 passes, 1 lane: for every real key.
     Interactive,
@@ -18,26 +18,8 @@ pub enum KdfProfile {
     Fast,
 }
 
-impl From<KdfProfile> for core::KdfProfile {
-    fn from(p: KdfProfile) -> Self {
-        match p {
-            KdfProfile::Interactive => core::KdfProfile::Interactive,
-            KdfProfile::Fast => core::KdfProfile::Fast,
-        }
-    }
-}
-
-impl From<core::KdfProfile> for KdfProfile {
-    fn from(p: core::KdfProfile) -> Self {
-        match p {
-            core::KdfProfile::Interactive => KdfProfile::Interactive,
-            core::KdfProfile::Fast => KdfProfile::Fast,
-        }
-    }
-}
-
-/// What a keystore holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+/// What a keystore holds (the core's enum).
+#[uniffi::remote(Enum)]
 pub enum KeystoreKind {
     /// An agency's signing and encryption keys ([`crate::AgencyKeys`]).
     Agency,
@@ -45,16 +27,6 @@ pub enum KeystoreKind {
     Anchor,
     /// A person's signing key ([`crate::PersonalKey`]).
     Personal,
-}
-
-impl From<core::KeystoreKind> for KeystoreKind {
-    fn from(k: core::KeystoreKind) -> Self {
-        match k {
-            core::KeystoreKind::Agency => KeystoreKind::Agency,
-            core::KeystoreKind::Anchor => KeystoreKind::Anchor,
-            core::KeystoreKind::Personal => KeystoreKind::Personal,
-        }
-    }
 }
 
 /// A keystore's public header, readable without the passphrase. It is authenticated only
@@ -75,10 +47,10 @@ pub struct KeystoreInfo {
 impl From<core::KeystoreInfo> for KeystoreInfo {
     fn from(i: core::KeystoreInfo) -> Self {
         KeystoreInfo {
-            kind: i.kind.into(),
+            kind: i.kind,
             id: i.id,
             public_key: i.public,
-            profile: i.profile.into(),
+            profile: i.profile,
         }
     }
 }
@@ -101,7 +73,7 @@ mod tests {
     #[test]
     fn refusals_keep_their_classes_and_variants() {
         let key = PersonalKey::generate();
-        let ks = core::seal_personal("patient", &key, "pw", KdfProfile::Fast.into()).unwrap();
+        let ks = core::seal_personal("patient", &key, "pw", KdfProfile::Fast).unwrap();
         let info = keystore_info(ks.clone()).unwrap();
         assert_eq!(
             (info.kind, info.id.as_str(), info.profile),
@@ -111,7 +83,7 @@ mod tests {
         assert!(matches!(&wrong, DivexError::Keystore { code, .. } if code == "wrong_passphrase"));
         let kind = DivexError::from(core::open_agency(&ks, "pw").unwrap_err());
         assert!(matches!(&kind, DivexError::Keystore { code, .. } if code == "wrong_kind"));
-        let empty = core::seal_personal("patient", &key, "", KdfProfile::Fast.into()).unwrap_err();
+        let empty = core::seal_personal("patient", &key, "", KdfProfile::Fast).unwrap_err();
         assert!(matches!(
             DivexError::from(empty),
             DivexError::InvalidInput { code, detail }

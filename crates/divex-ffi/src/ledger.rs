@@ -7,15 +7,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use divex_core::consent::Subject as CoreSubject;
 use divex_core::keys::SigningPublicKey;
-use divex_ledger::{self as core, Direction as CoreDirection};
+use divex_ledger::{self as core, Direction};
 
 use crate::directory::lock;
 use crate::disclosure::{ReceivedDisclosure, SealedDisclosure, Subject};
 use crate::error::Result;
 use crate::keys::AgencyKeys;
 
-/// Whether the agency sent or received a disclosure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+/// Whether the agency sent or received a disclosure (the ledger's enum).
+#[uniffi::remote(Enum)]
 pub enum Direction {
     /// This agency disclosed the record.
     Sent,
@@ -37,9 +37,9 @@ pub struct LedgerEntry {
     /// The participant key: a domain-separated SHA-256 of the normalised name and date of
     /// birth (the name itself is never stored).
     pub subject_key: Vec<u8>,
-    /// Record types disclosed.
+    /// Record types disclosed, as stored (and hashed) in the ledger: their tokens.
     pub record_types: Vec<String>,
-    /// Purpose of use.
+    /// Purpose of use, as stored (and hashed) in the ledger.
     pub purpose: String,
     /// The consent relied on.
     pub consent_id: String,
@@ -57,10 +57,7 @@ fn entry(e: &core::Entry) -> LedgerEntry {
     LedgerEntry {
         seq: e.seq,
         time: e.time,
-        direction: match e.direction {
-            CoreDirection::Sent => Direction::Sent,
-            CoreDirection::Received => Direction::Received,
-        },
+        direction: e.direction,
         counterparty: e.counterparty.clone(),
         subject_key: e.subject_key.to_vec(),
         record_types: e.record_types.clone(),

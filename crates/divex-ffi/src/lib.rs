@@ -16,13 +16,22 @@
 //!   revocations and case events (signed with the key objects, verified here), [`ConsentSet`];
 //! * records: [`Record`], built from a [`TypedRecord`] (one typed uniffi record per record
 //!   type, generated from the core's record catalogue), its JSON map or its bytes;
+//! * the core's closed vocabularies as enums ([`Role`], [`RecordType`], [`Tier`], [`Regime`],
+//!   [`DispositionOutcome`], [`Redisclosure`], [`UseRestriction`], [`KdfProfile`], ...: uniffi
+//!   *remote* declarations of the core's own enums, checked against them at compile time) and
+//!   its open vocabularies as checked text ([`Purpose`], [`SecurityLabel`], [`NoticeCode`],
+//!   [`FieldName`]: lifted with the core's constructors, so a bad value is a
+//!   [`DivexError::InvalidInput`] with the core's class); dates are text read by the core's
+//!   date parser;
 //! * disclosures: [`seal_disclosure`], [`open_disclosure`], and the envelope layer alone
 //!   ([`open_envelope`]) for the spec vectors;
 //! * the ledger: [`Ledger`];
 //! * the COSE-HPKE encryption layer alone: [`hpke_encrypt`], [`hpke_decrypt`].
 //!
-//! Times are always parameters (Unix seconds). Every failure is a [`DivexError`] whose
-//! variant is the failure class and whose `code` is the core's stable class name.
+//! Every method is a delegation to `divex-core` or `divex-ledger`: format and rule logic lives
+//! there, so Rust callers get it too. Times are always parameters (Unix seconds). Every
+//! failure is a [`DivexError`] whose variant is the category and whose `code` is the class of
+//! the core's class table (`divex_core::error`).
 //!
 //! ## Safety contract
 //!
@@ -46,6 +55,7 @@ mod keys;
 mod keystore;
 mod ledger;
 mod records;
+mod tokens;
 
 pub use consent::{
     CaseEventInfo, ConsentInfo, ConsentRevocationInfo, ConsentSet, sign_consent, verify_case_event,
@@ -56,18 +66,30 @@ pub use directory::{
     certificate_info, roles, trust_anchor_info,
 };
 pub use disclosure::{
-    AgencyFactsInfo, ConsentCopy, EnvelopeMetadata, KnownSender, MinimumNecessary, Obligations,
-    OpenedEnvelope, ReceivedDisclosure, SealRequest, SealedDisclosure, Subject, open_disclosure,
-    open_envelope, seal_disclosure,
+    EnvelopeMetadata, KnownSender, Obligations, OpenedEnvelope, ReceivedDisclosure, SealRequest,
+    SealedDisclosure, Subject, open_disclosure, open_envelope, seal_disclosure,
 };
 pub use error::{DivexError, Result};
 pub use hpke::{hpke_decrypt, hpke_encrypt};
 pub use keys::{AgencyKeys, EncryptionKeyPair, PersonalKey, PublicBundleInfo, public_bundle_info};
-pub use keystore::{KdfProfile, KeystoreInfo, KeystoreKind, keystore_info};
-pub use ledger::{Checkpoint, Direction, Ledger, LedgerEntry, VerifyReport};
+pub use keystore::{KeystoreInfo, keystore_info};
+pub use ledger::{Checkpoint, Ledger, LedgerEntry, VerifyReport};
 // A glob: the typed record structs are generated from the core's catalogue, one per record
 // type, and a new type must not need an edit here.
 pub use records::*;
+
+// The core's own types that cross the boundary as they are (uniffi remote enums and records,
+// checked text types): re-exported so that Rust callers of this crate name them from here.
+pub use divex_core::ConsentCopy;
+pub use divex_core::consent::{
+    AgencyFacts, DispositionOutcome, Redisclosure, Regime, UseRestriction,
+};
+pub use divex_core::decision::MinimumNecessary;
+pub use divex_core::directory::Role;
+pub use divex_core::keystore::{KdfProfile, KeystoreKind};
+pub use divex_core::records::{RecordType, Tier};
+pub use divex_core::vocab::{FieldName, NoticeCode, Purpose, SecurityLabel};
+pub use divex_ledger::Direction;
 
 /// The version of the divex library behind the bindings.
 #[uniffi::export]

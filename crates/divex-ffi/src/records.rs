@@ -3,26 +3,23 @@
 //! Every record type of the catalogue crosses the boundary as a typed record: a uniffi record
 //! per type ([`DrugTest`], [`Attendance`], …, one field per catalogue field, optional fields
 //! defaulting to absent) inside [`TypedRecord`], built into a [`Record`] with
-//! [`Record::new`] and read back with [`Record::typed`]. They are generated from the core's
-//! record catalogue (`divex_core::record_catalogue!`), so a record type added there reaches
-//! Python and Kotlin with no edit here.
+//! [`Record::new`] and read back with [`Record::typed`]. They, the [`RecordType`] enum and the
+//! [`FieldKind`]s their fields use are generated from the core's record catalogue
+//! (`divex_core::record_catalogue!`), so a record type added there reaches Python and Kotlin
+//! with no edit here.
 //!
-//! Dates cross as text `YYYY-MM-DD` and vocabulary values as their tokens, exactly as in a
-//! record's CBOR and JSON, so a wrong date or token is refused by the core's own check, with
-//! the same field-named error as any other path. Any type can also be built from its JSON map
-//! ([`Record::from_json`]: the record's CBOR field names and values, a drug test's
-//! `collected_at` in Unix seconds, hours in tenths, absent optional fields left out). Every
-//! path ends in the core's `Record::from_json` (typed records cross as their JSON form), so a
-//! record is checked exactly as one inside an envelope is.
+//! Inside a typed record, dates cross as text `YYYY-MM-DD` and vocabulary values as their
+//! tokens, exactly as in a record's CBOR and JSON, so a wrong date or token is refused by the
+//! core's own record check with the same field-named error as any other path
+//! ([`divex_core::records::Record::from_fields`]). Any type can also be built from its JSON map
+//! ([`Record::from_json`]) or its bytes.
 
 use std::sync::Arc;
 
-use divex_core::error::CodecError;
-use divex_core::records::{self as core, RecordError, RecordType};
-use divex_core::vocab::Vocabulary;
+use divex_core::records::{self as core, Kind, RecordType, Tier};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{DivexError, Result};
+use crate::error::Result;
 
 /// One result of a drug test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, uniffi::Record)]
@@ -118,6 +115,14 @@ macro_rules! typed_records {
                 $($field $(as $wire)?: $presence $kind, $description;)+);
         )+
 
+        /// The record types, in catalogue order (the core's enum, generated from the same
+        /// catalogue, so it cannot drift).
+        #[uniffi::remote(Enum)]
+        pub enum RecordType {$(
+            #[doc = $summary]
+            $Type,
+        )+}
+
         /// A record of any type, typed: one variant per record type of the catalogue.
         #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
         pub enum TypedRecord {$(
@@ -131,18 +136,17 @@ macro_rules! typed_records {
         impl TypedRecord {
             /// The core record these fields make, checked as any record is.
             fn into_core(self) -> Result<core::Record> {
-                match self {$(
-                    TypedRecord::$Type { record } => decode(RecordType::$Type, &record),
-                )+}
+                Ok(match self {$(
+                    TypedRecord::$Type { record } => {
+                        core::Record::from_fields(RecordType::$Type, &record)?
+                    }
+                )+})
             }
 
             /// The fields of a core record.
             fn from_core(r: &core::Record) -> Result<TypedRecord> {
-                let json = r.to_json();
                 Ok(match r.record_type() {$(
-                    RecordType::$Type => TypedRecord::$Type {
-                        record: serde_json::from_str(&json).map_err(typed_form)?,
-                    },
+                    RecordType::$Type => TypedRecord::$Type { record: r.fields_as()? },
                 )+})
             }
         }
@@ -151,18 +155,69 @@ macro_rules! typed_records {
 
 divex_core::record_catalogue!(typed_records);
 
-/// The core record of type `rt` that the typed fields `fields` give.
-fn decode(rt: RecordType, fields: &impl Serialize) -> Result<core::Record> {
-    let json = serde_json::to_vec(fields).map_err(typed_form)?;
-    Ok(core::Record::from_json(rt, &json)?)
+/// A field's sensitivity tier (DOMAIN.md §4).
+#[uniffi::remote(Enum)]
+pub enum Tier {
+    /// Participation: reveals that the person is in SUD treatment.
+    T1,
+    /// Compliance detail (tests, intake, progress).
+    T2,
+    /// Clinical detail, denied to justice recipients by default.
+    T3,
+    /// Justice data flowing to treatment.
+    Cj,
+    /// LEAD case-management data; carries the `no_adverse_action` restriction.
+    Lead,
 }
 
-/// A typed record that does not match its JSON form (a schema error of the record; serde's
-/// message is dropped: it could quote a value).
-fn typed_form(_: serde_json::Error) -> RecordError {
-    RecordError::Codec(CodecError::Schema(
-        "the record does not match its typed form".into(),
-    ))
+/// What a field holds (spec/records.md §3): the core's `Kind` without its bounds. The `From`
+/// below matches the core's enum exhaustively (it is not `#[non_exhaustive]`), so a new kind
+/// fails to compile here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FieldKind {
+    /// Short text without control characters.
+    ShortText,
+    /// A summary: text with line breaks and tabs allowed.
+    SummaryText,
+    /// A note: longer text with line breaks and tabs allowed.
+    NoteText,
+    /// A calendar date, text `YYYY-MM-DD`.
+    Date,
+    /// An unsigned count within the field's bounds.
+    Count,
+    /// Seconds since the Unix epoch (UTC).
+    Timestamp,
+    /// `true` or `false`.
+    Bool,
+    /// One token of a closed vocabulary.
+    Vocabulary,
+    /// A list of short texts.
+    TextList,
+    /// A list of tokens of one vocabulary.
+    VocabularyList,
+    /// A list of ICD-10-CM codes.
+    CodeList,
+    /// A drug test's per-analyte results.
+    AnalyteResults,
+}
+
+impl From<&Kind> for FieldKind {
+    fn from(k: &Kind) -> FieldKind {
+        match k {
+            Kind::ShortText => FieldKind::ShortText,
+            Kind::SummaryText => FieldKind::SummaryText,
+            Kind::NoteText => FieldKind::NoteText,
+            Kind::Date => FieldKind::Date,
+            Kind::Count { .. } => FieldKind::Count,
+            Kind::Timestamp => FieldKind::Timestamp,
+            Kind::Bool => FieldKind::Bool,
+            Kind::Vocabulary { .. } => FieldKind::Vocabulary,
+            Kind::TextList => FieldKind::TextList,
+            Kind::VocabularyList { .. } => FieldKind::VocabularyList,
+            Kind::CodeList => FieldKind::CodeList,
+            Kind::AnalyteResults => FieldKind::AnalyteResults,
+        }
+    }
 }
 
 /// One field of a record type's schema.
@@ -170,66 +225,73 @@ fn typed_form(_: serde_json::Error) -> RecordError {
 pub struct FieldSpec {
     /// The field's name.
     pub name: String,
-    /// Its sensitivity tier: `t1`, `t2`, `t3`, `cj` or `lead`.
-    pub tier: String,
+    /// Its sensitivity tier.
+    pub tier: Tier,
     /// Whether every record of the type carries it (required fields cannot be redacted).
     pub required: bool,
     /// What it holds.
     pub description: String,
-    /// What it holds, for programs: `short_text`, `summary_text`, `note_text`, `date`,
-    /// `count`, `timestamp`, `bool`, `vocabulary`, `text_list`, `vocabulary_list`,
-    /// `code_list` or `analyte_results`.
-    pub kind: String,
+    /// What it holds, for programs.
+    pub kind: FieldKind,
 }
 
-fn field_spec(f: &core::FieldSpec) -> FieldSpec {
-    FieldSpec {
-        name: f.name.to_owned(),
-        tier: f.tier.as_str().to_owned(),
-        required: f.required,
-        description: f.description.to_owned(),
-        kind: f.kind.as_str().to_owned(),
+impl From<&core::FieldSpec> for FieldSpec {
+    fn from(f: &core::FieldSpec) -> Self {
+        FieldSpec {
+            name: f.name.to_owned(),
+            tier: f.tier,
+            required: f.required,
+            description: f.description.to_owned(),
+            kind: (&f.kind).into(),
+        }
     }
 }
 
-pub(crate) fn record_type(s: &str) -> Result<RecordType> {
-    RecordType::parse(s).ok_or_else(|| {
-        DivexError::invalid(
-            "unknown_record_type",
-            format!(
-                "unknown record type; expected one of {}",
-                record_types().join(", ")
-            ),
-        )
-    })
+/// The record types, in catalogue order.
+#[uniffi::export]
+pub fn record_types() -> Vec<RecordType> {
+    RecordType::ALL.to_vec()
 }
 
-/// The record type tokens, in catalogue order.
+/// The record type whose token is `token` (e.g. `drug_test`, as JSON and the envelope's
+/// header write it).
 #[uniffi::export]
-pub fn record_types() -> Vec<String> {
-    RecordType::ALL
-        .iter()
-        .map(|t| t.as_str().to_owned())
-        .collect()
+pub fn parse_record_type(token: String) -> Result<RecordType> {
+    Ok(token.parse()?)
 }
 
 /// Every field of a record type with its tier.
 #[uniffi::export]
-pub fn record_schema(record_type: String) -> Result<Vec<FieldSpec>> {
-    Ok(self::record_type(&record_type)?
-        .schema()
-        .iter()
-        .map(field_spec)
-        .collect())
+pub fn record_schema(record_type: RecordType) -> Vec<FieldSpec> {
+    record_type.schema().iter().map(FieldSpec::from).collect()
 }
 
-/// A valid record of one of the catalogue's types. Immutable; equal records compare equal in
-/// every language (`==`, `equals`). It is never printed: records are protected health
-/// information.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
-#[uniffi::export(Eq)]
+/// A valid record of one of the catalogue's types. Immutable; equal records compare and hash
+/// equal in every language (`==`, `hash`, `equals`, `hashCode`). It prints as its type only
+/// (`Record(drug_test)`): a record's values are protected health information.
+#[derive(Clone, PartialEq, Eq, uniffi::Object)]
+#[uniffi::export(Debug, Display, Eq, Hash)]
 pub struct Record {
     pub(crate) inner: core::Record,
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Record({})", self.inner.record_type())
+    }
+}
+
+impl std::fmt::Display for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+/// The hash of the record's strict encoding: equal records have equal encodings.
+impl std::hash::Hash for Record {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.inner.to_bytes().hash(state);
+    }
 }
 
 impl Record {
@@ -247,18 +309,21 @@ impl Record {
         Ok(Record::wrap(record.into_core()?))
     }
 
-    /// A record of type `record_type` (e.g. `drug_test`) from its JSON map.
+    /// A record of type `record_type` from its JSON map (the record's CBOR field names and
+    /// values, a drug test's `collected_at` in Unix seconds, hours in tenths, absent optional
+    /// fields left out).
     #[uniffi::constructor]
-    pub fn from_json(record_type: String, json: String) -> Result<Arc<Record>> {
-        let rt = self::record_type(&record_type)?;
-        Ok(Record::wrap(core::Record::from_json(rt, json.as_bytes())?))
+    pub fn from_json(record_type: RecordType, json: String) -> Result<Arc<Record>> {
+        Ok(Record::wrap(core::Record::from_json(
+            record_type,
+            json.as_bytes(),
+        )?))
     }
 
     /// A record from its strict CBOR encoding.
     #[uniffi::constructor]
-    pub fn from_bytes(record_type: String, bytes: Vec<u8>) -> Result<Arc<Record>> {
-        let rt = self::record_type(&record_type)?;
-        Ok(Record::wrap(core::Record::from_bytes(rt, &bytes)?))
+    pub fn from_bytes(record_type: RecordType, bytes: Vec<u8>) -> Result<Arc<Record>> {
+        Ok(Record::wrap(core::Record::from_bytes(record_type, &bytes)?))
     }
 
     /// The record's typed fields.
@@ -266,9 +331,9 @@ impl Record {
         TypedRecord::from_core(&self.inner)
     }
 
-    /// The record type token.
-    pub fn record_type(&self) -> String {
-        self.inner.record_type().as_str().to_owned()
+    /// The record type.
+    pub fn record_type(&self) -> RecordType {
+        self.inner.record_type()
     }
 
     /// The record as a JSON map (the shape [`Record::from_json`] takes).
@@ -286,7 +351,7 @@ impl Record {
         self.inner
             .present_fields()
             .into_iter()
-            .map(field_spec)
+            .map(FieldSpec::from)
             .collect()
     }
 
@@ -298,36 +363,4 @@ impl Record {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    /// JSON the core's bridge refuses is invalid input (`json`) naming the path; a record the
-    /// JSON describes but the catalogue refuses is a record error (moved from the former
-    /// `json.rs`, whose bridge is the core's `Record::from_json` now).
-    #[test]
-    fn json_refusals_are_invalid_input_naming_the_path() {
-        let e = Record::from_json("attendance".into(), r#"{"a": [1, 2.5]}"#.into()).unwrap_err();
-        assert!(matches!(
-            &e,
-            DivexError::InvalidInput { code, detail } if code == "json"
-                && detail == "at $.a[1]: numbers must be whole (hours are given in tenths, e.g. 15 for 1.5 h)"
-        ));
-        let e =
-            Record::from_json("attendance".into(), r#"{"date": "2026-09-20"}"#.into()).unwrap_err();
-        assert!(matches!(&e, DivexError::Record { .. }), "{e:?}");
-        let r = Record::from_json(
-            "attendance".into(),
-            r#"{"date": "2026-09-20", "service_type": "group", "status": "present"}"#.into(),
-        )
-        .unwrap();
-        assert_eq!(
-            r.to_json(),
-            r#"{"date":"2026-09-20","service_type":"group","status":"present"}"#
-        );
-        assert_eq!(
-            Record::new(r.typed().unwrap()).unwrap().to_bytes(),
-            r.to_bytes()
-        );
-    }
-}
+mod tests;

@@ -51,7 +51,7 @@ fn drug_test_from_provider_to_court_through_the_facade() {
     let info = consents
         .import_consent(signed, w.directory.clone(), T0)
         .unwrap();
-    assert_eq!(info.regime, "part2_2_35");
+    assert_eq!(info.regime, Regime::Part2CriminalJustice);
     // The directive reads back in the shape it was given.
     let back: serde_json::Value = serde_json::from_str(&info.directive_json).unwrap();
     assert_eq!(
@@ -79,8 +79,8 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         sealed.envelope(),
         w.court.clone(),
         w.directory.clone(),
-        ConsentSet::new(),
         T0,
+        None,
         Some(ledger.clone()),
     )
     .unwrap();
@@ -92,8 +92,8 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         sealed.envelope(),
         w.court.clone(),
         w.directory.clone(),
-        ConsentSet::new(),
         T0,
+        None,
         Some(ledger.clone()),
     )
     .unwrap_err();
@@ -109,8 +109,8 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         sealed.envelope(),
         w.probation.clone(),
         w.directory.clone(),
-        ConsentSet::new(),
         T0,
+        None,
         None,
     )
     .unwrap_err();
@@ -125,7 +125,7 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         }
     );
     let clinical = Record::from_json(
-        "clinical_detail".into(),
+        RecordType::ClinicalDetail,
         r#"{"diagnoses": ["F11.20"]}"#.into(),
     )
     .unwrap();
@@ -165,7 +165,7 @@ fn an_anchor_certifies_an_agency_through_the_facade() {
         .issue_certificate(CertificateRequest {
             agency_id: "treatment-provider".into(),
             name: "Treatment Provider".into(),
-            roles: vec!["treatment_provider".into()],
+            roles: vec![Role::TreatmentProvider],
             part2_program: true,
             public_bundle: keys.public_bundle(),
             not_before: T0 - DAY,
@@ -174,7 +174,7 @@ fn an_anchor_certifies_an_agency_through_the_facade() {
         .unwrap();
     let info = directory.add_certificate(certificate.clone()).unwrap();
     assert_eq!(info.agency_id, "treatment-provider");
-    assert_eq!(info.roles, ["treatment_provider"]);
+    assert_eq!(info.roles, [Role::TreatmentProvider]);
     assert!(info.part2_program);
     let current = directory
         .current_certificate("treatment-provider".into(), T0)
@@ -243,14 +243,14 @@ fn every_record_type_crosses_the_boundary_typed() {
         if v["expect"] != "ok" {
             continue;
         }
-        let rt = v["record_type"].as_str().unwrap().to_owned();
+        let rt = parse_record_type(v["record_type"].as_str().unwrap().to_owned()).unwrap();
         let bytes = hex::decode(v["input"].as_str().unwrap()).unwrap();
-        let record = Record::from_bytes(rt.clone(), bytes.clone()).unwrap();
+        let record = Record::from_bytes(rt, bytes.clone()).unwrap();
         let typed = record.typed().unwrap();
         let again = Record::new(typed.clone()).unwrap();
-        assert_eq!(again, record, "{rt}");
-        assert_eq!(again.to_bytes(), bytes, "{rt}");
-        assert_eq!(again.typed().unwrap(), typed, "{rt}");
+        assert_eq!(again, record, "{rt:?}");
+        assert_eq!(again.to_bytes(), bytes, "{rt:?}");
+        assert_eq!(again.typed().unwrap(), typed, "{rt:?}");
         covered.push(rt);
     }
     covered.sort();
@@ -272,7 +272,7 @@ fn every_record_type_crosses_the_boundary_typed() {
     };
     assert_eq!(
         Record::new(attendance("sleeping", None)).unwrap_err(),
-        Record::from_json("attendance".into(), json("sleeping")).unwrap_err()
+        Record::from_json(RecordType::Attendance, json("sleeping")).unwrap_err()
     );
     let e = Record::new(attendance("absent", Some(10))).unwrap_err();
     assert_eq!(e.code(), "invalid_value");
@@ -284,17 +284,72 @@ fn every_record_type_crosses_the_boundary_typed() {
     let present = Record::new(attendance("present", None)).unwrap();
     assert_eq!(
         present,
-        Record::from_json("attendance".into(), json("present")).unwrap()
+        Record::from_json(RecordType::Attendance, json("present")).unwrap()
     );
     assert_eq!(present.fields().len(), 3);
-    assert!(present.fields().iter().all(|f| f.kind != "count"));
-    let kinds: Vec<String> = record_schema("attendance".into())
-        .unwrap()
+    assert!(present.fields().iter().all(|f| f.kind != FieldKind::Count));
+    let kinds: Vec<FieldKind> = record_schema(RecordType::Attendance)
         .into_iter()
         .map(|f| f.kind)
         .collect();
     assert_eq!(
         kinds,
-        ["date", "vocabulary", "vocabulary", "count", "count"]
+        [
+            FieldKind::Date,
+            FieldKind::Vocabulary,
+            FieldKind::Vocabulary,
+            FieldKind::Count,
+            FieldKind::Count
+        ]
+    );
+}
+
+/// What prints is never protected health information, and the checked text of a request is
+/// refused with the core's class before anything is sealed.
+#[test]
+fn printing_hides_values_and_bad_tokens_are_invalid_input() {
+    let w = world();
+    assert_eq!(
+        format!("{} {:?}", subject(), subject()),
+        "Subject(..) Subject(..)"
+    );
+    let record = drug_test();
+    assert_eq!(
+        format!("{record} {record:?}"),
+        "Record(drug_test) Record(drug_test)"
+    );
+    let debug = format!("{:?}", w.provider);
+    assert!(
+        debug.contains(&hex::encode(w.provider.signing_key_id())),
+        "{debug}"
+    );
+
+    let consents = ConsentSet::new();
+    consents
+        .import_consent(
+            sign_consent(
+                consent_json(&w, true),
+                vec![w.provider.clone()],
+                vec![w.patient.clone()],
+            )
+            .unwrap(),
+            w.directory.clone(),
+            T0,
+        )
+        .unwrap();
+    let mut bad_date = request(&["superior-court"], ConsentCopy::Attach);
+    bad_date.subject.date_of_birth = "1994-02-30".into();
+    let e = seal_disclosure(
+        w.provider.clone(),
+        w.directory.clone(),
+        consents,
+        record,
+        bad_date,
+        T0,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, DivexError::InvalidInput { code, .. } if code == "invalid_date"),
+        "{e:?}"
     );
 }

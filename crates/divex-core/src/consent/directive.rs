@@ -6,10 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{self, DecodeLimits};
+use crate::codec;
 use crate::directory::{AgencyCertificate, Role};
-use crate::error::JsonError;
-use crate::json;
 use crate::records::{Date, RecordType, Tier};
 use crate::vocab::{FieldName, NoticeCode, Purpose};
 
@@ -435,29 +433,6 @@ mod opt_key {
 }
 
 impl ConsentDirective {
-    /// The directive a JSON description states: the directive's fields as keys (as in
-    /// spec/consent.md §2), signers' `key` and the source document's `sha256` as hexadecimal
-    /// text. It is not validated here: [`SignedConsent::sign`](super::SignedConsent::sign)
-    /// checks every required element. The input is bounded before it is parsed; errors name
-    /// a JSON path or a field, never a value.
-    pub fn from_json(json: &[u8]) -> Result<ConsentDirective, JsonError> {
-        let v = json::parse(json, &DecodeLimits::DEFAULT, &|path| {
-            matches!(path, "$.signers[].key" | "$.source_document.sha256")
-        })?;
-        codec::from_value(&v).map_err(|e| JsonError::Schema {
-            what: "consent",
-            detail: e.to_string(),
-        })
-    }
-
-    /// The directive as a compact JSON object, byte strings as lower-case hex: what
-    /// [`ConsentDirective::from_json`] reads back.
-    pub fn to_json(&self) -> String {
-        // Serialising the directive cannot fail (text, integers, booleans, byte strings,
-        // lists and maps); should it, the empty object fails closed on the way back.
-        codec::to_value(self).map_or_else(|_| "{}".to_owned(), |v| json::to_json_text(&v))
-    }
-
     /// Keys of the signers who speak for the patient (they may sign revocations).
     pub(crate) fn patient_signer_keys(&self) -> impl Iterator<Item = &[u8; 32]> {
         self.signers

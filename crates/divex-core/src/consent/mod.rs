@@ -30,6 +30,8 @@
 //! * `directive` — the consent directive's model: regime, subject, parties, information,
 //!   expiry, revocability, notice, case, signers (spec/consent.md §2).
 //! * `validate` — its required elements ([`ConsentDirective::validate`], §3).
+//! * `json` — the directive described as JSON ([`ConsentDirective::from_json`]), as the
+//!   bindings take it.
 //! * `error` — [`ConsentError`] and its stable classes (§4.6).
 //! * `signed` — signing and verifying consents ([`SignedConsent`], [`VerifiedConsent`],
 //!   [`StatementSigner`], §4).
@@ -45,6 +47,7 @@ pub(crate) mod constants;
 mod directive;
 mod error;
 mod event;
+mod json;
 mod revocation;
 mod set;
 mod signed;

@@ -49,6 +49,8 @@
 //! * `schema.rs` — [`Tier`], [`Kind`], [`FieldSpec`];
 //! * `vocabularies.rs` — the closed vocabularies and the [`Vocabulary`] trait;
 //! * `date.rs` — [`Date`] and the civil calendar;
+//! * `description.rs` — a record described as JSON ([`Record::from_json`]) or as any serde
+//!   value ([`Record::from_fields`]);
 //! * `error.rs` — [`RecordError`].
 
 use std::fmt;
@@ -61,6 +63,7 @@ mod macros;
 mod catalogue;
 mod checks;
 mod date;
+mod description;
 mod error;
 pub(crate) mod limits;
 mod rules;
@@ -108,6 +111,37 @@ impl RecordType {
 impl fmt::Display for RecordType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A token that names no record type. Its message lists the tokens that do, never the value
+/// given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownRecordType;
+
+impl fmt::Display for UnknownRecordType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown record type; expected one of ")?;
+        for (i, t) in RecordType::ALL.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(t.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for UnknownRecordType {}
+
+crate::error::classified!(UnknownRecordType, Input, |_e| "unknown_record_type");
+
+impl std::str::FromStr for RecordType {
+    type Err = UnknownRecordType;
+
+    /// The record type with token `s` (`drug_test`, ...).
+    fn from_str(s: &str) -> Result<RecordType, UnknownRecordType> {
+        RecordType::parse(s).ok_or(UnknownRecordType)
     }
 }
 

@@ -51,8 +51,11 @@ impl fmt::Display for Tier {
 /// own checks apply. The Rust type of the field follows from its kind (text kinds are
 /// `String`, `Date` is [`Date`](super::Date), a count `u32`, a timestamp `u64`, a
 /// vocabulary its enum, lists `Vec`s).
+///
+/// Deliberately not `#[non_exhaustive]`: every front end that carries records (the bindings'
+/// typed records and their field kinds) matches it exhaustively, so a new kind fails to
+/// compile there instead of falling into a catch-all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Kind {
     /// Non-empty text of at most [`MAX_SHORT_TEXT`](super::MAX_SHORT_TEXT) bytes without
     /// control characters.

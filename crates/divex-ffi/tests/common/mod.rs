@@ -76,7 +76,7 @@ pub fn request(recipients: &[&str], consent_copy: ConsentCopy) -> SealRequest {
     SealRequest {
         recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
         subject: subject(),
-        purpose: CJ_PURPOSE.as_str().into(),
+        purpose: CJ_PURPOSE.clone(),
         consent_id: CONSENT_ID.into(),
         minimum_necessary: MinimumNecessary::Refuse,
         consent_copy,

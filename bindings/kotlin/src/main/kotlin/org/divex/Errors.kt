@@ -1,145 +1,83 @@
 package org.divex
 
-import org.divex.ffi.DivexException as FfiError
-import org.divex.ffi.InternalException as FfiInternal
+// Every failure of a divex call is the generated sealed `DivexException` (one subclass per
+// category of the library's class table), with the stable class in `code` and the library's
+// message in `detail`. Why this file exists: the generated subclasses are nested
+// (`DivexException.Envelope`), and Kotlin code names exceptions `…Exception`; these aliases
+// give them those names. No class's code or message is written here (the one `when` below,
+// which reads them from the base class, is exhaustive and fails to compile if a category is
+// added), and a `when` over `DivexException` is exhaustive without `else`:
+//
+//     try {
+//         openDisclosure(envelope, court, directory, now, consents)
+//     } catch (e: DivexException) {
+//         when (e) {
+//             is EnvelopeException -> quarantine(e.code)   // e.g. "bad_signature", "replay"
+//             is DeniedException -> log.warn("refused for ${e.recipient}: ${e.detail}")
+//             else -> throw e
+//         }
+//     }
+//
+// `code` is the same class the `divex` CLI's `--json` output, the Python exceptions and the
+// spec vectors' `expect` field use. The generated `message` is `code=…, detail=…` (uniffi
+// formats it; a field named `message` would collide with `Throwable.message`); `detail` is the
+// library's own message. A Rust panic (a bug) arrives as the generated `InternalException`,
+// which is not a `DivexException`: it is no failure class a caller acts on.
 
-/**
- * Every failure of a divex call. The subclass is the *failure class* — what a caller acts on
- * differently — and is exhaustive, so a `when` over it needs no `else`:
- *
- * ```kotlin
- * try {
- *     Divex.openDisclosure(envelope, court, directory, consents, now)
- * } catch (e: DivexException) {
- *     when (e) {
- *         is EnvelopeException -> quarantine(e.code)   // e.g. "bad_signature", "replay"
- *         is DeniedException -> log.warn("refused for ${e.recipient}: ${e.message}")
- *         else -> throw e
- *     }
- * }
- * ```
- *
- * [code] is the core's stable snake_case name of the failure inside its class (the same names
- * the Rust crates, the Python package and `spec/vectors` use), and [message] is the core's own
- * message, never a secret or a record value.
- */
-sealed class DivexException(
-    /** The stable snake_case name of the failure within its class, e.g. `not_for_me`. */
-    val code: String,
-    message: String,
-    cause: Throwable? = null,
-) : Exception(message, cause) {
-    /** The core's message (never null). */
-    override val message: String
-        get() = super.message ?: ""
-}
+/** An envelope check of spec/envelope.md §7 failed, or the COSE-HPKE layer refused a message. */
+typealias EnvelopeException = DivexException.Envelope
 
-/**
- * An envelope check of spec/envelope.md §7 failed (`not_for_me`, `bad_signature`, `replay`,
- * `malformed`, `decrypt`...), or the COSE-HPKE encryption layer refused a message.
- */
-class EnvelopeException(code: String, message: String, cause: Throwable? = null) :
-    DivexException(code, message, cause)
+/** Sealing was refused before any consent question. */
+typealias SealException = DivexException.Seal
 
-/**
- * Sealing was refused before any consent question (`no_recipients`, `too_many_recipients`,
- * `duplicate_recipient`, `invalid_field`, `too_large`, `crypto`).
- */
-class SealException(code: String, message: String, cause: Throwable? = null) :
-    DivexException(code, message, cause)
+/** The consent engine denied the disclosure to `recipient`. */
+typealias DeniedException = DivexException.Denied
 
-/**
- * The consent engine denied the disclosure to [recipient] (`code` is the engine's reason,
- * e.g. `revoked`, `record_type_not_permitted`, `field_not_permitted`).
- */
-class DeniedException(
-    code: String,
-    /** The agency the disclosure was refused to (on open: this agency). */
-    val recipient: String,
-    message: String,
-    cause: Throwable? = null,
-) : DivexException(code, message, cause)
+/** A consent, consent revocation or case event was refused. */
+typealias ConsentException = DivexException.Consent
 
-/**
- * A consent, consent revocation or case event was refused (`deficient`, `bad_signature`,
- * `future_dated`, `uncertified_witness`...).
- */
-class ConsentException(code: String, message: String, cause: Throwable? = null) :
-    DivexException(code, message, cause)
+/** The disclosure around a valid envelope is not acceptable (consent copy, obligations). */
+typealias DisclosureException = DivexException.Disclosure
 
-/**
- * The disclosure around a valid envelope is not acceptable (`payload`, `consent_mismatch`,
- * `consent_unavailable`, `copy_required`, `obligations_not_met`).
- */
-class DisclosureException(code: String, message: String, cause: Throwable? = null) :
-    DivexException(code, message, cause)
+/** A record was refused; the message names the field, never its value. */
+typealias RecordException = DivexException.Record
 
-/**
- * A record was refused (`unknown_field`, `invalid_value`, `missing_field`, `malformed`...).
- * Messages name fields, never values.
- */
-class RecordException(code: String, message: String, cause: Throwable? = null) :
-    DivexException(code, message, cause)
+/** A certificate, revocation, trust anchor or directory was refused, or not found. */
+typealias DirectoryException = DivexException.Directory
 
-/**
- * A certificate, revocation, trust anchor or directory was refused, or a directory query found
- * no trustworthy answer (`unknown_anchor`, `expired`, `revoked`, `unknown_agency`...).
- */
-class DirectoryException(code: String, message: String, cause: Throwable? = null) :
-    DivexException(code, message, cause)
+/** A public key or signature was refused. */
+typealias KeyException = DivexException.Key
 
-/** A public key or signature was refused (`length`, `weak_signing_key`, `malformed_bundle`...). */
-class KeyException(code: String, message: String, cause: Throwable? = null) :
-    DivexException(code, message, cause)
-
-/** The disclosure ledger failed (`database`, `not_a_ledger`, `replay`, `tampered`...). */
-class LedgerException(code: String, message: String, cause: Throwable? = null) :
-    DivexException(code, message, cause)
+/** The disclosure ledger failed or found tampering (`tampered`). */
+typealias LedgerException = DivexException.Ledger
 
 /** An encrypted keystore could not be opened or written (`wrong_passphrase`, `corrupted`...). */
-class KeystoreException(code: String, message: String, cause: Throwable? = null) :
-    DivexException(code, message, cause)
+typealias KeystoreException = DivexException.Keystore
 
-/** An argument is not what the call takes (`json`, `length`, `unknown_record_type`, `argument`). */
-class InvalidInputException(code: String, message: String, cause: Throwable? = null) :
-    DivexException(code, message, cause)
+/** An argument is not what the call takes (`invalid_token`, `json`, `length`...). */
+typealias InvalidInputException = DivexException.InvalidInput
 
-/**
- * A bug: the Rust library panicked (uniffi catches the panic at the boundary, so the process
- * survives) or returned something the bindings could not read. `code` is `internal`.
- */
-class InternalException(message: String, cause: Throwable? = null) :
-    DivexException("internal", message, cause)
-
-/** The facade's exception for a generated one, keeping the core's message and code. */
-internal fun FfiError.toDivex(): DivexException = when (this) {
-    is FfiError.Envelope -> EnvelopeException(code, detail, this)
-    is FfiError.Seal -> SealException(code, detail, this)
-    is FfiError.Denied -> DeniedException(code, recipient, detail, this)
-    is FfiError.Consent -> ConsentException(code, detail, this)
-    is FfiError.Disclosure -> DisclosureException(code, detail, this)
-    is FfiError.Record -> RecordException(code, detail, this)
-    is FfiError.Directory -> DirectoryException(code, detail, this)
-    is FfiError.Key -> KeyException(code, detail, this)
-    is FfiError.Ledger -> LedgerException(code, detail, this)
-    is FfiError.Keystore -> KeystoreException(code, detail, this)
-    is FfiError.InvalidInput -> InvalidInputException(code, detail, this)
-}
-
-/** Runs a call into the generated bindings, translating its exceptions to [DivexException]. */
-internal inline fun <T> ffi(block: () -> T): T =
-    try {
-        block()
-    } catch (e: FfiError) {
-        throw e.toDivex()
-    } catch (e: FfiInternal) {
-        throw InternalException(e.message ?: "internal error in the divex library", e)
+// The generated classes carry `code` and `detail` on each category, not on the sealed base.
+// A handler that treats every failure alike (logging, a vector runner) reads them from the
+// base through these: the `when` is exhaustive over the sealed class, so a category added to
+// the library fails to compile here rather than being missed.
+private val DivexException.fields: Pair<String, String>
+    get() = when (this) {
+        is DivexException.Envelope -> code to detail
+        is DivexException.Seal -> code to detail
+        is DivexException.Denied -> code to detail
+        is DivexException.Consent -> code to detail
+        is DivexException.Disclosure -> code to detail
+        is DivexException.Record -> code to detail
+        is DivexException.Directory -> code to detail
+        is DivexException.Key -> code to detail
+        is DivexException.Ledger -> code to detail
+        is DivexException.Keystore -> code to detail
+        is DivexException.InvalidInput -> code to detail
     }
 
-/** A time in Unix seconds as the library takes it; negative times are refused. */
-internal fun seconds(value: Long, what: String): ULong {
-    if (value < 0) {
-        throw InvalidInputException("argument", "$what must be Unix seconds, not negative")
-    }
-    return value.toULong()
-}
+/** The failure's stable class, e.g. `not_for_me` (any category). */
+val DivexException.code: String get() = fields.first
+
+/** The library's message (any category). */
+val DivexException.detail: String get() = fields.second

@@ -8,15 +8,18 @@ import kotlin.test.assertFalse
 import kotlin.test.assertTrue
 
 /**
- * Every failure class arrives as its own subclass of the sealed [DivexException], with the
- * core's stable code and the core's own message.
+ * Every failure category arrives as its own generated subclass of the sealed
+ * [DivexException], with the core's stable class as `code` and the core's own message as
+ * `detail`.
  */
 class ErrorsTest {
-    /** The generated bindings format their messages as `code=…, detail=…`; the facade must not. */
+    /** `detail` is the core's message; uniffi's `message` carries the class and the detail. */
     private fun DivexException.assertCoreMessage(expected: String? = null) {
-        if (expected != null) assertEquals(expected, message)
-        assertTrue(message.isNotBlank())
-        assertFalse(message.startsWith("code="), message)
+        if (expected != null) assertEquals(expected, detail)
+        assertTrue(detail.isNotBlank())
+        assertFalse(detail.startsWith("code="), detail)
+        val m = message.orEmpty()
+        assertTrue(m.startsWith("code=$code, ") && m.endsWith("detail=$detail"), m)
     }
 
     @Test
@@ -24,18 +27,18 @@ class ErrorsTest {
         Pc1000World().use { w ->
             w.signAndDistribute()
             val sealed = w.drugTest().use {
-                Divex.sealDisclosure(w.provider.keys, w.provider.directory, w.provider.consents, it,
-                    listOf(COURT), w.subject, CJ_PURPOSE, PC1000_ID, NOW + 60)
+                sealDisclosure(w.provider.keys, w.provider.directory, w.provider.consents, it,
+                    w.request(listOf(COURT)), NOW + 60u)
             }
             val e = assertFailsWith<EnvelopeException> {
-                Divex.openDisclosure(sealed.envelope, w.da.keys, w.da.directory, w.da.consents, NOW + 120)
+                openDisclosure(sealed.envelope(), w.da.keys, w.da.directory, NOW + 120u, w.da.consents)
             }
             assertEquals("not_for_me", e.code)
             e.assertCoreMessage(
-                "this envelope is not addressed to this agency's key (key id ${w.da.keys.encryptionKeyId.toHex()})",
+                "this envelope is not addressed to this agency's key (key id ${w.da.keys.encryptionKeyId().toHex()})",
             )
             val garbage = assertFailsWith<EnvelopeException> {
-                Divex.openDisclosure(byteArrayOf(1, 2, 3), w.court.keys, w.court.directory, w.court.consents, NOW)
+                openDisclosure(byteArrayOf(1, 2, 3), w.court.keys, w.court.directory, NOW, w.court.consents)
             }
             assertEquals("malformed", garbage.code)
             garbage.assertCoreMessage()
@@ -48,12 +51,22 @@ class ErrorsTest {
             w.signAndDistribute()
             val e = assertFailsWith<SealException> {
                 w.drugTest().use {
-                    Divex.sealDisclosure(w.provider.keys, w.provider.directory, w.provider.consents, it,
-                        emptyList(), w.subject, CJ_PURPOSE, PC1000_ID, NOW + 60)
+                    sealDisclosure(w.provider.keys, w.provider.directory, w.provider.consents, it,
+                        w.request(emptyList()), NOW + 60u)
                 }
             }
             assertEquals("no_recipients", e.code)
             e.assertCoreMessage("an envelope needs at least one recipient")
+            // Open vocabularies are checked by the library's own constructors as the call lifts
+            // its arguments: the core's class, before anything is sealed.
+            val token = assertFailsWith<InvalidInputException> {
+                w.drugTest().use {
+                    sealDisclosure(w.provider.keys, w.provider.directory, w.provider.consents, it,
+                        w.request(listOf(COURT)).copy(purpose = "two words"), NOW + 60u)
+                }
+            }
+            assertEquals("invalid_token", token.code)
+            token.assertCoreMessage("a purpose of use must be a token: 1-64 characters of A-Z a-z 0-9 . _ : -")
         }
     }
 
@@ -61,11 +74,11 @@ class ErrorsTest {
     fun `denied - record type outside the consent`() {
         Pc1000World().use { w ->
             w.signAndDistribute()
-            val record = Record.fromJson("clinical_detail", """{"diagnoses": ["F11.20"], "as_of": "2026-09-21"}""")
+            val record = Record.fromJson(RecordType.CLINICAL_DETAIL, """{"diagnoses": ["F11.20"], "as_of": "2026-09-21"}""")
             val e = assertFailsWith<DeniedException> {
                 record.use {
-                    Divex.sealDisclosure(w.provider.keys, w.provider.directory, w.provider.consents, it,
-                        listOf(COURT), w.subject, CJ_PURPOSE, PC1000_ID, NOW + 60)
+                    sealDisclosure(w.provider.keys, w.provider.directory, w.provider.consents, it,
+                        w.request(listOf(COURT)), NOW + 60u)
                 }
             }
             assertEquals("record_type_not_permitted", e.code)
@@ -78,11 +91,11 @@ class ErrorsTest {
     fun `consent - malformed and tampered`() {
         Pc1000World().use { w ->
             val consent = w.signAndDistribute()
-            val malformed = assertFailsWith<ConsentException> { Divex.verifyConsent(byteArrayOf(0x41), w.court.directory, NOW) }
+            val malformed = assertFailsWith<ConsentException> { verifyConsent(byteArrayOf(0x41), w.court.directory, NOW) }
             assertEquals("malformed", malformed.code)
             malformed.assertCoreMessage()
 
-            val future = assertFailsWith<ConsentException> { Divex.verifyConsent(consent, w.court.directory, NOW - DAY) }
+            val future = assertFailsWith<ConsentException> { verifyConsent(consent, w.court.directory, NOW - DAY) }
             assertEquals("future_dated", future.code)
             future.assertCoreMessage()
         }
@@ -94,9 +107,8 @@ class ErrorsTest {
             w.signAndDistribute()
             val e = assertFailsWith<DisclosureException> {
                 w.drugTest().use {
-                    Divex.sealDisclosure(w.provider.keys, w.provider.directory, w.provider.consents, it,
-                        listOf(COURT), w.subject, CJ_PURPOSE, PC1000_ID, NOW + 60,
-                        consentCopy = ConsentCopy.REFERENCE)
+                    sealDisclosure(w.provider.keys, w.provider.directory, w.provider.consents, it,
+                        w.request(listOf(COURT), consentCopy = ConsentCopy.REFERENCE), NOW + 60u)
                 }
             }
             assertEquals("copy_required", e.code)
@@ -108,15 +120,14 @@ class ErrorsTest {
     fun `disclosure - a referenced consent the recipient does not hold`() {
         Pc1000World().use { w ->
             // A consent that allows references, given to the provider only.
-            val consent = Divex.signConsent(w.pc1000Json(attachConsent = false), listOf(w.provider.keys), listOf(w.participant))
+            val consent = signConsent(w.pc1000Json(attachConsent = false), listOf(w.provider.keys), listOf(w.participant))
             w.provider.consents.importConsent(consent, w.provider.directory, NOW)
             val sealed = w.drugTest().use {
-                Divex.sealDisclosure(w.provider.keys, w.provider.directory, w.provider.consents, it,
-                    listOf(COURT), w.subject, CJ_PURPOSE, PC1000_ID, NOW + 60,
-                    consentCopy = ConsentCopy.REFERENCE)
+                sealDisclosure(w.provider.keys, w.provider.directory, w.provider.consents, it,
+                    w.request(listOf(COURT), consentCopy = ConsentCopy.REFERENCE), NOW + 60u)
             }
             val e = assertFailsWith<DisclosureException> {
-                Divex.openDisclosure(sealed.envelope, w.court.keys, w.court.directory, w.court.consents, NOW + 120)
+                openDisclosure(sealed.envelope(), w.court.keys, w.court.directory, NOW + 120u, w.court.consents)
             }
             assertEquals("consent_unavailable", e.code)
             e.assertCoreMessage(
@@ -128,13 +139,13 @@ class ErrorsTest {
     @Test
     fun `record - missing field and unknown field`() {
         val missing = assertFailsWith<RecordException> {
-            Record.fromJson("attendance", """{"date": "2026-09-20", "service_type": "group"}""")
+            Record.fromJson(RecordType.ATTENDANCE, """{"date": "2026-09-20", "service_type": "group"}""")
         }
         assertEquals("missing_field", missing.code)
         missing.assertCoreMessage("the attendance record is missing its required field `status`")
 
         val unknown = assertFailsWith<RecordException> {
-            Record.fromJson("attendance", """{"date": "2026-09-20", "service_type": "group", "status": "present", "mood": "fine"}""")
+            Record.fromJson(RecordType.ATTENDANCE, """{"date": "2026-09-20", "service_type": "group", "status": "present", "mood": "fine"}""")
         }
         assertEquals("unknown_field", unknown.code)
         unknown.assertCoreMessage("the attendance record has no field `mood`")
@@ -150,7 +161,9 @@ class ErrorsTest {
                 AnchorKeys.generate("elsewhere").use { other ->
                     AgencyKeys.generate().use { k ->
                         w.court.directory.addCertificate(
-                            other.issueCertificate("x", "X", listOf("court"), false, k.publicBundle, NOW, NOW + DAY),
+                            other.issueCertificate(
+                                CertificateRequest("x", "X", listOf(Role.COURT), false, k.publicBundle(), NOW, NOW + DAY),
+                            ),
                         )
                     }
                 }
@@ -161,7 +174,7 @@ class ErrorsTest {
 
     @Test
     fun `key - a bundle of the wrong length`() {
-        val e = assertFailsWith<KeyException> { Divex.publicBundleInfo(ByteArray(3)) }
+        val e = assertFailsWith<KeyException> { publicBundleInfo(ByteArray(3)) }
         e.assertCoreMessage()
         assertTrue(e.code in setOf("length", "malformed", "malformed_bundle"), e.code)
     }
@@ -169,12 +182,12 @@ class ErrorsTest {
     @Test
     fun `ledger - invalid agency id, wrong agency and a replayed receipt`() {
         val dir = Files.createTempDirectory("divex-ledger-")
-        val invalid = assertFailsWith<LedgerException> { Ledger.open(dir.resolve("a.ledger"), "") }
+        val invalid = assertFailsWith<LedgerException> { Ledger.open(dir.resolve("a.ledger").toString(), "") }
         assertEquals("invalid_agency_id", invalid.code)
         invalid.assertCoreMessage("the agency id is empty or contains a NUL character; give the agency's directory id")
 
-        Ledger.open(dir.resolve("court.ledger"), COURT).close()
-        val wrong = assertFailsWith<LedgerException> { Ledger.open(dir.resolve("court.ledger"), PROBATION) }
+        Ledger.open(dir.resolve("court.ledger").toString(), COURT).close()
+        val wrong = assertFailsWith<LedgerException> { Ledger.open(dir.resolve("court.ledger").toString(), PROBATION) }
         assertEquals("wrong_agency", wrong.code)
         wrong.assertCoreMessage("the ledger belongs to agency $COURT, not $PROBATION; open $PROBATION's own ledger")
     }
@@ -192,38 +205,37 @@ class ErrorsTest {
     }
 
     @Test
-    fun `invalid input - bad length, unknown record type, bad JSON, negative time`() {
+    fun `invalid input - bad length, unknown record type, bad JSON`() {
         val length = assertFailsWith<InvalidInputException> { AgencyKeys.fromSecretBytesTestVectorsOnly(ByteArray(3)) }
         assertEquals("length", length.code)
         length.assertCoreMessage("agency secret must be 64 bytes, got 3")
 
-        val type = assertFailsWith<InvalidInputException> { Record.fromJson("horoscope", "{}") }
+        val type = assertFailsWith<InvalidInputException> { parseRecordType("horoscope") }
         assertEquals("unknown_record_type", type.code)
-        assertTrue(type.message.startsWith("unknown record type; expected one of referral, "), type.message)
+        assertTrue(type.detail.startsWith("unknown record type; expected one of referral, "), type.detail)
 
-        val json = assertFailsWith<InvalidInputException> { Record.fromJson("attendance", """{"hours_tenths": 1.5}""") }
+        val json = assertFailsWith<InvalidInputException> { Record.fromJson(RecordType.ATTENDANCE, """{"hours_tenths": 1.5}""") }
         assertEquals("json", json.code)
         json.assertCoreMessage("at \$.hours_tenths: numbers must be whole (hours are given in tenths, e.g. 15 for 1.5 h)")
-
-        val negative = assertFailsWith<InvalidInputException> { Directory().use { it.currentCertificate("x", -1) } }
-        assertEquals("argument", negative.code)
     }
 
     @Test
     fun `a Rust panic arrives as InternalException and the JVM carries on`() {
-        val e = assertFailsWith<InternalException> { Divex.panicForBindingTests("boom") }
-        assertEquals("internal", e.code)
-        assertTrue(e.message.contains("deliberate panic for the binding tests: boom"), e.message)
-        assertTrue(Divex.version().isNotEmpty())
+        val e = assertFailsWith<InternalException> { panicForBindingTests("boom") }
+        // A bug, not a failure class a caller acts on.
+        assertFalse((e as Throwable) is DivexException)
+        assertTrue(e.message!!.contains("deliberate panic for the binding tests: boom"), e.message)
+        assertTrue(version().isNotEmpty())
     }
 
     @Test
     fun `the hierarchy is sealed and exhaustive`() {
         val failures: List<DivexException> = listOf(
-            runCatching { Divex.publicBundleInfo(ByteArray(0)) },
-            runCatching { Record.fromJson("nope", "{}") },
-            runCatching { Divex.panicForBindingTests("x") },
+            runCatching { publicBundleInfo(ByteArray(0)) },
+            runCatching { parseRecordType("nope") },
+            runCatching { w().use { it.court.directory.currentCertificate("nobody", NOW) } },
         ).map { it.exceptionOrNull() as DivexException }
+        // Exhaustive without `else`: the aliases name the generated sealed subclasses.
         val classes = failures.map {
             when (it) {
                 is EnvelopeException -> "envelope"
@@ -237,9 +249,13 @@ class ErrorsTest {
                 is LedgerException -> "ledger"
                 is KeystoreException -> "keystore"
                 is InvalidInputException -> "invalid_input"
-                is InternalException -> "internal"
             }
         }
-        assertEquals(listOf("key", "invalid_input", "internal"), classes)
+        assertEquals(listOf("key", "invalid_input", "directory"), classes)
+        // Any category's class and message, read from the base.
+        assertEquals(listOf("unknown_record_type", "unknown_agency"), failures.drop(1).map { it.code })
+        assertTrue(failures.all { it.detail.isNotBlank() })
     }
+
+    private fun w() = Pc1000World()
 }

@@ -3,8 +3,9 @@ package org.divex
 import java.nio.file.Files
 import java.nio.file.Path
 
-const val NOW = 1_790_000_000L // 2026-09-21T14:13:20Z
-const val DAY = 86_400L
+// Times are Unix seconds, `ULong` as the library takes them.
+const val NOW = 1_790_000_000uL // 2026-09-21T14:13:20Z
+const val DAY = 86_400uL
 
 const val COURT = "superior-court"
 const val DA = "district-attorney"
@@ -40,14 +41,14 @@ class Pc1000World(dir: Path = Files.createTempDirectory("divex-kotlin-")) : Auto
 
     /** The directory the county publishes: one anchor, four certificates. */
     val published: Directory = Directory().also { d ->
-        d.addAnchor(anchor.trustAnchor)
+        d.addAnchor(anchor.trustAnchor())
     }
 
     private val cast = listOf(
-        Triple(COURT, "Superior Court, drug court calendar", "court"),
-        Triple(DA, "Office of the District Attorney", "prosecutor"),
-        Triple(PROBATION, "County Probation Department", "probation"),
-        Triple(PROVIDER, "Harbor Recovery Services", "treatment_provider"),
+        Triple(COURT, "Superior Court, drug court calendar", Role.COURT),
+        Triple(DA, "Office of the District Attorney", Role.PROSECUTOR),
+        Triple(PROBATION, "County Probation Department", Role.PROBATION),
+        Triple(PROVIDER, "Harbor Recovery Services", Role.TREATMENT_PROVIDER),
     )
 
     private val agencies: Map<String, Agency>
@@ -57,13 +58,15 @@ class Pc1000World(dir: Path = Files.createTempDirectory("divex-kotlin-")) : Auto
             val k = AgencyKeys.generate()
             published.addCertificate(
                 anchor.issueCertificate(
-                    agencyId = id,
-                    name = name,
-                    roles = listOf(role),
-                    part2Program = id == PROVIDER,
-                    publicBundle = k.publicBundle,
-                    notBefore = NOW - 36 * DAY,
-                    notAfter = NOW + 5 * 365 * DAY,
+                    CertificateRequest(
+                        agencyId = id,
+                        name = name,
+                        roles = listOf(role),
+                        part2Program = id == PROVIDER,
+                        publicBundle = k.publicBundle(),
+                        notBefore = NOW - 36uL * DAY,
+                        notAfter = NOW + 5uL * 365uL * DAY,
+                    ),
                 ),
             )
             id to k
@@ -71,7 +74,7 @@ class Pc1000World(dir: Path = Files.createTempDirectory("divex-kotlin-")) : Auto
         // Every agency receives the published directory as bytes and verifies it itself.
         val bundle = published.toBytes()
         agencies = keys.mapValues { (id, k) ->
-            Agency(id, k, Directory.fromBytes(bundle), ConsentSet(), Ledger.open(dir.resolve("$id.ledger"), id))
+            Agency(id, k, Directory.fromBytes(bundle), ConsentSet(), Ledger.open(dir.resolve("$id.ledger").toString(), id))
         }
     }
 
@@ -104,16 +107,16 @@ class Pc1000World(dir: Path = Files.createTempDirectory("divex-kotlin-")) : Auto
             "description": "Enrollment, attendance, drug test results, progress and discharge in the PC 1000 program"
           },
           "effective": $NOW,
-          "expiry": {"date": ${NOW + 540 * DAY}},
+          "expiry": {"date": ${NOW + 540uL * DAY}},
           "revocation": {"revocable_after": {"event": {"case_ref": "$CASE"}}},
           "redisclosure": "cj_official_duties_only",
           "notice": {"form": "short", "attach_consent": $attachConsent},
           "case": {"case_ref": "$CASE", "authority": "$COURT"},
           "signers": [
             {"capacity": "patient", "name": "${subject.name}", "method": "electronic",
-             "key": "${participant.publicKey.toHex()}"},
+             "key": "${participant.publicKey().toHex()}"},
             {"capacity": "witnessing_agency", "name": "Harbor Recovery Services", "method": "electronic",
-             "key": "${provider.keys.signingPublicKey.toHex()}", "agency_id": "$PROVIDER"}
+             "key": "${provider.keys.signingPublicKey().toHex()}", "agency_id": "$PROVIDER"}
           ],
           "signed_at": $NOW
         }
@@ -130,20 +133,31 @@ class Pc1000World(dir: Path = Files.createTempDirectory("divex-kotlin-")) : Auto
 
     /** Signs [json] (participant and witnessing provider) and gives it to every agency. */
     fun signAndDistribute(json: String = pc1000Json()): ByteArray {
-        val consent = Divex.signConsent(json, listOf(provider.keys), listOf(participant))
+        val consent = signConsent(json, listOf(provider.keys), listOf(participant))
         for (a in agencies.values) a.consents.importConsent(consent, a.directory, NOW)
         return consent
     }
 
     /** The drug test of the day before: observed urine, 10-panel, all negative. */
-    fun drugTest(): Record = Record.drugTest(
-        collectedAt = NOW - DAY,
-        specimen = "urine",
-        observed = true,
-        panel = "10-panel",
-        results = linkedMapOf("fentanyl" to "negative", "amphetamines" to "negative", "opiates" to "negative"),
-        confirmation = "not_required",
+    fun drugTest(): Record = Record(
+        TypedRecord.DrugTest(
+            DrugTest(
+                collectedAt = NOW - DAY,
+                specimen = "urine",
+                observed = true,
+                panel = "10-panel",
+                results = listOf("fentanyl", "amphetamines", "opiates").map { AnalyteResult(it, "negative") },
+                confirmation = "not_required",
+            ),
+        ),
     )
+
+    /** A seal request under the consent, from the provider to [recipients]. */
+    fun request(
+        recipients: List<String>,
+        minimumNecessary: MinimumNecessary = MinimumNecessary.REFUSE,
+        consentCopy: ConsentCopy = ConsentCopy.ATTACH,
+    ) = SealRequest(recipients, subject, CJ_PURPOSE, PC1000_ID, minimumNecessary, consentCopy)
 
     override fun close() {
         agencies.values.forEach { it.close() }

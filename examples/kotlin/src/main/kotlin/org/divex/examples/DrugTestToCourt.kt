@@ -9,20 +9,31 @@ package org.divex.examples
 import java.nio.file.Files
 import kotlin.io.path.deleteRecursively
 import org.divex.AgencyKeys
+import org.divex.AnalyteResult
 import org.divex.AnchorKeys
+import org.divex.CertificateRequest
+import org.divex.ConsentCopy
 import org.divex.ConsentSet
 import org.divex.DeniedException
 import org.divex.Directory
-import org.divex.Divex
+import org.divex.DrugTest
 import org.divex.EnvelopeException
 import org.divex.Ledger
+import org.divex.MinimumNecessary
 import org.divex.PersonalKey
 import org.divex.Record
+import org.divex.RecordType
+import org.divex.Role
+import org.divex.SealRequest
 import org.divex.Subject
+import org.divex.TypedRecord
+import org.divex.openDisclosure
+import org.divex.sealDisclosure
+import org.divex.signConsent
 import org.divex.toHex
 import org.divex.withResources
 
-const val DAY = 86_400L
+const val DAY = 86_400uL
 const val COURT = "superior-court"
 const val PROVIDER = "treatment-provider"
 const val CONSENT_ID = "c-pc1000-0001"
@@ -30,7 +41,7 @@ const val PURPOSE = "cj-monitor-conditional-release"
 
 @OptIn(kotlin.io.path.ExperimentalPathApi::class)
 fun main() = withResources {
-    val now = 1_790_000_000L // time is always a parameter: 2026-09-21T14:13:20Z
+    val now = 1_790_000_000uL // time is always a parameter (Unix seconds): 2026-09-21T14:13:20Z
     val participant = Subject(name = "Jordan Rivera", dateOfBirth = "1994-03-08")
     val home = Files.createTempDirectory("divex-example-")
 
@@ -39,19 +50,21 @@ fun main() = withResources {
     val provider = AgencyKeys.generate().closing()
     val court = AgencyKeys.generate().closing()
     val published = Directory().closing()
-    published.addAnchor(anchor.trustAnchor)
+    published.addAnchor(anchor.trustAnchor())
     for ((id, name, role, keys) in listOf(
-        Cast(PROVIDER, "Harbor Recovery Services", "treatment_provider", provider),
-        Cast(COURT, "Superior Court, drug court calendar", "court", court),
+        Cast(PROVIDER, "Harbor Recovery Services", Role.TREATMENT_PROVIDER, provider),
+        Cast(COURT, "Superior Court, drug court calendar", Role.COURT, court),
     )) {
         published.addCertificate(
             anchor.issueCertificate(
-                agencyId = id, name = name, roles = listOf(role), part2Program = id == PROVIDER,
-                publicBundle = keys.publicBundle, notBefore = now - 30 * DAY, notAfter = now + 730 * DAY,
+                CertificateRequest(
+                    agencyId = id, name = name, roles = listOf(role), part2Program = id == PROVIDER,
+                    publicBundle = keys.publicBundle(), notBefore = now - 30uL * DAY, notAfter = now + 730uL * DAY,
+                ),
             ),
         )
     }
-    println("anchor ${anchor.name} (key id ${anchor.keyId.toHex()}) certified $PROVIDER and $COURT")
+    println("anchor ${anchor.name()} (key id ${anchor.keyId().toHex()}) certified $PROVIDER and $COURT")
 
     // Each agency loads the published directory (verifying every certificate) and keeps its
     // own consents and its own ledger.
@@ -59,13 +72,13 @@ fun main() = withResources {
     val courtDirectory = Directory.fromBytes(published.toBytes()).closing()
     val providerConsents = ConsentSet().closing()
     val courtConsents = ConsentSet().closing()
-    val providerLedger = Ledger.open(home.resolve("provider.ledger"), PROVIDER).closing()
-    val courtLedger = Ledger.open(home.resolve("court.ledger"), COURT).closing()
+    val providerLedger = Ledger.open(home.resolve("provider.ledger").toString(), PROVIDER).closing()
+    val courtLedger = Ledger.open(home.resolve("court.ledger").toString(), COURT).closing()
 
     // 2. At intake the participant signs the §2.35 consent; the provider witnesses it.
     val participantKey = PersonalKey.generate().closing()
-    val consent = Divex.signConsent(
-        consentJson(now, participant, participantKey.publicKey.toHex(), provider.signingPublicKey.toHex()),
+    val consent = signConsent(
+        consentJson(now, participant, participantKey.publicKey().toHex(), provider.signingPublicKey().toHex()),
         agencies = listOf(provider),
         people = listOf(participantKey),
     )
@@ -73,52 +86,59 @@ fun main() = withResources {
     println("consent ${info.id} (${info.regime}) signed by the participant, witnessed by $PROVIDER")
 
     // 3. The provider seals yesterday's drug test to the court and records the disclosure.
-    val test = Record.drugTest(
-        collectedAt = now - DAY,
-        specimen = "urine",
-        observed = true,
-        panel = "10-panel",
-        results = linkedMapOf("fentanyl" to "negative", "amphetamines" to "negative", "opiates" to "negative"),
-        confirmation = "not_required",
+    val test = Record(
+        TypedRecord.DrugTest(
+            DrugTest(
+                collectedAt = now - DAY,
+                specimen = "urine",
+                observed = true,
+                panel = "10-panel",
+                results = listOf("fentanyl", "amphetamines", "opiates").map { AnalyteResult(it, "negative") },
+                confirmation = "not_required",
+            ),
+        ),
     ).closing()
-    val sealed = Divex.sealDisclosure(
+    val request = SealRequest(
+        recipients = listOf(COURT), subject = participant, purpose = PURPOSE, consentId = CONSENT_ID,
+        minimumNecessary = MinimumNecessary.REFUSE, consentCopy = ConsentCopy.ATTACH,
+    )
+    val sealed = sealDisclosure(
         sender = provider, directory = providerDirectory, consents = providerConsents,
-        record = test, recipients = listOf(COURT), subject = participant,
-        purpose = PURPOSE, consentId = CONSENT_ID, now = now,
+        record = test, request = request, now = now,
     ).closing()
     providerLedger.recordSent(sealed, now)
-    println("$PROVIDER sealed a ${sealed.recordType} in envelope ${sealed.envelopeId.toHex()} " +
-        "(${sealed.envelope.size} bytes, labels ${sealed.labels}) to ${sealed.recipients}")
-    val envelope = sealed.envelope
+    val metadata = sealed.metadata()
+    println("$PROVIDER sealed a ${metadata.recordType} in envelope ${sealed.envelopeId().toHex()} " +
+        "(${sealed.envelope().size} bytes, labels ${metadata.labels}) to ${sealed.recipients()}")
+    val envelope = sealed.envelope()
 
     // 4. The court opens it: decrypts, verifies the provider's signature and certificate,
     //    verifies the attached consent and re-checks that it permits this disclosure.
-    val received = Divex.openDisclosure(envelope, court, courtDirectory, courtConsents, now + 600, courtLedger).closing()
-    courtLedger.recordReceived(received, now + 600)
+    val received = openDisclosure(envelope, court, courtDirectory, now + 600u, courtConsents, courtLedger).closing()
+    courtLedger.recordReceived(received, now + 600u)
     val record = received.record().closing()
-    println("$COURT opened a ${record.recordType} from ${received.sender.agencyId}: ${record.toJson()}")
-    println("  under consent ${received.consent.id}; redisclosure: ${received.obligations.redisclosure}")
-    println("  notice: ${received.notice}")
+    println("$COURT opened a ${record.recordType()} from ${received.sender().agencyId}: ${record.toJson()}")
+    println("  under consent ${received.consent().id}; redisclosure: ${received.obligations().redisclosure}")
+    println("  notice: ${received.notice()}")
 
     // 5. The same envelope again is a replay; clinical detail is outside the consent.
     try {
-        Divex.openDisclosure(envelope, court, courtDirectory, courtConsents, now + 700, courtLedger).close()
+        openDisclosure(envelope, court, courtDirectory, now + 700u, courtConsents, courtLedger).close()
     } catch (e: EnvelopeException) {
-        println("opened again: refused (${e.code}): ${e.message}")
+        println("opened again: refused (${e.code}): ${e.detail}")
     }
     try {
-        val clinical = Record.fromJson("clinical_detail", """{"diagnoses": ["F11.20"], "as_of": "2026-09-21"}""").closing()
-        Divex.sealDisclosure(provider, providerDirectory, providerConsents, clinical,
-            listOf(COURT), participant, PURPOSE, CONSENT_ID, now + 800).close()
+        val clinical = Record.fromJson(RecordType.CLINICAL_DETAIL, """{"diagnoses": ["F11.20"], "as_of": "2026-09-21"}""").closing()
+        sealDisclosure(provider, providerDirectory, providerConsents, clinical, request, now + 800u).close()
     } catch (e: DeniedException) {
-        println("clinical detail to the court: refused (${e.code}): ${e.message}")
+        println("clinical detail to the court: refused (${e.code}): ${e.detail}")
     }
 
     // 6. Both ledgers verify; the participant's accounting of disclosures (42 CFR §2.24).
-    providerLedger.checkpoint(provider, now + 900)
-    val report = providerLedger.verify(provider.signingPublicKey)
+    providerLedger.checkpoint(provider, now + 900u)
+    val report = providerLedger.verify(provider.signingPublicKey())
     println("provider ledger verified: ${report.entries} entries, ${report.checkpoints} checkpoint(s)")
-    println("court ledger verified: ${courtLedger.verify(court.signingPublicKey).entries} entries")
+    println("court ledger verified: ${courtLedger.verify(court.signingPublicKey()).entries} entries")
     for (e in providerLedger.accounting(participant, now - DAY, now + DAY)) {
         println("accounting: #${e.seq} ${e.recordTypes} to ${e.counterparty} for ${e.purpose} under ${e.consentId}")
     }
@@ -126,10 +146,10 @@ fun main() = withResources {
     home.deleteRecursively()
 }
 
-private data class Cast(val id: String, val name: String, val role: String, val keys: AgencyKeys)
+private data class Cast(val id: String, val name: String, val role: Role, val keys: AgencyKeys)
 
 /** The participant's §2.35 consent: the provider may disclose program records to the court. */
-private fun consentJson(now: Long, subject: Subject, participantKey: String, providerKey: String) = """
+private fun consentJson(now: ULong, subject: Subject, participantKey: String, providerKey: String) = """
     {
       "id": "$CONSENT_ID",
       "version": 1,
@@ -145,7 +165,7 @@ private fun consentJson(now: Long, subject: Subject, participantKey: String, pro
         "description": "Attendance, drug test results and progress in the PC 1000 program"
       },
       "effective": $now,
-      "expiry": {"date": ${now + 540 * DAY}},
+      "expiry": {"date": ${now + 540uL * DAY}},
       "revocation": {"revocable_after": {"event": {"case_ref": "CR-2025-000417"}}},
       "redisclosure": "cj_official_duties_only",
       "notice": {"form": "short", "attach_consent": true},
