@@ -109,7 +109,7 @@ fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<Option<R
         Command::Anchor(AnchorCommand::Issue(a)) => anchor_issue(ctx, &a)?,
         Command::Anchor(AnchorCommand::Revoke(a)) => anchor_revoke(ctx, &a)?,
         Command::Directory(DirectoryCommand::Import(a)) => directory_import(ctx, &a)?,
-        Command::Directory(DirectoryCommand::List) => directory_list(&ctx)?,
+        Command::Directory(DirectoryCommand::List) => directory_list(ctx)?,
         Command::Consent(ConsentCommand::Create(a)) => consent_create(ctx, &a)?,
         Command::Consent(ConsentCommand::PatientKey(a)) => patient_key(ctx, &a)?,
         Command::Consent(ConsentCommand::Revoke(a)) => consent_revoke(ctx, &a)?,
