@@ -199,14 +199,15 @@ fn capacity_name(c: Capacity) -> &'static str {
 
 /// The finer name of a consent refusal: the codec class of a `malformed` document, the
 /// element of a `deficient` consent, the capacity of a `bad_signature`, the agency of an
-/// `uncertified_witness`, the statement (`revocation`, `case_event`) of a
+/// `uncertified_witness` or `signer_compromised`, the statement (`revocation`, `case_event`) of a
 /// `bad_statement_signature` or `future_dated`.
 pub fn consent_detail(e: &ConsentError) -> Option<String> {
     match e {
         ConsentError::Malformed(c) => Some(codec_class(c).to_owned()),
         ConsentError::Deficient { element, .. } => Some((*element).to_owned()),
         ConsentError::BadSignature { capacity } => Some(capacity_name(*capacity).to_owned()),
-        ConsentError::UncertifiedWitness { agency_id, .. } => Some(agency_id.clone()),
+        ConsentError::UncertifiedWitness { agency_id, .. }
+        | ConsentError::SignerCompromised { agency_id, .. } => Some(agency_id.clone()),
         ConsentError::BadStatementSignature { what } | ConsentError::FutureDated { what, .. } => {
             Some(what.replace(' ', "_"))
         }
@@ -1279,9 +1280,10 @@ fn consent_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         out.push(
             c(
                 "consent-witness-certificate-revoked",
-                "uncertified_witness",
+                "signer_compromised",
                 "Witnessed by a provider whose certificate was revoked (key_compromise) after \
-                 the consent was signed: a compromised key could have back-dated it.",
+                 the consent was signed: a compromised key could have back-dated it, so the \
+                 grant must be signed again under a sound key.",
                 &sign(w, &d),
             )
             .detail("other-provider"),

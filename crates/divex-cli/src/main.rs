@@ -51,31 +51,42 @@ fn main() -> ExitCode {
     let json = cli.json;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match commands::run(cli, &mut out) {
+    let mut warnings = Vec::new();
+    match commands::run(cli, &mut out, &mut warnings) {
         Ok(()) => {
             let _ = out.flush();
             ExitCode::from(EXIT_OK)
         }
         Err(e) => {
             let _ = out.flush();
-            report(&e, json);
+            report(&e, &warnings, json);
             ExitCode::from(e.exit_code())
         }
     }
 }
 
-fn report(e: &CliError, json: bool) {
+/// Prints a failed command's error, after the warnings gathered before it failed (a held
+/// file skipped can be why it failed).
+fn report(e: &CliError, warnings: &[String], json: bool) {
     let mut err = std::io::stderr().lock();
     if json {
-        let v = serde_json::json!({"error": {
+        let mut v = serde_json::json!({"error": {
             "category": e.category().map(|c| c.as_str()),
             "code": e.code(),
             "exit_code": e.exit_code(),
             "message": e.to_string(),
             "hint": e.hint(),
         }});
+        if !warnings.is_empty()
+            && let serde_json::Value::Object(m) = &mut v
+        {
+            m.insert("warnings".into(), serde_json::json!(warnings));
+        }
         let _ = writeln!(err, "{v}");
     } else {
+        for w in warnings {
+            let _ = writeln!(err, "warning: {w}");
+        }
         let _ = writeln!(err, "error: {e}");
         if let Some(h) = e.hint() {
             let _ = writeln!(err, "  hint: {h}");

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use divex_core::consent::{ConsentError, ConsentSet};
 use divex_core::directory::Directory;
 use divex_core::directory::MAX_DIRECTORY_BYTES;
+use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -209,21 +210,26 @@ fn files_with_suffix(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, CliError>
     Ok(out)
 }
 
-fn refused(path: &Path, e: &ConsentError) -> CliError {
-    CliError::library(
-        e,
-        format!(
-            "{} does not verify ({e}); the agency's consent holdings cannot be trusted while it is there: remove it or replace it with a good copy",
-            path.display()
-        ),
+/// The warning for a held file that is skipped: its name and the class of the refusal, never
+/// what it says (a consent's contents are participant data).
+fn skipped(path: &Path, class: &str) -> String {
+    format!(
+        "{} skipped: it does not verify ({class}); commands go on without it — remove it or replace it with a good copy",
+        path.display()
     )
 }
 
-/// Every consent, revocation and case event agency `agency_id` holds, verified (consents
-/// first, then revocations, then events). Fails closed: a file that does not verify is an
-/// error naming it — ignoring it could drop a revocation. A revocation of a consent the
-/// agency does not hold is skipped (it cannot affect a decision) and reported in the second
-/// value.
+/// Every consent, revocation and case event agency `agency_id` holds that verifies (consents
+/// first, then revocations, then events), and a warning for each held file that does not.
+///
+/// Held items are judged at their own time (spec/directory.md §7.1), so a key rotation or a
+/// certificate's expiry does not make one fail. A file that still fails — corrupted or
+/// altered, signed by a key the directory does not know or by one revoked as compromised,
+/// unreadable — is **skipped with a warning** naming the file and the refusal's class, and
+/// the command goes on: one unusable item never stops unrelated disclosures. Skipping is what
+/// a verifier does with any statement it cannot authenticate (a revocation that does not
+/// verify is no evidence that the participant revoked). A revocation of a consent the agency
+/// does not hold is skipped too (it cannot affect a decision).
 pub fn load_consents(
     home: &Home,
     agency_id: &str,
@@ -233,26 +239,46 @@ pub fn load_consents(
     let dir = home.consents_dir(agency_id);
     let mut set = ConsentSet::new();
     let mut notes = Vec::new();
-    for p in files_with_suffix(&dir, CONSENT_SUFFIX)? {
-        let b = read_file(&p, "a consent", divex_core::consent::MAX_CONSENT_BYTES)?;
-        set.import_consent(&b, directory, now)
-            .map_err(|e| refused(&p, &e))?;
-    }
-    for p in files_with_suffix(&dir, REVOCATION_SUFFIX)? {
-        let b = read_file(&p, "a revocation", divex_core::consent::MAX_STATEMENT_BYTES)?;
-        match set.import_revocation(&b, directory, now) {
-            Ok(_) => {}
-            Err(ConsentError::ConsentNotHeld { .. }) => notes.push(format!(
-                "{} revokes a consent this agency does not hold; ignored",
-                p.display()
-            )),
-            Err(e) => return Err(refused(&p, &e)),
+    let kinds: [(&str, &str, usize); 3] = [
+        (
+            CONSENT_SUFFIX,
+            "a consent",
+            divex_core::consent::MAX_CONSENT_BYTES,
+        ),
+        (
+            REVOCATION_SUFFIX,
+            "a revocation",
+            divex_core::consent::MAX_STATEMENT_BYTES,
+        ),
+        (
+            EVENT_SUFFIX,
+            "a case event",
+            divex_core::consent::MAX_STATEMENT_BYTES,
+        ),
+    ];
+    for (suffix, what, max) in kinds {
+        for p in files_with_suffix(&dir, suffix)? {
+            let b = match read_file(&p, what, max) {
+                Ok(b) => b,
+                Err(e) => {
+                    notes.push(skipped(&p, e.code()));
+                    continue;
+                }
+            };
+            let imported = match suffix {
+                CONSENT_SUFFIX => set.import_consent(&b, directory, now).map(|_| ()),
+                REVOCATION_SUFFIX => set.import_revocation(&b, directory, now).map(|_| ()),
+                _ => set.import_event(&b, directory, now).map(|_| ()),
+            };
+            match imported {
+                Ok(()) => {}
+                Err(ConsentError::ConsentNotHeld { .. }) => notes.push(format!(
+                    "{} revokes a consent this agency does not hold; ignored",
+                    p.display()
+                )),
+                Err(e) => notes.push(skipped(&p, e.class())),
+            }
         }
-    }
-    for p in files_with_suffix(&dir, EVENT_SUFFIX)? {
-        let b = read_file(&p, "a case event", divex_core::consent::MAX_STATEMENT_BYTES)?;
-        set.import_event(&b, directory, now)
-            .map_err(|e| refused(&p, &e))?;
     }
     Ok((set, notes))
 }

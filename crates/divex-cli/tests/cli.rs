@@ -923,6 +923,79 @@ fn consent_refusals_at_seal() {
 }
 
 #[test]
+fn a_held_file_that_does_not_verify_is_skipped_with_a_warning() {
+    // spec/directory.md §7.1: an unusable held item never makes an unrelated command fail.
+    let w = World::new();
+    let good = std::fs::read(w.consent_file()).unwrap();
+    // The last byte is in the witness's signature.
+    let mut altered = good.clone();
+    *altered.last_mut().unwrap() ^= 0x01;
+    let provider = w.home.join("agencies/treatment-provider/consents");
+    let probation = w.home.join("agencies/probation/consents");
+    std::fs::create_dir_all(&probation).unwrap();
+    for folder in [&provider, &probation] {
+        std::fs::write(folder.join("c-altered.consent.cose"), &altered).unwrap();
+        std::fs::write(folder.join("junk.revocation.cose"), b"not a revocation").unwrap();
+        std::fs::write(folder.join("junk.event.cose"), [0xff_u8; 9]).unwrap();
+    }
+    let record = w.path("drug-test.json");
+    let r = w
+        .run(
+            &[
+                w.seal_args(record.to_str().unwrap(), &["probation"]),
+                vec!["--json"],
+            ]
+            .concat(),
+        )
+        .ok();
+    let env = PathBuf::from(r.json()["envelope"].as_str().unwrap());
+    let warned = |r: &Run| {
+        for (file, class) in [
+            ("c-altered.consent.cose", "bad_signature"),
+            ("junk.revocation.cose", "malformed"),
+            ("junk.event.cose", "malformed"),
+        ] {
+            assert!(
+                r.stderr
+                    .lines()
+                    .any(|l| l.starts_with("warning:") && l.contains(file) && l.contains(class)),
+                "no warning naming {file} ({class}):\n{}",
+                r.stderr
+            );
+        }
+        assert!(!r.stderr.contains(SUBJECT), "{}", r.stderr);
+        assert!(!r.stderr.contains(DOB), "{}", r.stderr);
+    };
+    warned(&r);
+    assert_eq!(
+        r.json()["warnings"].as_array().unwrap().len(),
+        3,
+        "{}",
+        r.stdout
+    );
+    let r = w
+        .run(&["open", "--agency", "probation", env.to_str().unwrap()])
+        .ok();
+    assert!(r.stdout.contains("fentanyl"));
+    warned(&r);
+    // A command that fails still shows them: with --json, in the error object.
+    let mut args = w.seal_args(record.to_str().unwrap(), &["probation"]);
+    set(&mut args, "--consent", "c-altered");
+    let r = w.run(&[args, vec!["--json"]].concat());
+    let (_, code, exit) = r.error_code();
+    assert_eq!(
+        (code.as_str(), exit),
+        ("unknown_consent", EXIT_REFUSED),
+        "{}",
+        r.stderr
+    );
+    let v: serde_json::Value = serde_json::from_str(r.stderr.trim()).unwrap();
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 3, "{v}");
+    // The files are left where they are, for the operator to look at.
+    assert!(provider.join("c-altered.consent.cose").exists());
+}
+
+#[test]
 fn revocation_event_import_and_refusal_after_revocation() {
     let w = World::new();
     let consent = w.consent_file();
@@ -1024,7 +1097,8 @@ fn revocation_event_import_and_refusal_after_revocation() {
     )
     .fails(EXIT_REFUSED, "refused");
     assert_unchanged(&before, &w.home);
-    // A forged revocation in the holdings makes the agency fail closed.
+    // A forged revocation in the holdings is no evidence of anything: it is skipped with a
+    // warning naming it (spec/directory.md §7.1), and the refusal stands on its own reason.
     std::fs::write(
         w.home
             .join("agencies/treatment-provider/consents/forged.revocation.cose"),
@@ -1035,7 +1109,8 @@ fn revocation_event_import_and_refusal_after_revocation() {
         T0 + 70,
         &w.seal_args(record.to_str().unwrap(), &["superior-court"]),
     )
-    .fails(EXIT_REFUSED, "forged.revocation.cose");
+    .fails(EXIT_REFUSED, "forged.revocation.cose")
+    .fails(EXIT_REFUSED, "has expired");
 }
 
 #[test]

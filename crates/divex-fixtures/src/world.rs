@@ -176,6 +176,8 @@ pub struct WorldBuilder {
     validity: (u64, u64),
     /// Agencies whose certificate starts later than the world's validity.
     not_before: BTreeMap<&'static str, u64>,
+    /// Agencies whose certificate ends earlier than the world's validity.
+    not_after: BTreeMap<&'static str, u64>,
 }
 
 impl Default for WorldBuilder {
@@ -190,6 +192,7 @@ impl Default for WorldBuilder {
             names: BTreeMap::new(),
             validity: VALIDITY,
             not_before: BTreeMap::new(),
+            not_after: BTreeMap::new(),
         }
     }
 }
@@ -257,6 +260,12 @@ impl WorldBuilder {
         self
     }
 
+    /// Ends agency `id`'s certificate at `t` instead of at the end of the validity.
+    pub fn not_after(mut self, id: &'static str, t: u64) -> Self {
+        self.not_after.insert(id, t);
+        self
+    }
+
     /// Builds the world: the anchor, the certified agencies in order, then the patient, the
     /// parent and the stranger.
     ///
@@ -292,7 +301,7 @@ impl WorldBuilder {
                     part2_program: part2,
                     keys: k.public().clone(),
                     not_before: self.not_before.get(id).copied().unwrap_or(self.validity.0),
-                    not_after: self.validity.1,
+                    not_after: self.not_after.get(id).copied().unwrap_or(self.validity.1),
                 },
             )?;
             directory.add_certificate(cert.as_bytes())?;
@@ -322,7 +331,8 @@ impl World {
         WorldBuilder::default()
     }
 
-    /// The certificate the anchor issued to `id` while building the world.
+    /// The certificate the anchor last issued to `id` (while building the world, or at its
+    /// latest [`World::rotate`]).
     ///
     /// # Panics
     ///
@@ -330,8 +340,52 @@ impl World {
     pub fn certificate(&self, id: &str) -> &AgencyCertificate {
         self.certificates
             .iter()
+            .rev()
             .find(|c| c.agency_id() == id)
             .expect("certified agency")
+    }
+
+    /// Rotates agency `id`'s keys at `at`, as spec/directory.md §7 "Rotation" describes: new
+    /// keys (from the operating system), a new certificate for the same agency id, name,
+    /// roles and Part 2 flag from `at` to three years later, added to the directory; and,
+    /// with `revoke_old` = `Some(reason)`, the previous certificate revoked at `at` for that
+    /// reason (`superseded`, `key_compromise`, …). The new keys become [`World::key`]`(id)`;
+    /// the old ones are returned (an agency keeps them to open envelopes sealed to them).
+    ///
+    /// # Panics
+    ///
+    /// If the world has no agency `id`, or the anchor or directory refuses the certificate
+    /// or revocation.
+    pub fn rotate(&mut self, id: &str, at: u64, revoke_old: Option<&str>) -> AgencyKeys {
+        let old = self.certificate(id).clone();
+        let keys = AgencyKeys::generate();
+        let cert = self
+            .anchor
+            .issue(&CertificateRequest {
+                agency_id: old.agency_id().to_owned(),
+                name: old.name().to_owned(),
+                roles: old.roles().to_vec(),
+                part2_program: old.part2_program(),
+                keys: keys.public().clone(),
+                not_before: at,
+                not_after: at + 3 * 365 * DAY,
+            })
+            .expect("the anchor issues the new certificate");
+        self.directory
+            .add_certificate(cert.as_bytes())
+            .expect("the directory accepts the new certificate");
+        self.certificates.push(cert);
+        if let Some(reason) = revoke_old {
+            let r = self
+                .anchor
+                .revoke(old.serial(), at, reason)
+                .expect("the anchor revokes the old certificate");
+            self.directory
+                .add_revocation(r.as_bytes())
+                .expect("the directory accepts the revocation");
+        }
+        let slot = self.keys.get_mut(id).expect("certified agency");
+        std::mem::replace(slot, keys)
     }
 
     /// Agency `id`'s keys.

@@ -14,7 +14,7 @@ use divex_core::vocab::Vocabulary;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::{Ctx, with_warnings};
+use super::Ctx;
 use crate::cli::{
     ConsentCreateArgs, ConsentEventArgs, ConsentImportArgs, ConsentRevokeArgs, ConsentShowArgs,
 };
@@ -24,7 +24,7 @@ use crate::keystore;
 use crate::passphrase::passphrase;
 use crate::support::{
     CONSENT_SUFFIX, EVENT_SUFFIX, Lines, REVOCATION_SUFFIX, Report, commit_all, ensure_absent,
-    hash8, join, load_consents, load_directory, open_agency_keys, read_file, stage, wire_name,
+    hash8, join, load_directory, open_agency_keys, read_file, stage, wire_name,
 };
 use crate::timefmt::format_time;
 
@@ -397,7 +397,7 @@ fn sha256_hex(b: &[u8]) -> String {
 pub(super) fn consent_import(ctx: &Ctx, a: &ConsentImportArgs) -> Result<Report, CliError> {
     let dir = load_directory(&ctx.home)?;
     dir.current_certificate(&a.agency, ctx.now)?;
-    let (mut set, notes) = load_consents(&ctx.home, &a.agency, &dir, ctx.now)?;
+    let mut set = ctx.holdings(&a.agency, &dir)?;
     let folder = ctx.home.consents_dir(&a.agency);
     let mut files = Vec::new();
     for f in &a.files {
@@ -483,9 +483,9 @@ pub(super) fn consent_import(ctx: &Ctx, a: &ConsentImportArgs) -> Result<Report,
             }
         ));
     }
-    Ok(with_warnings(
-        Report::new(human, json!({"agency": a.agency, "imported": imported})),
-        notes,
+    Ok(Report::new(
+        human,
+        json!({"agency": a.agency, "imported": imported}),
     ))
 }
 
@@ -494,7 +494,7 @@ pub(super) fn consent_show(ctx: &Ctx, a: &ConsentShowArgs) -> Result<Report, Cli
     let consent = read_consent(ctx, &a.file, &dir)?;
     let mut r = consent_report(&consent);
     if let Some(agency) = &a.agency {
-        let (mut set, notes) = load_consents(&ctx.home, agency, &dir, ctx.now)?;
+        let mut set = ctx.holdings(agency, &dir)?;
         set.import_consent(consent.as_bytes(), &dir, ctx.now)?;
         let facts = divex_core::decision::Facts::from(&set);
         let revoked = divex_core::decision::revoked_at(&consent, &facts);
@@ -565,7 +565,6 @@ pub(super) fn consent_show(ctx: &Ctx, a: &ConsentShowArgs) -> Result<Report, Cli
                 json!({"agency": agency, "status": status, "revoked_at": revoked, "revocations": revocations, "case_events": events}),
             );
         }
-        r.warnings.extend(notes);
     }
     Ok(r)
 }

@@ -12,9 +12,11 @@
 //!
 //! This file holds what they share: the context, the dispatcher and the report printer.
 
+use std::cell::RefCell;
 use std::io::Write;
 
-use divex_core::consent::Subject;
+use divex_core::consent::{ConsentSet, Subject};
+use divex_core::directory::Directory;
 use divex_core::records::Date;
 use serde_json::json;
 
@@ -22,7 +24,7 @@ use crate::cli::{AnchorCommand, Cli, Command, ConsentCommand, DirectoryCommand, 
 use crate::error::CliError;
 use crate::home::Home;
 use crate::keystore::KdfProfile;
-use crate::support::Report;
+use crate::support::{Report, load_consents};
 use crate::timefmt::system_now;
 
 mod anchor;
@@ -54,37 +56,73 @@ pub struct Ctx {
     pub json: bool,
     /// The current time (system clock or `--now`).
     pub now: u64,
+    /// Warnings gathered while the command runs (held files skipped, …): printed whether the
+    /// command succeeds or fails.
+    warnings: RefCell<Vec<String>>,
+}
+
+impl Ctx {
+    /// What agency `agency_id` holds (its verified consents, revocations and case events), as
+    /// [`load_consents`] reads them: the one place every command loads holdings. A held file
+    /// that does not verify is skipped, and its warning is printed however the command ends.
+    fn holdings(&self, agency_id: &str, directory: &Directory) -> Result<ConsentSet, CliError> {
+        let (set, notes) = load_consents(&self.home, agency_id, directory, self.now)?;
+        self.warnings.borrow_mut().extend(notes);
+        Ok(set)
+    }
 }
 
 /// Runs the parsed command line, printing its report to `out` (warnings to standard error).
-pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
+/// When the command fails, the warnings gathered until then are left in `warnings`, for the
+/// caller to print with the error.
+pub fn run(cli: Cli, out: &mut dyn Write, warnings: &mut Vec<String>) -> Result<(), CliError> {
     let ctx = Ctx {
         home: Home::new(cli.home),
         json: cli.json,
         now: cli.now.unwrap_or_else(system_now),
+        warnings: RefCell::default(),
     };
-    let report = match cli.command {
-        Command::Demo(args) => return crate::demo::run(args.dir.as_deref(), ctx.json, out),
-        Command::Ledger(LedgerCommand::Export(args)) => return ledger_export(&ctx, &args, out),
-        Command::Init(a) => init(&ctx, &a)?,
-        Command::Anchor(AnchorCommand::Create(a)) => anchor_create(&ctx, &a)?,
-        Command::Anchor(AnchorCommand::Issue(a)) => anchor_issue(&ctx, &a)?,
-        Command::Anchor(AnchorCommand::Revoke(a)) => anchor_revoke(&ctx, &a)?,
-        Command::Directory(DirectoryCommand::Import(a)) => directory_import(&ctx, &a)?,
-        Command::Directory(DirectoryCommand::List) => directory_list(&ctx)?,
-        Command::Consent(ConsentCommand::Create(a)) => consent_create(&ctx, &a)?,
-        Command::Consent(ConsentCommand::PatientKey(a)) => patient_key(&ctx, &a)?,
-        Command::Consent(ConsentCommand::Revoke(a)) => consent_revoke(&ctx, &a)?,
-        Command::Consent(ConsentCommand::Event(a)) => consent_event(&ctx, &a)?,
-        Command::Consent(ConsentCommand::Import(a)) => consent_import(&ctx, &a)?,
-        Command::Consent(ConsentCommand::Show(a)) => consent_show(&ctx, &a)?,
-        Command::Seal(a) => seal(&ctx, &a)?,
-        Command::Open(a) => open(&ctx, &a)?,
-        Command::Inspect(a) => inspect_cmd(&ctx, &a)?,
-        Command::Ledger(LedgerCommand::Verify(a)) => ledger_verify(&ctx, &a)?,
-        Command::Ledger(LedgerCommand::Accounting(a)) => ledger_accounting(&ctx, &a)?,
+    let result = dispatch(&ctx, cli.command, out);
+    warnings.extend(ctx.warnings.take());
+    match result? {
+        Some(mut report) => {
+            report.warnings.splice(0..0, warnings.drain(..));
+            print_report(&ctx, report, out)
+        }
+        None => Ok(()),
+    }
+}
+
+/// Runs one command: its report, or `None` for the commands that print as they go.
+fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<Option<Report>, CliError> {
+    let report = match command {
+        Command::Demo(args) => {
+            crate::demo::run(args.dir.as_deref(), ctx.json, out)?;
+            return Ok(None);
+        }
+        Command::Ledger(LedgerCommand::Export(args)) => {
+            ledger_export(ctx, &args, out)?;
+            return Ok(None);
+        }
+        Command::Init(a) => init(ctx, &a)?,
+        Command::Anchor(AnchorCommand::Create(a)) => anchor_create(ctx, &a)?,
+        Command::Anchor(AnchorCommand::Issue(a)) => anchor_issue(ctx, &a)?,
+        Command::Anchor(AnchorCommand::Revoke(a)) => anchor_revoke(ctx, &a)?,
+        Command::Directory(DirectoryCommand::Import(a)) => directory_import(ctx, &a)?,
+        Command::Directory(DirectoryCommand::List) => directory_list(ctx)?,
+        Command::Consent(ConsentCommand::Create(a)) => consent_create(ctx, &a)?,
+        Command::Consent(ConsentCommand::PatientKey(a)) => patient_key(ctx, &a)?,
+        Command::Consent(ConsentCommand::Revoke(a)) => consent_revoke(ctx, &a)?,
+        Command::Consent(ConsentCommand::Event(a)) => consent_event(ctx, &a)?,
+        Command::Consent(ConsentCommand::Import(a)) => consent_import(ctx, &a)?,
+        Command::Consent(ConsentCommand::Show(a)) => consent_show(ctx, &a)?,
+        Command::Seal(a) => seal(ctx, &a)?,
+        Command::Open(a) => open(ctx, &a)?,
+        Command::Inspect(a) => inspect_cmd(ctx, &a)?,
+        Command::Ledger(LedgerCommand::Verify(a)) => ledger_verify(ctx, &a)?,
+        Command::Ledger(LedgerCommand::Accounting(a)) => ledger_accounting(ctx, &a)?,
     };
-    print_report(&ctx, report, out)
+    Ok(Some(report))
 }
 
 fn print_report(ctx: &Ctx, mut report: Report, out: &mut dyn Write) -> Result<(), CliError> {

@@ -6,12 +6,12 @@ use divex_core::vocab::Vocabulary;
 use divex_ledger::Ledger;
 use serde_json::json;
 
-use super::{Ctx, with_warnings};
+use super::Ctx;
 use crate::cli::OpenArgs;
 use crate::error::CliError;
 use crate::support::{
-    CONSENT_SUFFIX, Lines, Report, commit_all, hash8, join, load_consents, load_directory,
-    open_agency_keys, read_file, stage, wire_name,
+    CONSENT_SUFFIX, Lines, Report, commit_all, hash8, join, load_directory, open_agency_keys,
+    read_file, stage, wire_name,
 };
 use crate::timefmt::format_time;
 
@@ -21,7 +21,7 @@ const MAX_ENVELOPE_FILE: usize = 16 * 1024 * 1024;
 pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     let bytes = read_file(&a.file, "the envelope", MAX_ENVELOPE_FILE)?;
     let dir = load_directory(&ctx.home)?;
-    let (consents, notes) = load_consents(&ctx.home, &a.agency, &dir, ctx.now)?;
+    let consents = ctx.holdings(&a.agency, &dir)?;
     let keys = open_agency_keys(&ctx.home, &a.agency)?;
     let ledger_path = ctx.home.ledger(&a.agency);
     // The ledger is the replay hook. If it does not exist yet nothing was ever received, so
@@ -124,27 +124,24 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
             .join("\n"),
         received.notice
     );
-    Ok(with_warnings(
-        Report::new(
-            human,
-            json!({
-                "from": received.sender.agency_id,
-                "subject": {"name": received.subject.name, "date_of_birth": received.subject.date_of_birth},
-                "record_type": md.disclosure.record_type,
-                "record": record_json,
-                "purpose": md.disclosure.purpose,
-                "issued_at": md.issued_at,
-                "consent_id": received.consent.id(),
-                "labels": md.disclosure.labels,
-                "redacted": md.disclosure.redacted,
-                "redisclosure": wire_name(&ob.redisclosure),
-                "use_restrictions": restrictions,
-                "notice": received.notice,
-                "envelope_id": md.envelope_id.to_string(),
-                "envelope_hash": hex::encode(received.envelope_hash),
-                "ledger_entry": entry.seq,
-            }),
-        ),
-        notes,
+    Ok(Report::new(
+        human,
+        json!({
+            "from": received.sender.agency_id,
+            "subject": {"name": received.subject.name, "date_of_birth": received.subject.date_of_birth},
+            "record_type": md.disclosure.record_type,
+            "record": record_json,
+            "purpose": md.disclosure.purpose,
+            "issued_at": md.issued_at,
+            "consent_id": received.consent.id(),
+            "labels": md.disclosure.labels,
+            "redacted": md.disclosure.redacted,
+            "redisclosure": wire_name(&ob.redisclosure),
+            "use_restrictions": restrictions,
+            "notice": received.notice,
+            "envelope_id": md.envelope_id.to_string(),
+            "envelope_hash": hex::encode(received.envelope_hash),
+            "ledger_entry": entry.seq,
+        }),
     ))
 }

@@ -12,12 +12,12 @@ use divex_core::{ConsentCopy, SealRequest};
 use divex_ledger::Ledger;
 use serde_json::json;
 
-use super::{Ctx, subject, with_warnings};
+use super::{Ctx, subject};
 use crate::cli::SealArgs;
 use crate::error::CliError;
 use crate::support::{
-    Lines, Report, commit_all, ensure_absent, join, load_consents, load_directory,
-    open_agency_keys, read_file, stage,
+    Lines, Report, commit_all, ensure_absent, join, load_directory, open_agency_keys, read_file,
+    stage,
 };
 
 /// Largest record JSON accepted.
@@ -75,7 +75,7 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
     for to in &a.to {
         dir.current_certificate(to, ctx.now)?;
     }
-    let (consents, notes) = load_consents(&ctx.home, &a.agency, &dir, ctx.now)?;
+    let consents = ctx.holdings(&a.agency, &dir)?;
     let keys = open_agency_keys(&ctx.home, &a.agency)?;
     let recipients: Vec<&str> = a.to.iter().map(String::as_str).collect();
     let sealed = divex_core::seal(
@@ -144,20 +144,17 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
             if entries.len() == 1 { "y" } else { "ies" }
         ),
     );
-    Ok(with_warnings(
-        Report::new(
-            format!(
-                "Sealed a {} to {}.\n{}",
-                rt.as_str(),
-                a.to.join(", "),
-                l.render()
-            ),
-            json!({"envelope": out, "envelope_id": id, "envelope_hash": hex::encode(sealed.envelope_hash),
-                   "from": a.agency, "to": a.to, "record_type": rt.as_str(), "purpose": a.purpose,
-                   "consent_id": a.consent, "consent_copy": if attached { "attached" } else { "reference" },
-                   "labels": sealed.metadata.disclosure.labels, "redacted": sealed.metadata.disclosure.redacted,
-                   "ledger_entries": entries.iter().map(|e| e.seq).collect::<Vec<_>>()}),
+    Ok(Report::new(
+        format!(
+            "Sealed a {} to {}.\n{}",
+            rt.as_str(),
+            a.to.join(", "),
+            l.render()
         ),
-        notes,
+        json!({"envelope": out, "envelope_id": id, "envelope_hash": hex::encode(sealed.envelope_hash),
+               "from": a.agency, "to": a.to, "record_type": rt.as_str(), "purpose": a.purpose,
+               "consent_id": a.consent, "consent_copy": if attached { "attached" } else { "reference" },
+               "labels": sealed.metadata.disclosure.labels, "redacted": sealed.metadata.disclosure.redacted,
+               "ledger_entries": entries.iter().map(|e| e.seq).collect::<Vec<_>>()}),
     ))
 }

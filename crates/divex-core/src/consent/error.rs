@@ -55,6 +55,18 @@ pub enum ConsentError {
         /// Why.
         reason: String,
     },
+    /// The witnessing agency's signing key was reported compromised (a `key_compromise`
+    /// revocation of a certificate for that key): the consent it witnessed may have been
+    /// back-dated with the stolen key, and must be signed again under a sound key.
+    #[error(
+        "the witnessing agency {agency_id}'s signing key was revoked as compromised at {compromised_at} (Unix time); the consent may have been back-dated with it and must be signed again under a sound key"
+    )]
+    SignerCompromised {
+        /// Agency id.
+        agency_id: String,
+        /// The earliest `revoked_at` of a `key_compromise` revocation for the key.
+        compromised_at: u64,
+    },
     /// Signing was asked without a key for a listed signer.
     #[error("no key was supplied for the {capacity:?} signer")]
     MissingSignerKey {
@@ -86,8 +98,9 @@ pub enum ConsentError {
         /// The id.
         id: String,
     },
-    /// The agency that signed a revocation or case event is known but not trusted now
-    /// (certificate expired, revoked or not yet valid).
+    /// The agency that signed a revocation or case event is known but not trusted: no
+    /// certificate for its key is valid at the date the statement states nor now (expired,
+    /// revoked or not yet valid), or the key was reported compromised at or before that date.
     #[error("the signer of the {what} is not trusted: {reason}")]
     UntrustedSigner {
         /// "revocation" or "case event".
@@ -118,6 +131,7 @@ classified!(ConsentError, Consent, |e| match e {
     ConsentError::BadSignature { .. } => "bad_signature",
     ConsentError::UnexpectedSigner => "unexpected_signer",
     ConsentError::UncertifiedWitness { .. } => "uncertified_witness",
+    ConsentError::SignerCompromised { .. } => "signer_compromised",
     ConsentError::MissingSignerKey { .. } => "missing_signer_key",
     ConsentError::NotApplicable(_) => "not_applicable",
     ConsentError::BadStatementSignature { .. } => "bad_statement_signature",

@@ -74,7 +74,7 @@ impl CaseEvent {
                 now,
             });
         }
-        let cert = statement_signer(directory, &kid, "case event", now)?;
+        let cert = statement_signer(directory, &kid, "case event", body.effective_at, now)?;
         if !cert.has_role(Role::Court) && !cert.has_role(Role::Prosecutor) {
             return Err(ConsentError::NotApplicable(
                 "only a court or prosecutor records a case disposition",

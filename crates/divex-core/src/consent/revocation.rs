@@ -82,7 +82,7 @@ impl RevocationStatement {
             }
         }
         // A certified agency that recorded it?
-        let cert = statement_signer(directory, &kid, "revocation", now)?;
+        let cert = statement_signer(directory, &kid, "revocation", body.revoked_at, now)?;
         // Only the witness or a discloser named by id may record a revocation; a class
         // ("any treatment provider") would let unrelated agencies revoke.
         let id = cert.agency_id();

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::codec::{self, Map, Value};
 use crate::cose::{self, ProtectedHeader, alg, label};
-use crate::directory::{AgencyCertificate, Directory};
+use crate::directory::{AgencyCertificate, Directory, DirectoryError};
 use crate::keys::{KeyId, SigningPublicKey, StatementSigner};
 
 use super::{
@@ -99,7 +99,8 @@ impl SignedConsent {
     }
 
     /// Parses, checks every signature and the witness's certificate, and re-validates the
-    /// directive. `now` is used for the directory lookup of the witnessing agency.
+    /// directive. The witness is judged at the consent's `signed_at` (spec/consent.md §4.4);
+    /// `now` bounds `signed_at` (a consent dated in the future is refused).
     pub fn verify(
         bytes: &[u8],
         directory: &Directory,
@@ -173,8 +174,7 @@ impl SignedConsent {
             .map_err(|_| bad)?;
             if signer.capacity == Capacity::WitnessingAgency {
                 let agency_id = signer.agency_id.clone().unwrap_or_default();
-                witness_certificate(directory, &key.kid(), &agency_id, directive.signed_at, now)
-                    .map_err(|reason| ConsentError::UncertifiedWitness { agency_id, reason })?;
+                witness_certificate(directory, &key.kid(), &agency_id, directive.signed_at)?;
             }
         }
         let digest = Sha256::digest(bytes).into();
@@ -188,41 +188,48 @@ impl SignedConsent {
     }
 }
 
-/// The certificate under which the witnessing agency signed: issued to `agency_id` for this
-/// key, valid when the consent was signed, and not revoked as of `now`. A certificate that
-/// merely expired since does not invalidate consents witnessed while it was valid (agencies
-/// rotate keys; consents outlive them); a revoked one does, whatever its reason, because a
-/// compromised key could have back-dated a signature.
+/// The certificate under which the witnessing agency signed (spec/consent.md §4.4), judged
+/// at the consent's own `signed_at` (spec/directory.md §7.1): issued to `agency_id` for this
+/// key and valid when the consent was signed. A certificate that expired or was revoked
+/// (`superseded`, `cessation_of_operation`, …) since still vouches for it: agencies rotate
+/// keys, consents outlive them. But a consent is a grant, and a compromised key could have
+/// back-dated one: if the key was ever reported compromised, the consent is refused
+/// ([`ConsentError::SignerCompromised`]) whatever its date, and must be signed again.
 fn witness_certificate<'d>(
     directory: &'d Directory,
     kid: &KeyId,
     agency_id: &str,
     signed_at: u64,
-    now: u64,
-) -> Result<&'d AgencyCertificate, String> {
-    let mut reason = String::from("no certificate in the directory has this key");
-    for cert in directory
-        .certificates()
-        .filter(|c| c.keys().signing().kid() == *kid)
-    {
-        if cert.agency_id() != agency_id {
-            reason = "the key is certified to another agency".into();
-        } else if !cert.is_valid_at(signed_at) {
-            reason = "its certificate was not valid when the consent was signed".into();
-        } else if let Some(r) = directory
-            .revocations_of(cert)
-            .find(|r| r.is_effective_at(now))
-        {
-            reason = format!(
-                "its certificate was revoked at {} ({})",
-                r.revoked_at(),
-                r.reason()
-            );
-        } else {
-            return Ok(cert);
-        }
+) -> Result<&'d AgencyCertificate, ConsentError> {
+    let uncertified = |reason: String| ConsentError::UncertifiedWitness {
+        agency_id: agency_id.to_owned(),
+        reason,
+    };
+    let cert = directory
+        .certificate_by_signing_kid(kid, signed_at)
+        .map_err(|e| {
+            uncertified(match e {
+                DirectoryError::UnknownKey { .. } => {
+                    "no certificate in the directory has this key".into()
+                }
+                DirectoryError::Revoked {
+                    revoked_at, reason, ..
+                } => format!(
+                    "its certificate was revoked at {revoked_at} ({reason}), before the consent was signed"
+                ),
+                _ => "its certificate was not valid when the consent was signed".into(),
+            })
+        })?;
+    if cert.agency_id() != agency_id {
+        return Err(uncertified("the key is certified to another agency".into()));
     }
-    Err(reason)
+    if let Some(compromised_at) = directory.key_compromised_at(kid) {
+        return Err(ConsentError::SignerCompromised {
+            agency_id: agency_id.to_owned(),
+            compromised_at,
+        });
+    }
+    Ok(cert)
 }
 
 /// A consent whose signatures, witness certificate and required elements were checked.

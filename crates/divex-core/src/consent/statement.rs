@@ -82,22 +82,36 @@ pub(super) fn verify_statement(msg: &cose::Sign1, key: &SigningPublicKey) -> boo
     key.verify(&msg.to_be_signed(&[]), &msg.signature).is_ok()
 }
 
-/// The certificate of the agency that signed a statement, valid at `now`: an unknown key is
-/// [`ConsentError::UnexpectedSigner`], a known but untrusted one
-/// [`ConsentError::UntrustedSigner`] with the directory's reason.
+/// The certificate of the agency that signed a statement dated `at` (a revocation's
+/// `revoked_at`, a case event's `effective_at`), judged at the statement's own time
+/// (spec/directory.md §7.1): a certificate for the key valid at `at` (rules 1-2: one that
+/// expired or was revoked `superseded` since still vouches for it), or, for a statement of a
+/// past fact recorded with a newer key, one valid at `now`. Both statements can only restrict
+/// a disclosure, so either time is safe to accept — except that a key reported compromised at
+/// or before `at` vouches for nothing dated from then on (rule 3).
+///
+/// An unknown key is [`ConsentError::UnexpectedSigner`], a known but untrusted one
+/// [`ConsentError::UntrustedSigner`] with the reason at `at`.
 pub(super) fn statement_signer<'d>(
     directory: &'d Directory,
     kid: &KeyId,
     what: &'static str,
+    at: u64,
     now: u64,
 ) -> Result<&'d AgencyCertificate, ConsentError> {
-    directory
-        .certificate_by_signing_kid(kid, now)
-        .map_err(|e| match e {
-            DirectoryError::UnknownKey { .. } => ConsentError::UnexpectedSigner,
-            other => ConsentError::UntrustedSigner {
-                what,
-                reason: other.to_string(),
-            },
-        })
+    let untrusted = |reason: String| ConsentError::UntrustedSigner { what, reason };
+    if let Some(r) = directory.key_compromised_at(kid)
+        && r <= at
+    {
+        return Err(untrusted(format!(
+            "its signing key was reported compromised at {r} (Unix time), before the date the {what} states"
+        )));
+    }
+    match directory.certificate_by_signing_kid(kid, at) {
+        Ok(cert) => Ok(cert),
+        Err(DirectoryError::UnknownKey { .. }) => Err(ConsentError::UnexpectedSigner),
+        Err(at_its_time) => directory
+            .certificate_by_signing_kid(kid, now)
+            .map_err(|_| untrusted(at_its_time.to_string())),
+    }
 }

@@ -15,6 +15,11 @@ use super::{
     MAX_ENTRIES, TrustAnchor,
 };
 
+/// The revocation reason that marks a signing key as compromised (spec/directory.md §7.1
+/// rule 3): what the key signed from the revocation time on is not trusted, and grants it
+/// signed at any time are refused.
+pub(crate) const KEY_COMPROMISE: &str = "key_compromise";
+
 /// Bytes a bstr item adds to a bundle beyond its content (head of at most 3 bytes for
 /// ≤ 4 KiB), used to keep the exported bundle within [`MAX_DIRECTORY_BYTES`].
 const ITEM_OVERHEAD: usize = 3;
@@ -260,6 +265,22 @@ impl Directory {
         cert: &AgencyCertificate,
     ) -> impl Iterator<Item = &CertificateRevocation> {
         self.revocations.get(&cert.key()).into_iter().flatten()
+    }
+
+    /// When the signing key `kid` was reported compromised: the earliest `revoked_at` of a
+    /// revocation with reason [`KEY_COMPROMISE`] of any certificate for that key
+    /// (spec/directory.md §7.1 rule 3). A compromise is a fact about the key, so a renewal
+    /// of the same key does not undo it.
+    pub(crate) fn key_compromised_at(&self, kid: &KeyId) -> Option<u64> {
+        self.by_signing
+            .get(kid)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.revocations.get(k))
+            .flatten()
+            .filter(|r| r.reason() == KEY_COMPROMISE)
+            .map(CertificateRevocation::revoked_at)
+            .min()
     }
 
     /// Picks the best certificate among `keys`: the valid one with the latest `not_before`
