@@ -892,6 +892,89 @@ fn malformed_toml_and_record_are_usage_errors() {
     assert_unchanged(&before, &w.home);
 }
 
+/// A malformed consent description is reported by line, column and what is wrong, never with
+/// a value from the file: the participant's name is in it (issue #12 §6).
+#[test]
+fn a_malformed_consent_description_never_echoes_the_participant() {
+    let w = World::new();
+    let before = snapshot(&w.home);
+    let example = std::fs::read_to_string(example_toml()).unwrap();
+    let name_line = format!("name = \"{SUBJECT}\"");
+    let line = 1 + example
+        .lines()
+        .position(|l| l.starts_with(&name_line))
+        .expect("the example names the participant");
+    let cases = [
+        // A syntax error on the name's line: an unterminated string.
+        (
+            "unterminated.toml",
+            example.replacen(&name_line, &format!("name = \"{SUBJECT}"), 1),
+            line,
+        ),
+        // A value of the wrong shape: the name where a regime belongs.
+        (
+            "regime.toml",
+            example.replacen("regime = \"", &format!("regime = \"{SUBJECT}"), 1),
+            0,
+        ),
+        // The name as a key.
+        (
+            "key.toml",
+            example.replacen(&name_line, &format!("\"{SUBJECT}\" = 1"), 1),
+            line,
+        ),
+        // The name where a date belongs.
+        ("date.toml", example.replacen(DOB, SUBJECT, 1), line + 1),
+        // The name where a time belongs.
+        (
+            "time.toml",
+            example.replacen("# signed_at = ", &format!("signed_at = \"{SUBJECT}\" #"), 1),
+            0,
+        ),
+    ];
+    for (file, text, line) in cases {
+        assert!(text.contains(SUBJECT));
+        std::fs::write(w.path(file), &text).unwrap();
+        let path = w.path(file);
+        let args = [
+            "consent",
+            "create",
+            "--from",
+            path.to_str().unwrap(),
+            "--agency",
+            "treatment-provider",
+        ];
+        for json in [false, true] {
+            let args = [&args[..], if json { &["--json"][..] } else { &[] }].concat();
+            let r = w.run(&args);
+            assert_eq!(r.code, EXIT_USAGE, "{file}: {}", r.stderr);
+            for part in SUBJECT.split(' ') {
+                assert!(
+                    !r.stderr.contains(part) && !r.stdout.contains(part),
+                    "{file}: the participant's name leaked:\n{}{}",
+                    r.stdout,
+                    r.stderr
+                );
+            }
+            assert!(r.stderr.contains(file), "{file}: {}", r.stderr);
+            if line != 0 {
+                assert!(
+                    r.stderr.contains(&format!("line {line}, column ")),
+                    "{file}: {}",
+                    r.stderr
+                );
+            } else {
+                assert!(r.stderr.contains("line "), "{file}: {}", r.stderr);
+            }
+            if json {
+                let (_, code, _) = r.error_code();
+                assert_eq!(code, "invalid_input", "{}", r.stderr);
+            }
+        }
+    }
+    assert_unchanged(&before, &w.home);
+}
+
 #[test]
 fn consent_refusals_at_seal() {
     let w = World::new();
