@@ -867,6 +867,10 @@ fn malformed_toml_and_record_are_usage_errors() {
             r#"{"date": "2026-09-20", "service_type": "group", "status": "present", "mood": "good"}"#,
         ),
         ("syntax.json", "{\"date\": "),
+        (
+            "twice.json",
+            r#"{"date": "2026-09-20", "service_type": "group", "status": "good", "status": "present"}"#,
+        ),
     ];
     for (name, text) in files {
         std::fs::write(w.path(name), text).unwrap();
@@ -875,7 +879,12 @@ fn malformed_toml_and_record_are_usage_errors() {
         .iter()
         .map(|(n, _)| w.path(n).to_str().unwrap().to_owned())
         .collect();
-    for (path, needle) in paths.iter().zip(["whole", "attendance", "line 1"]) {
+    for (path, needle) in paths.iter().zip([
+        "whole",
+        "attendance",
+        "line 1",
+        "$.status: the key appears twice",
+    ]) {
         let mut args = w.seal_args(path, &["superior-court"]);
         set(&mut args, "--record-type", "attendance");
         let r = w.run(&args).fails(EXIT_USAGE, needle);
