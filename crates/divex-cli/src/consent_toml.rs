@@ -334,6 +334,47 @@ fn party(s: &str, file: &Path) -> Result<Party, CliError> {
     }
 }
 
+/// The largest signed consent form `[source_document] file` may name (spec/consent.md §10):
+/// 20 MiB, room for a scanned multi-page form. The consent holds only its SHA-256.
+pub const MAX_SOURCE_DOCUMENT_BYTES: u64 = 20 * 1024 * 1024;
+
+/// The SHA-256 of the signed consent form at `path`, read in blocks and never beyond
+/// [`MAX_SOURCE_DOCUMENT_BYTES`]: the size is checked before reading, and again while reading
+/// (the file may grow, or not be a regular file).
+fn hash_source_document(path: &Path) -> Result<[u8; 32], CliError> {
+    use std::io::Read;
+    const WHAT: &str = "the signed consent form";
+    let too_large = |len: Option<u64>| CliError::InvalidInput {
+        what: format!("{WHAT} {}", path.display()),
+        reason: format!(
+            "it is {}, over the limit of 20 MiB ({MAX_SOURCE_DOCUMENT_BYTES} bytes) for a source document",
+            len.map_or_else(|| "larger".to_owned(), |n| format!("{n} bytes"))
+        ),
+    };
+    let io = |e| CliError::io(path, WHAT, e);
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    if len > MAX_SOURCE_DOCUMENT_BYTES {
+        return Err(too_large(Some(len)));
+    }
+    let mut reader = file.take(MAX_SOURCE_DOCUMENT_BYTES + 1);
+    let (mut hasher, mut block, mut total) = (Sha256::new(), vec![0u8; 64 * 1024], 0u64);
+    loop {
+        let n = match reader.read(&mut block) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        total += n as u64;
+        if total > MAX_SOURCE_DOCUMENT_BYTES {
+            return Err(too_large(None));
+        }
+        hasher.update(block.get(..n).unwrap_or_default());
+    }
+    Ok(hasher.finalize().into())
+}
+
 /// What the command supplies besides the file.
 #[derive(Debug)]
 pub struct Signing<'a> {
@@ -467,9 +508,7 @@ impl ConsentToml {
                     (Some(f), None) => {
                         let base = file.parent().unwrap_or(Path::new("."));
                         let path = base.join(f);
-                        let bytes = std::fs::read(&path)
-                            .map_err(|e| CliError::io(&path, "the signed consent form", e))?;
-                        Sha256::digest(&bytes).into()
+                        hash_source_document(&path)?
                     }
                     (None, Some(h)) => {
                         let v = hex::decode(h.trim())

@@ -984,6 +984,52 @@ fn a_malformed_consent_description_never_echoes_the_participant() {
     assert_unchanged(&before, &w.home);
 }
 
+/// The signed form named by `[source_document] file` is hashed when the consent is created:
+/// it is bounded (20 MiB, spec/consent.md §10) before it is read, and a larger file is
+/// refused naming the path and the limit (issue #12 §6).
+#[test]
+fn a_source_document_over_the_limit_is_refused_before_reading() {
+    let w = World::new();
+    let toml = std::fs::read_to_string(example_toml())
+        .unwrap()
+        .replace("method = \"electronic\"", "method = \"wet_ink_witnessed\"")
+        .replace("# [source_document]", "[source_document]")
+        .replace("# file = ", "file = ")
+        .replace("# media_type = ", "media_type = ");
+    std::fs::write(w.path("wet.toml"), toml).unwrap();
+    let form = w.path("pc1000-consent-signed.pdf");
+    let (from, out) = (w.path("wet.toml"), w.path("wet.consent.cose"));
+    let args = [
+        "consent",
+        "create",
+        "--from",
+        from.to_str().unwrap(),
+        "--agency",
+        "treatment-provider",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    // One byte over: a sparse file, so the test does not write 20 MiB.
+    let limit = 20 * 1024 * 1024;
+    std::fs::File::create(&form)
+        .unwrap()
+        .set_len(limit + 1)
+        .unwrap();
+    let before = snapshot(&w.home);
+    let r = w.run(&args).fails(EXIT_USAGE, "pc1000-consent-signed.pdf");
+    assert!(r.stderr.contains("20 MiB"), "{}", r.stderr);
+    assert!(r.stderr.contains(&(limit + 1).to_string()), "{}", r.stderr);
+    assert_unchanged(&before, &w.home);
+    assert!(!w.path("wet.consent.cose").exists());
+    // At the limit, the form is hashed and the consent created.
+    std::fs::File::create(&form)
+        .unwrap()
+        .set_len(limit)
+        .unwrap();
+    w.run(&args).ok();
+    assert!(w.path("wet.consent.cose").exists());
+}
+
 #[test]
 fn consent_refusals_at_seal() {
     let w = World::new();
