@@ -1134,7 +1134,54 @@ fn rows() -> Vec<Row> {
                     .ask(Ask::lead())
             },
         ),
+        (
+            "a second county's probation, pinned beside the first, does not receive under role:probation",
+            "spec/directory.md §3.3 (roles across anchors)",
+            Deny("recipient_not_named"),
+            |w| {
+                let dir = with_second_county(w);
+                let setup = Setup {
+                    dir: Some(&dir),
+                    ..Setup::new(w).consent(ConsentBuilder::pc1000(w))?
+                };
+                setup.ask(Ask::pc1000("other-county-probation"))
+            },
+        ),
+        (
+            "the consent's own county's probation still receives with a second county pinned",
+            "spec/directory.md §3.3 (roles across anchors)",
+            Permit,
+            |w| {
+                let dir = with_second_county(w);
+                let setup = Setup {
+                    dir: Some(&dir),
+                    ..Setup::new(w).consent(ConsentBuilder::pc1000(w))?
+                };
+                setup.ask(Ask::pc1000("probation"))
+            },
+        ),
     ]
+}
+
+/// The world's directory with a second county's anchor pinned, which certifies its own
+/// probation department, `other-county-probation`.
+fn with_second_county(w: &World) -> Directory {
+    let mut dir = w.directory.clone();
+    let other = divex_core::directory::AnchorKeys::generate("other-county-justice-it").unwrap();
+    dir.add_anchor(other.public()).unwrap();
+    let cert = other
+        .issue(&CertificateRequest {
+            agency_id: "other-county-probation".into(),
+            name: "Other County Probation".into(),
+            roles: vec![Role::Probation],
+            part2_program: false,
+            keys: AgencyKeys::generate().public().clone(),
+            not_before: T0 - DAY,
+            not_after: T0 + 365 * DAY,
+        })
+        .unwrap();
+    dir.add_certificate(cert.as_bytes()).unwrap();
+    dir
 }
 
 #[test]

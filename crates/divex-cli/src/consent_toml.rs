@@ -39,7 +39,12 @@ impl<'de> Deserialize<'de> for When {
             toml::Value::Integer(i) => u64::try_from(i)
                 .map(When)
                 .map_err(|_| D::Error::custom("a time in Unix seconds cannot be negative")),
-            toml::Value::String(s) => timefmt::parse_time(&s).map(When).map_err(D::Error::custom),
+            // The message names the accepted forms, not the string (it may be anything).
+            toml::Value::String(s) => timefmt::parse_time(&s).map(When).map_err(|_| {
+                D::Error::custom(
+                    "not a time: use a TOML date or date-time, Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+                )
+            }),
             toml::Value::Datetime(dt) => datetime_to_unix(&dt).map(When).map_err(D::Error::custom),
             _ => Err(D::Error::custom(
                 "expected a date (2026-08-22), a date-time with offset (2026-08-22T09:00:00Z) or Unix seconds",
@@ -233,12 +238,75 @@ pub struct SourceDocumentToml {
     pub media_type: String,
 }
 
-/// Parses a consent description. Errors name the file and the line.
+/// Parses a consent description. Errors name the file, the line and column, and what is
+/// wrong, never a value from the file (see [`describe`]).
 pub fn parse(text: &str, file: &Path) -> Result<ConsentToml, CliError> {
-    toml::from_str(text).map_err(|e| CliError::InvalidInput {
-        what: format!("the consent description {}", file.display()),
-        reason: e.to_string().trim_end().to_owned(),
-    })
+    toml::from_str(text).map_err(|e| invalid(file, describe(&e, text)))
+}
+
+/// An operator's description of a TOML error that carries no value from the file.
+///
+/// The file names the participant, so the `toml` crate's `Display` (which quotes the source
+/// line) is not used. Its message is kept, redacted: the part after "expected" comes from the
+/// TOML grammar or the schema; before it, anything in quotes or backticks came from the file
+/// (an unknown variant, a string of the wrong type, an unparsable time) and is replaced by
+/// "…", except an unknown key written like a schema key (`porpoises`: lowercase ASCII,
+/// digits, `_`), which names a typo rather than a value. "missing field `x`" names the schema.
+fn describe(e: &toml::de::Error, text: &str) -> String {
+    let message = redact(e.message());
+    match e.span() {
+        Some(span) => {
+            let (line, column) = line_column(text, span.start);
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at`.
+fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let at = (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let before = text.get(..at).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(start..).unwrap_or_default().chars().count() + 1;
+    (line, column)
+}
+
+/// The message without what the file said (see [`describe`]).
+fn redact(message: &str) -> String {
+    let message = message.trim_end();
+    if message.starts_with("missing field `") || message.starts_with("duplicate field `") {
+        return message.to_owned();
+    }
+    if let Some(key) = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once("`, "))
+        .map(|(key, _)| key)
+        && !key.is_empty()
+        && key.len() <= 40
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return message.to_owned();
+    }
+    let (head, tail) = message.split_at(message.find("expected").unwrap_or(message.len()));
+    let quote = |c: char| c == '`' || c == '"' || c == '\'';
+    let redacted = match (head.find(quote), head.rfind(quote)) {
+        (Some(first), Some(last)) => {
+            // Everything from the first quote to the last (or to "expected" when a quote is
+            // unmatched): a value may itself contain quotes.
+            let end = if last > first { last + 1 } else { head.len() };
+            let rest = head.get(end..).unwrap_or_default();
+            format!("{}…{rest}", head.get(..first).unwrap_or_default())
+        }
+        _ => head.to_owned(),
+    };
+    format!("{redacted}{tail}")
 }
 
 fn invalid(file: &Path, reason: impl Into<String>) -> CliError {
@@ -264,6 +332,47 @@ fn party(s: &str, file: &Path) -> Result<Party, CliError> {
             format!("party `{s}` must be written \"agency:ID\" or \"role:ROLE\""),
         )),
     }
+}
+
+/// The largest signed consent form `[source_document] file` may name (spec/consent.md §10):
+/// 20 MiB, room for a scanned multi-page form. The consent holds only its SHA-256.
+pub const MAX_SOURCE_DOCUMENT_BYTES: u64 = 20 * 1024 * 1024;
+
+/// The SHA-256 of the signed consent form at `path`, read in blocks and never beyond
+/// [`MAX_SOURCE_DOCUMENT_BYTES`]: the size is checked before reading, and again while reading
+/// (the file may grow, or not be a regular file).
+fn hash_source_document(path: &Path) -> Result<[u8; 32], CliError> {
+    use std::io::Read;
+    const WHAT: &str = "the signed consent form";
+    let too_large = |len: Option<u64>| CliError::InvalidInput {
+        what: format!("{WHAT} {}", path.display()),
+        reason: format!(
+            "it is {}, over the limit of 20 MiB ({MAX_SOURCE_DOCUMENT_BYTES} bytes) for a source document",
+            len.map_or_else(|| "larger".to_owned(), |n| format!("{n} bytes"))
+        ),
+    };
+    let io = |e| CliError::io(path, WHAT, e);
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    if len > MAX_SOURCE_DOCUMENT_BYTES {
+        return Err(too_large(Some(len)));
+    }
+    let mut reader = file.take(MAX_SOURCE_DOCUMENT_BYTES + 1);
+    let (mut hasher, mut block, mut total) = (Sha256::new(), vec![0u8; 64 * 1024], 0u64);
+    loop {
+        let n = match reader.read(&mut block) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        total += n as u64;
+        if total > MAX_SOURCE_DOCUMENT_BYTES {
+            return Err(too_large(None));
+        }
+        hasher.update(block.get(..n).unwrap_or_default());
+    }
+    Ok(hasher.finalize().into())
 }
 
 /// What the command supplies besides the file.
@@ -399,9 +508,7 @@ impl ConsentToml {
                     (Some(f), None) => {
                         let base = file.parent().unwrap_or(Path::new("."));
                         let path = base.join(f);
-                        let bytes = std::fs::read(&path)
-                            .map_err(|e| CliError::io(&path, "the signed consent form", e))?;
-                        Sha256::digest(&bytes).into()
+                        hash_source_document(&path)?
                     }
                     (None, Some(h)) => {
                         let v = hex::decode(h.trim())
@@ -518,6 +625,81 @@ mod tests {
         assert_eq!(t.c.0, 1_790_000_000);
         assert_eq!(t.d.0, 1_790_000_000);
         assert!(toml::from_str::<T>("a = 2026-09-21T10:00:00\nb=1\nc=1\nd=1\n").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_place_never_the_value() {
+        let name = "Jordan Avery Reyes";
+        let line = "name = \"Jordan Avery Reyes\"";
+        let cases = [
+            (line.replace("Reyes\"", "Reyes"), "invalid basic string", 31),
+            (
+                line.replace("= ", "= 'Jordan\" ")
+                    .replace("Reyes\"", "Reyes"),
+                "literal string",
+                31,
+            ),
+            (line.replace('"', ""), "must be quoted", 31),
+            (format!("\"{name}\" = 1"), "unknown field …", 31),
+            (
+                format!("{line}\nsex = \"{name}\""),
+                "unknown field `sex`",
+                32,
+            ),
+            (format!("{line}\n{line}"), "duplicate key", 32),
+        ];
+        for (subject, what, at) in cases {
+            let text = EXAMPLE.replacen(line, &subject, 1);
+            assert_ne!(text, EXAMPLE);
+            let e = parse(&text, Path::new("x.toml")).unwrap_err().to_string();
+            assert!(e.contains(what), "{e}");
+            assert!(e.contains(&format!("line {at}, column ")), "{e}");
+            for part in name.split(' ') {
+                assert!(!e.contains(part), "{e}");
+            }
+        }
+        let text = EXAMPLE.replacen("1994-03-14", name, 1);
+        let e = parse(&text, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(e.contains("line 32, column 17: invalid date"), "{e}");
+        assert!(!e.contains("Jordan"), "{e}");
+        let text = EXAMPLE.replacen("regime = \"", &format!("regime = \"{name}"), 1);
+        let e = parse(&text, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown variant …, expected one of `part2_2_31`"),
+            "{e}"
+        );
+        assert!(!e.contains("Jordan"), "{e}");
+        let text = EXAMPLE.replacen("# signed_at = ", "signed_at = \"Jordan\" #", 1);
+        let e = parse(&text, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(e.contains("not a time"), "{e}");
+        assert!(!e.contains("Jordan"), "{e}");
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(
+            redact("unknown variant `a`b\"c`, expected one of `x`, `y`"),
+            "unknown variant …, expected one of `x`, `y`"
+        );
+        assert_eq!(
+            redact("invalid type: string \"Jo \\\"x\", expected a sequence"),
+            "invalid type: string …, expected a sequence"
+        );
+        assert_eq!(
+            redact("unterminated `Jo expected"),
+            "unterminated …expected"
+        );
+        assert_eq!(
+            redact("unknown field `porpoises`, expected one of `purposes`"),
+            "unknown field `porpoises`, expected one of `purposes`"
+        );
+        assert_eq!(
+            redact("unknown field `Jordan`, expected one of `purposes`"),
+            "unknown field …, expected one of `purposes`"
+        );
+        assert_eq!(redact("missing field `name`"), "missing field `name`");
+        assert_eq!(line_column("ab\ncdé\nf", 7), (2, 4));
+        assert_eq!(line_column("ab\ncdé\nf", 6), (2, 3));
     }
 
     #[test]

@@ -4,10 +4,10 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | success |
-//! | 1 | general failure (for example an output file already exists) |
-//! | 2 | usage: bad arguments, or a malformed input file (TOML, JSON, date) |
-//! | 3 | refused by a security, trust or consent check (envelope, signature, certificate, consent decision, replay, ledger verification) |
-//! | 4 | wrong passphrase (or no passphrase available) |
+//! | 1 | general failure (for example an output file already exists, or a ledger file that is not a ledger) |
+//! | 2 | usage: bad arguments, or a malformed input you wrote (consent TOML, record JSON, a date, a token, a public key bundle, a file `inspect` does not recognise) |
+//! | 3 | refused by a security, trust or consent check (a damaged or forged envelope, consent, statement, directory file or keystore; a signature, certificate, consent decision, replay, ledger verification) |
+//! | 4 | wrong passphrase (or no passphrase available, or a new one refused) |
 //! | 5 | file not found, or another I/O error |
 //!
 //! A library error's exit code follows its category (`divex_core::error::ErrorCategory`):
@@ -59,10 +59,12 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
   1  general failure (for example an output file already exists)
-  2  usage: bad arguments, or a malformed input file (TOML, JSON, date)
-  3  refused by a security, trust or consent check (envelope, signature,
-     certificate, consent decision, replay, ledger verification)
-  4  wrong passphrase (or no passphrase available)
+  2  usage: bad arguments, or a malformed input you wrote (consent TOML,
+     record JSON, a date, a token, a public key bundle)
+  3  refused by a security, trust or consent check (a damaged or forged
+     envelope, consent, directory file or keystore; signature, certificate,
+     consent decision, replay, ledger verification)
+  4  wrong passphrase (or no passphrase available, or a new one refused)
   5  file not found, or another I/O error
 
 Environment:
@@ -432,6 +434,9 @@ fn open_hint(e: &OpenError) -> Option<String> {
         ),
         OpenError::NotForMe { .. } => s("this envelope is addressed to other agencies"),
         OpenError::IssuedInFuture { .. } => s("check this computer's clock"),
+        OpenError::Replay { .. } => {
+            s("this envelope was already opened and recorded in the ledger")
+        }
         _ => s("the envelope is damaged or forged; ask the sender to send it again"),
     }
 }

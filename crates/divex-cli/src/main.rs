@@ -43,9 +43,22 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            // --help and --version print to stdout and exit 0; usage errors exit 2.
+            // --help and --version print to stdout and exit 0; usage errors exit 2 and, with
+            // --json anywhere on the command line, are reported as the JSON error object like
+            // every other failure.
+            let code = u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
+            if code != EXIT_OK && std::env::args_os().skip(1).any(|a| a == "--json") {
+                let message = e.render().to_string();
+                let first = message.lines().next().unwrap_or_default();
+                report(
+                    &CliError::Usage(first.trim_start_matches("error: ").to_owned()),
+                    &[],
+                    true,
+                );
+                return ExitCode::from(EXIT_USAGE);
+            }
             let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE));
+            return ExitCode::from(code);
         }
     };
     let json = cli.json;

@@ -11,293 +11,13 @@
     missing_docs
 )]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::*;
 use divex_fixtures::{CASE, DAY, T0};
-
-const PASS: &str = "correct horse battery";
-/// The fixtures' participant and purpose (`divex_fixtures::subject`, `CJ_PURPOSE`), as the
-/// command line takes them; the consent itself comes from the CLI's
-/// `examples/consent-pc1000.toml`.
-const SUBJECT: &str = "Jordan Avery Reyes";
-const DOB: &str = "1994-03-14";
-const PURPOSE: &str = "cj-monitor-conditional-release";
-
-const EXIT_USAGE: i32 = 2;
-const EXIT_REFUSED: i32 = 3;
-const EXIT_PASSPHRASE: i32 = 4;
-const EXIT_IO: i32 = 5;
-const EXIT_FAILURE: i32 = 1;
-
-/// Replaces the value after `flag` in an argument list.
-fn set<'a>(args: &mut [&'a str], flag: &str, value: &'a str) {
-    let i = args.iter().position(|a| *a == flag).expect("flag present");
-    args[i + 1] = value;
-}
-
-fn example_toml() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/consent-pc1000.toml")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn ok(self) -> Run {
-        assert_eq!(
-            self.code, 0,
-            "expected success\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-
-    fn fails(self, code: i32, needle: &str) -> Run {
-        assert_eq!(
-            self.code, code,
-            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}:\n{}",
-            self.stderr
-        );
-        assert!(
-            self.stderr.contains("error:"),
-            "no error line:\n{}",
-            self.stderr
-        );
-        self
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
-    }
-
-    /// With `--json`: the error object's category, code and exit code on standard error.
-    fn error_code(&self) -> (serde_json::Value, String, i32) {
-        let v: serde_json::Value = serde_json::from_str(self.stderr.trim())
-            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stderr));
-        let e = &v["error"];
-        assert_eq!(e["exit_code"], self.code, "{v}");
-        (
-            e["category"].clone(),
-            e["code"].as_str().unwrap_or_default().to_owned(),
-            self.code,
-        )
-    }
-}
-
-fn run_in(home: &Path, now: u64, pass: &str, args: &[&str]) -> Run {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_divex"))
-        .arg("--home")
-        .arg(home)
-        .arg("--now")
-        .arg(now.to_string())
-        .args(args)
-        .env("DIVEX_PASSPHRASE", pass)
-        .env("DIVEX_KDF", "fast")
-        .env_remove("DIVEX_HOME")
-        .output()
-        .expect("run divex");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Every file under `root` with its bytes (SQLite's transient -wal/-shm files excluded).
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(p: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        let Ok(rd) = std::fs::read_dir(p) else { return };
-        for e in rd.flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else {
-                let name = path.to_string_lossy();
-                if !name.ends_with("-wal") && !name.ends_with("-shm") {
-                    out.insert(path.clone(), std::fs::read(&path).unwrap());
-                }
-            }
-        }
-    }
-    let mut m = BTreeMap::new();
-    walk(root, &mut m);
-    m
-}
-
-fn assert_unchanged(before: &BTreeMap<PathBuf, Vec<u8>>, root: &Path) {
-    let after = snapshot(root);
-    let b: Vec<_> = before.keys().collect();
-    let a: Vec<_> = after.keys().collect();
-    assert_eq!(b, a, "files were added or removed");
-    for (k, v) in before {
-        assert!(after[k] == *v, "{} changed", k.display());
-    }
-}
-
-/// A home with a trust anchor, four certified agencies, a participant key and the PC 1000
-/// consent witnessed by the treatment provider.
-struct World {
-    _tmp: tempfile::TempDir,
-    home: PathBuf,
-    dir: PathBuf,
-}
-
-const AGENCIES: [(&str, &str, &str, bool); 4] = [
-    (
-        "treatment-provider",
-        "County Treatment Program",
-        "treatment_provider",
-        true,
-    ),
-    ("superior-court", "Superior Court", "court", false),
-    (
-        "district-attorney",
-        "District Attorney",
-        "prosecutor",
-        false,
-    ),
-    ("probation", "County Probation", "probation", false),
-];
-
-impl World {
-    fn new() -> World {
-        let tmp = tempfile::tempdir().unwrap();
-        let home = tmp.path().join("home");
-        let dir = tmp.path().to_path_buf();
-        let w = World {
-            _tmp: tmp,
-            home,
-            dir,
-        };
-        w.run(&[
-            "anchor",
-            "create",
-            "--name",
-            "county",
-            "--display-name",
-            "County Justice IT",
-        ])
-        .ok();
-        for (id, name, role, part2) in AGENCIES {
-            w.run(&["init", "--agency", id]).ok();
-            let nb = (T0 - 90 * DAY).to_string();
-            let mut args = vec![
-                "anchor",
-                "issue",
-                "--name",
-                "county",
-                "--agency",
-                id,
-                "--agency-name",
-                name,
-                "--role",
-                role,
-                "--from-keystore",
-                id,
-                "--days",
-                "365",
-                "--not-before",
-                &nb,
-            ];
-            if part2 {
-                args.push("--part2");
-            }
-            w.run(&args).ok();
-        }
-        let key = w.path("patient.key");
-        w.run(&[
-            "consent",
-            "patient-key",
-            "--out",
-            key.to_str().unwrap(),
-            "--label",
-            SUBJECT,
-        ])
-        .ok();
-        w.run(&[
-            "consent",
-            "create",
-            "--from",
-            example_toml().to_str().unwrap(),
-            "--agency",
-            "treatment-provider",
-            "--patient-key",
-            key.to_str().unwrap(),
-        ])
-        .ok();
-        std::fs::write(
-            w.path("drug-test.json"),
-            format!(
-                r#"{{"collected_at": {}, "specimen": "urine", "observed": true, "panel": "10-panel",
-                    "results": [{{"analyte": "fentanyl", "result": "negative"}}],
-                    "confirmation": "not_required"}}"#,
-                T0 - DAY
-            ),
-        )
-        .unwrap();
-        w
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        run_in(&self.home, T0, PASS, args)
-    }
-
-    fn run_at(&self, now: u64, args: &[&str]) -> Run {
-        run_in(&self.home, now, PASS, args)
-    }
-
-    fn consent_file(&self) -> PathBuf {
-        self.home
-            .join("agencies/treatment-provider/consents/c-pc1000-0001.consent.cose")
-    }
-
-    fn seal_args<'a>(&'a self, record: &'a str, to: &[&'a str]) -> Vec<&'a str> {
-        let mut v = vec!["seal", "--agency", "treatment-provider"];
-        for t in to {
-            v.push("--to");
-            v.push(t);
-        }
-        v.extend([
-            "--consent",
-            "c-pc1000-0001",
-            "--purpose",
-            PURPOSE,
-            "--record-type",
-            "drug_test",
-            "--record",
-            record,
-            "--subject-name",
-            SUBJECT,
-            "--subject-dob",
-            DOB,
-        ]);
-        v
-    }
-
-    /// Seals the drug test to `to`; returns the envelope path.
-    fn seal(&self, to: &[&str]) -> PathBuf {
-        let record = self.path("drug-test.json");
-        let r = self
-            .run(&[self.seal_args(record.to_str().unwrap(), to), vec!["--json"]].concat())
-            .ok();
-        PathBuf::from(r.json()["envelope"].as_str().unwrap())
-    }
-}
 
 #[test]
 fn help_documents_exit_codes_and_usage_errors_exit_2() {
@@ -867,6 +587,10 @@ fn malformed_toml_and_record_are_usage_errors() {
             r#"{"date": "2026-09-20", "service_type": "group", "status": "present", "mood": "good"}"#,
         ),
         ("syntax.json", "{\"date\": "),
+        (
+            "twice.json",
+            r#"{"date": "2026-09-20", "service_type": "group", "status": "good", "status": "present"}"#,
+        ),
     ];
     for (name, text) in files {
         std::fs::write(w.path(name), text).unwrap();
@@ -875,7 +599,12 @@ fn malformed_toml_and_record_are_usage_errors() {
         .iter()
         .map(|(n, _)| w.path(n).to_str().unwrap().to_owned())
         .collect();
-    for (path, needle) in paths.iter().zip(["whole", "attendance", "line 1"]) {
+    for (path, needle) in paths.iter().zip([
+        "whole",
+        "attendance",
+        "line 1",
+        "$.status: the key appears twice",
+    ]) {
         let mut args = w.seal_args(path, &["superior-court"]);
         set(&mut args, "--record-type", "attendance");
         let r = w.run(&args).fails(EXIT_USAGE, needle);
@@ -890,6 +619,135 @@ fn malformed_toml_and_record_are_usage_errors() {
     set(&mut args, "--record-type", "blood_type");
     w.run(&args).fails(EXIT_USAGE, "unknown record type");
     assert_unchanged(&before, &w.home);
+}
+
+/// A malformed consent description is reported by line, column and what is wrong, never with
+/// a value from the file: the participant's name is in it (issue #12 §6).
+#[test]
+fn a_malformed_consent_description_never_echoes_the_participant() {
+    let w = World::new();
+    let before = snapshot(&w.home);
+    let example = std::fs::read_to_string(example_toml()).unwrap();
+    let name_line = format!("name = \"{SUBJECT}\"");
+    let line = 1 + example
+        .lines()
+        .position(|l| l.starts_with(&name_line))
+        .expect("the example names the participant");
+    let cases = [
+        // A syntax error on the name's line: an unterminated string.
+        (
+            "unterminated.toml",
+            example.replacen(&name_line, &format!("name = \"{SUBJECT}"), 1),
+            line,
+        ),
+        // A value of the wrong shape: the name where a regime belongs.
+        (
+            "regime.toml",
+            example.replacen("regime = \"", &format!("regime = \"{SUBJECT}"), 1),
+            0,
+        ),
+        // The name as a key.
+        (
+            "key.toml",
+            example.replacen(&name_line, &format!("\"{SUBJECT}\" = 1"), 1),
+            line,
+        ),
+        // The name where a date belongs.
+        ("date.toml", example.replacen(DOB, SUBJECT, 1), line + 1),
+        // The name where a time belongs.
+        (
+            "time.toml",
+            example.replacen("# signed_at = ", &format!("signed_at = \"{SUBJECT}\" #"), 1),
+            0,
+        ),
+    ];
+    for (file, text, line) in cases {
+        assert!(text.contains(SUBJECT));
+        std::fs::write(w.path(file), &text).unwrap();
+        let path = w.path(file);
+        let args = [
+            "consent",
+            "create",
+            "--from",
+            path.to_str().unwrap(),
+            "--agency",
+            "treatment-provider",
+        ];
+        for json in [false, true] {
+            let args = [&args[..], if json { &["--json"][..] } else { &[] }].concat();
+            let r = w.run(&args);
+            assert_eq!(r.code, EXIT_USAGE, "{file}: {}", r.stderr);
+            for part in SUBJECT.split(' ') {
+                assert!(
+                    !r.stderr.contains(part) && !r.stdout.contains(part),
+                    "{file}: the participant's name leaked:\n{}{}",
+                    r.stdout,
+                    r.stderr
+                );
+            }
+            assert!(r.stderr.contains(file), "{file}: {}", r.stderr);
+            if line != 0 {
+                assert!(
+                    r.stderr.contains(&format!("line {line}, column ")),
+                    "{file}: {}",
+                    r.stderr
+                );
+            } else {
+                assert!(r.stderr.contains("line "), "{file}: {}", r.stderr);
+            }
+            if json {
+                let (_, code, _) = r.error_code();
+                assert_eq!(code, "invalid_input", "{}", r.stderr);
+            }
+        }
+    }
+    assert_unchanged(&before, &w.home);
+}
+
+/// The signed form named by `[source_document] file` is hashed when the consent is created:
+/// it is bounded (20 MiB, spec/consent.md §10) before it is read, and a larger file is
+/// refused naming the path and the limit (issue #12 §6).
+#[test]
+fn a_source_document_over_the_limit_is_refused_before_reading() {
+    let w = World::new();
+    let toml = std::fs::read_to_string(example_toml())
+        .unwrap()
+        .replace("method = \"electronic\"", "method = \"wet_ink_witnessed\"")
+        .replace("# [source_document]", "[source_document]")
+        .replace("# file = ", "file = ")
+        .replace("# media_type = ", "media_type = ");
+    std::fs::write(w.path("wet.toml"), toml).unwrap();
+    let form = w.path("pc1000-consent-signed.pdf");
+    let (from, out) = (w.path("wet.toml"), w.path("wet.consent.cose"));
+    let args = [
+        "consent",
+        "create",
+        "--from",
+        from.to_str().unwrap(),
+        "--agency",
+        "treatment-provider",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    // One byte over: a sparse file, so the test does not write 20 MiB.
+    let limit = 20 * 1024 * 1024;
+    std::fs::File::create(&form)
+        .unwrap()
+        .set_len(limit + 1)
+        .unwrap();
+    let before = snapshot(&w.home);
+    let r = w.run(&args).fails(EXIT_USAGE, "pc1000-consent-signed.pdf");
+    assert!(r.stderr.contains("20 MiB"), "{}", r.stderr);
+    assert!(r.stderr.contains(&(limit + 1).to_string()), "{}", r.stderr);
+    assert_unchanged(&before, &w.home);
+    assert!(!w.path("wet.consent.cose").exists());
+    // At the limit, the form is hashed and the consent created.
+    std::fs::File::create(&form)
+        .unwrap()
+        .set_len(limit)
+        .unwrap();
+    w.run(&args).ok();
+    assert!(w.path("wet.consent.cose").exists());
 }
 
 #[test]

@@ -449,7 +449,11 @@ fn evaluate(c: &VerifiedConsent, facts: &Facts<'_>, req: &Request<'_>) -> Verdic
     if let Err(reason) = in_force(c, facts, req.time) {
         return Verdict::Skip(Stage::InForce, reason);
     }
-    if !d.disclosers.iter().any(|p| p.designates(req.sender)) {
+    if !d
+        .disclosers
+        .iter()
+        .any(|p| p.designates(req.sender, c.jurisdiction()))
+    {
         return Verdict::Skip(
             Stage::Sender,
             DenyReason::SenderNotNamed {
@@ -458,7 +462,11 @@ fn evaluate(c: &VerifiedConsent, facts: &Facts<'_>, req: &Request<'_>) -> Verdic
             },
         );
     }
-    if !d.recipients.iter().any(|p| p.designates(req.recipient)) {
+    if !d
+        .recipients
+        .iter()
+        .any(|p| p.designates(req.recipient, c.jurisdiction()))
+    {
         return Verdict::Skip(
             Stage::Recipient,
             DenyReason::RecipientNotNamed {

@@ -21,7 +21,8 @@
 //! Input is bounded before anything is allocated for it: its length, and how deeply its
 //! arrays and objects nest, against the caller's [`DecodeLimits`] (the same limits the codec
 //! applies to CBOR); array, object and string sizes are checked against them as the value is
-//! built. Errors name a JSON path (`$.results[0].analyte`), never a value: records are
+//! built. An object that gives a key twice is refused (a JSON reader keeping the first would
+//! see another record than one keeping the last). Errors name a JSON path (`$.results[0].analyte`), never a value: records are
 //! protected health information.
 //!
 //! ```
@@ -93,7 +94,8 @@ pub enum JsonError {
         /// The limit in force (items, entries or bytes).
         limit: usize,
     },
-    /// A value divex CBOR cannot hold (`null`, a fraction, bytes that are not hex).
+    /// A value divex CBOR cannot hold (`null`, a fraction, bytes that are not hex), or a key
+    /// given twice in one object (`path` names the second).
     #[error("at {path}: {problem}")]
     Invalid {
         /// Where, as a JSON path (`$.results[0].analyte`).
@@ -141,7 +143,7 @@ pub fn parse(
             limit: limits.max_depth,
         });
     }
-    let j: serde_json::Value = serde_json::from_slice(json).map_err(|e| JsonError::Syntax {
+    let j: Json = serde_json::from_slice(json).map_err(|e| JsonError::Syntax {
         problem: match e.classify() {
             serde_json::error::Category::Io => "read error",
             serde_json::error::Category::Syntax => "syntax error",
@@ -189,6 +191,73 @@ fn nesting_within(json: &[u8], max_depth: usize) -> bool {
     true
 }
 
+/// Parsed JSON that keeps every object entry in input order, duplicates included:
+/// `serde_json::Value` keeps only the last of a key given twice, and the converter refuses
+/// such an object instead.
+enum Json {
+    Null,
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    /// A number that is not a whole number within 64 bits (divex CBOR has no floats).
+    Fraction,
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Json {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
+        Ok(Json::Bool(b))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Json, E> {
+        Ok(Json::Unsigned(u))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Json, E> {
+        Ok(Json::Signed(i))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Json, E> {
+        Ok(Json::Fraction)
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Json, E> {
+        Ok(Json::String(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Json, E> {
+        Ok(Json::String(s))
+    }
+    // No capacity from size hints: serde_json gives none, and the input is bounded.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry::<String, Json>()? {
+            entries.push(entry);
+        }
+        Ok(Json::Object(entries))
+    }
+}
+
 struct Converter<'a> {
     limits: &'a DecodeLimits,
     is_hex_bytes: &'a dyn Fn(&str) -> bool,
@@ -196,12 +265,7 @@ struct Converter<'a> {
 
 impl Converter<'_> {
     /// Converts `j`, found at `path`; `pattern` is `path` with array indices written `[]`.
-    fn convert(
-        &self,
-        j: &serde_json::Value,
-        path: &str,
-        pattern: &str,
-    ) -> Result<Value, JsonError> {
+    fn convert(&self, j: &Json, path: &str, pattern: &str) -> Result<Value, JsonError> {
         let invalid = |problem| JsonError::Invalid {
             path: path.to_owned(),
             problem,
@@ -212,38 +276,34 @@ impl Converter<'_> {
             limit,
         };
         Ok(match j {
-            serde_json::Value::Null => {
+            Json::Null => {
                 return Err(invalid(
                     "null is not allowed; leave an absent optional field out",
                 ));
             }
-            serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => {
-                if let Some(u) = n.as_u64() {
-                    Value::from(u)
-                } else if let Some(i) = n.as_i64() {
-                    Value::from(i)
-                } else {
-                    return Err(invalid(
-                        "numbers must be whole (hours are given in tenths, e.g. 15 for 1.5 h)",
-                    ));
-                }
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Unsigned(u) => Value::from(*u),
+            Json::Signed(i) => Value::from(*i),
+            Json::Fraction => {
+                return Err(invalid(
+                    "numbers must be whole (hours are given in tenths, e.g. 15 for 1.5 h)",
+                ));
             }
-            serde_json::Value::String(s) if s.len() > self.limits.max_string.saturating_mul(2) => {
+            Json::String(s) if s.len() > self.limits.max_string.saturating_mul(2) => {
                 return Err(over("string", self.limits.max_string));
             }
-            serde_json::Value::String(s) if (self.is_hex_bytes)(pattern) => {
+            Json::String(s) if (self.is_hex_bytes)(pattern) => {
                 let b = hex_decode(s).ok_or(invalid("expected bytes as hexadecimal text"))?;
                 if b.len() > self.limits.max_string {
                     return Err(over("string", self.limits.max_string));
                 }
                 Value::Bytes(b)
             }
-            serde_json::Value::String(s) if s.len() > self.limits.max_string => {
+            Json::String(s) if s.len() > self.limits.max_string => {
                 return Err(over("string", self.limits.max_string));
             }
-            serde_json::Value::String(s) => Value::Text(s.clone()),
-            serde_json::Value::Array(a) => {
+            Json::String(s) => Value::Text(s.clone()),
+            Json::Array(a) => {
                 if a.len() > self.limits.max_items {
                     return Err(over("array", self.limits.max_items));
                 }
@@ -255,17 +315,24 @@ impl Converter<'_> {
                         .collect::<Result<_, _>>()?,
                 )
             }
-            serde_json::Value::Object(o) => {
+            Json::Object(o) => {
                 if o.len() > self.limits.max_items {
                     return Err(over("object", self.limits.max_items));
                 }
                 let mut m = Map::new();
                 for (k, v) in o {
                     let shown = if is_plain_key(k) { k.as_str() } else { "(key)" };
-                    let child =
-                        self.convert(v, &format!("{path}.{shown}"), &format!("{pattern}.{shown}"))?;
+                    let (child_path, child_pattern) =
+                        (format!("{path}.{shown}"), format!("{pattern}.{shown}"));
+                    let child = self.convert(v, &child_path, &child_pattern)?;
+                    // A key given twice is refused, whatever its values: the JSON would say
+                    // two things at once, and a reader keeping the first would see another
+                    // record than one keeping the last.
                     m.insert(Value::Text(k.clone()), child)
-                        .map_err(|_| invalid("an object has the same key twice"))?;
+                        .map_err(|_| JsonError::Invalid {
+                            path: child_path,
+                            problem: "the key appears twice in its object",
+                        })?;
                 }
                 Value::Map(m)
             }

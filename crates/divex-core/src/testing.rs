@@ -484,13 +484,14 @@ impl AgencyFactsExt for AgencyFacts {
 
 /// Whether a party designates an agency.
 pub trait PartyExt {
-    /// Whether this party names `agency` (by id, or by one of its roles).
-    fn designates(&self, agency: &AgencyFacts) -> bool;
+    /// Whether this party, in a consent of jurisdiction `jurisdiction` (the anchor that
+    /// certified its witness), names `agency` (by id, or by one of its roles).
+    fn designates(&self, agency: &AgencyFacts, jurisdiction: &KeyId) -> bool;
 }
 
 impl PartyExt for Party {
-    fn designates(&self, agency: &AgencyFacts) -> bool {
-        Party::designates(self, agency)
+    fn designates(&self, agency: &AgencyFacts, jurisdiction: &KeyId) -> bool {
+        Party::designates(self, agency, jurisdiction)
     }
 }
 

@@ -9,7 +9,9 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use divex_core::consent::{AgencyFacts, Redisclosure, Subject as CoreSubject, UseRestriction};
+use divex_core::consent::{
+    AgencyFacts as CoreAgencyFacts, Redisclosure, Subject as CoreSubject, UseRestriction,
+};
 use divex_core::decision::{MinimumNecessary, Obligations as CoreObligations};
 use divex_core::directory::Role;
 use divex_core::envelope::{EnvelopeId, EnvelopeLimits, Metadata, OpenOptions, SeenEnvelopes};
@@ -172,8 +174,9 @@ impl From<&Metadata> for EnvelopeMetadata {
     }
 }
 
-/// What the directory certifies about an agency (the core's record).
-#[uniffi::remote(Record)]
+/// What the directory certifies about an agency (the core's `AgencyFacts`, with the
+/// issuing anchor's key id as bytes, like `CertificateInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AgencyFacts {
     /// Directory id.
     pub agency_id: String,
@@ -181,6 +184,20 @@ pub struct AgencyFacts {
     pub roles: Vec<Role>,
     /// 42 CFR Part 2 program flag.
     pub part2_program: bool,
+    /// Key id (16 bytes) of the trust anchor that issued the certificate: whose statement
+    /// the roles are.
+    pub issuer_key_id: Vec<u8>,
+}
+
+impl From<&CoreAgencyFacts> for AgencyFacts {
+    fn from(f: &CoreAgencyFacts) -> AgencyFacts {
+        AgencyFacts {
+            agency_id: f.agency_id.clone(),
+            roles: f.roles.clone(),
+            part2_program: f.part2_program,
+            issuer_key_id: f.anchor.as_bytes().to_vec(),
+        }
+    }
 }
 
 /// What the law and the consent oblige the recipient to do with a released record.
@@ -259,7 +276,7 @@ pub struct ReceivedDisclosure {
 impl ReceivedDisclosure {
     /// The sending agency, as certified.
     pub fn sender(&self) -> AgencyFacts {
-        self.inner.sender.clone()
+        (&self.inner.sender).into()
     }
 
     /// The participant.

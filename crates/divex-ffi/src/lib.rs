@@ -66,8 +66,8 @@ pub use directory::{
     certificate_info, roles, trust_anchor_info,
 };
 pub use disclosure::{
-    EnvelopeMetadata, KnownSender, Obligations, OpenedEnvelope, ReceivedDisclosure, SealRequest,
-    SealedDisclosure, Subject, open_disclosure, open_envelope, seal_disclosure,
+    AgencyFacts, EnvelopeMetadata, KnownSender, Obligations, OpenedEnvelope, ReceivedDisclosure,
+    SealRequest, SealedDisclosure, Subject, open_disclosure, open_envelope, seal_disclosure,
 };
 pub use error::{DivexError, Result};
 pub use hpke::{hpke_decrypt, hpke_encrypt};
@@ -81,9 +81,7 @@ pub use records::*;
 // The core's own types that cross the boundary as they are (uniffi remote enums and records,
 // checked text types): re-exported so that Rust callers of this crate name them from here.
 pub use divex_core::ConsentCopy;
-pub use divex_core::consent::{
-    AgencyFacts, DispositionOutcome, Redisclosure, Regime, UseRestriction,
-};
+pub use divex_core::consent::{DispositionOutcome, Redisclosure, Regime, UseRestriction};
 pub use divex_core::decision::MinimumNecessary;
 pub use divex_core::directory::Role;
 pub use divex_core::keystore::{KdfProfile, KeystoreKind};

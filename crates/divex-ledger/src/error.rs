@@ -22,6 +22,16 @@ pub enum LedgerError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The ledger file did not exist and could not be created (owner-only, mode 0600 on
+    /// Unix): the directory is not writable, the disk is full, ...
+    #[error("the ledger file {} could not be created: {source}; check the directory and its permissions", path.display())]
+    Create {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The file exists but is not a divex ledger.
     #[error("{} is not a divex ledger ({reason}); check the path", path.display())]
     NotALedger {
@@ -107,6 +117,7 @@ impl Classified for LedgerError {
     fn class(&self) -> &'static str {
         match self {
             LedgerError::Database { .. } => "database",
+            LedgerError::Create { .. } => "create_file",
             LedgerError::NotALedger { .. } => "not_a_ledger",
             LedgerError::UnsupportedSchema { .. } => "unsupported_schema",
             LedgerError::InvalidAgencyId => "invalid_agency_id",

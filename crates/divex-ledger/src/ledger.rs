@@ -83,6 +83,33 @@ impl fmt::Debug for Ledger {
     }
 }
 
+/// Creates the ledger file with mode 0600 on Unix if it does not exist, before SQLite opens
+/// it. SQLite would create it 0644 (less the umask); it creates the `-wal`, `-shm` and
+/// journal files with the mode of the database file, so they are owner-only too. An existing
+/// file is left as it is.
+#[cfg(unix)]
+fn create_owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // A missing directory and the like are reported by SQLite's own open, as before.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Elsewhere SQLite creates the file with the platform's defaults.
+#[cfg(not(unix))]
+fn create_owner_only(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
 fn is_not_a_database(e: &rusqlite::Error) -> bool {
     matches!(e.sqlite_error_code(), Some(ErrorCode::NotADatabase))
 }
@@ -103,6 +130,10 @@ impl Ledger {
             path: path.to_owned(),
             reason,
         };
+        create_owner_only(path).map_err(|source| LedgerError::Create {
+            path: path.to_owned(),
+            source,
+        })?;
         let mut conn = Connection::open(path).map_err(db("open the ledger file"))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(db("configure the connection"))?;

@@ -449,6 +449,33 @@ fn the_file_is_in_wal_mode() {
     assert_eq!(mode, "wal");
 }
 
+/// The ledger is protected health information (who was disclosed to whom): the file and its
+/// SQLite side files are created readable by the owner only, whatever the umask (0022 here
+/// and on most systems would otherwise give 0644).
+#[cfg(unix)]
+#[test]
+fn the_file_and_its_side_files_are_created_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, l) = ledger_with(dir.path(), 3);
+    let mut checked = 0;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        // The side files exist while the connection is open (WAL mode, entries appended).
+        let meta = std::fs::metadata(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_eq!(
+            meta.permissions().mode() & 0o777,
+            0o600,
+            "{} has mode {:o}",
+            file.display(),
+            meta.permissions().mode() & 0o777
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+    drop(l);
+}
+
 // --- export -----------------------------------------------------------------------------
 
 #[test]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec;
 use crate::directory::{AgencyCertificate, Role};
+use crate::keys::KeyId;
 use crate::records::{Date, RecordType, Tier};
 use crate::vocab::{FieldName, NoticeCode, Purpose};
 
@@ -106,11 +107,16 @@ pub enum Party {
 }
 
 impl Party {
-    /// Whether the certified agency `agency` is designated by this entry.
-    pub(crate) fn designates(&self, agency: &AgencyFacts) -> bool {
+    /// Whether the certified agency `agency` is designated by this entry of a consent whose
+    /// jurisdiction — the anchor that certified its witnessing agency — is `jurisdiction`.
+    ///
+    /// A role is a statement of the anchor that certified it (spec/directory.md §3.3), so a
+    /// party named by role designates only agencies certified with that role by the
+    /// consent's own anchor; an agency certified elsewhere must be named by id.
+    pub(crate) fn designates(&self, agency: &AgencyFacts, jurisdiction: &KeyId) -> bool {
         match self {
             Party::Agency(id) => *id == agency.agency_id,
-            Party::Role(role) => agency.roles.contains(role),
+            Party::Role(role) => agency.roles.contains(role) && agency.anchor == *jurisdiction,
         }
     }
 }
@@ -124,6 +130,9 @@ pub struct AgencyFacts {
     pub roles: Vec<Role>,
     /// Whether it is a Part 2 program.
     pub part2_program: bool,
+    /// The key id of the trust anchor that issued the certificate: whose statement the roles
+    /// are (spec/directory.md §3.3).
+    pub anchor: KeyId,
 }
 
 impl AgencyFacts {
@@ -133,6 +142,7 @@ impl AgencyFacts {
             agency_id: cert.agency_id().to_owned(),
             roles: cert.roles().to_vec(),
             part2_program: cert.part2_program(),
+            anchor: cert.issuer(),
         }
     }
 
@@ -447,5 +457,33 @@ impl ConsentDirective {
             .iter()
             .find(|s| s.capacity == Capacity::WitnessingAgency)
             .and_then(|s| s.agency_id.as_deref())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// spec/directory.md §3.3: a role designates only agencies the consent's own anchor
+    /// certified; an agency id designates its agency whoever certified it.
+    #[test]
+    fn a_role_designates_only_within_the_consents_jurisdiction() {
+        let (county, other) = (
+            KeyId::from_bytes(&[1; 16]).unwrap(),
+            KeyId::from_bytes(&[2; 16]).unwrap(),
+        );
+        let probation = |anchor| AgencyFacts {
+            agency_id: "probation".into(),
+            roles: vec![Role::Probation],
+            part2_program: false,
+            anchor,
+        };
+        let by_role = Party::Role(Role::Probation);
+        let by_id = Party::Agency("probation".into());
+        assert!(by_role.designates(&probation(county), &county));
+        assert!(!by_role.designates(&probation(other), &county));
+        assert!(by_id.designates(&probation(other), &county));
+        assert!(!Party::Role(Role::Court).designates(&probation(county), &county));
     }
 }

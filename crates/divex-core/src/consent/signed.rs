@@ -158,6 +158,7 @@ impl SignedConsent {
                 now,
             });
         }
+        let mut jurisdiction = None;
         for (signer, sig) in keyed.iter().zip(&msg.signatures) {
             let bad = ConsentError::BadSignature {
                 capacity: signer.capacity,
@@ -174,9 +175,13 @@ impl SignedConsent {
             .map_err(|_| bad)?;
             if signer.capacity == Capacity::WitnessingAgency {
                 let agency_id = signer.agency_id.clone().unwrap_or_default();
-                witness_certificate(directory, &key.kid(), &agency_id, directive.signed_at)?;
+                let cert =
+                    witness_certificate(directory, &key.kid(), &agency_id, directive.signed_at)?;
+                jurisdiction = Some(cert.issuer());
             }
         }
+        // Validation requires exactly one witnessing agency, whose certificate was found.
+        let jurisdiction = jurisdiction.ok_or(ConsentError::UnexpectedSigner)?;
         let digest = Sha256::digest(bytes).into();
         Ok(VerifiedConsent {
             signed: SignedConsent {
@@ -184,6 +189,7 @@ impl SignedConsent {
                 directive,
             },
             digest,
+            jurisdiction,
         })
     }
 }
@@ -238,6 +244,8 @@ fn witness_certificate<'d>(
 pub struct VerifiedConsent {
     signed: SignedConsent,
     digest: [u8; 32],
+    /// The anchor that certified the witnessing agency (spec/directory.md §3.3).
+    jurisdiction: KeyId,
 }
 
 impl VerifiedConsent {
@@ -259,6 +267,13 @@ impl VerifiedConsent {
     /// The consent id.
     pub fn id(&self) -> &str {
         &self.signed.directive.id
+    }
+
+    /// The consent's jurisdiction: the key id of the trust anchor that certified its
+    /// witnessing agency. Parties named by role are agencies that anchor certified
+    /// (spec/directory.md §3.3).
+    pub(crate) fn jurisdiction(&self) -> &KeyId {
+        &self.jurisdiction
     }
 }
 

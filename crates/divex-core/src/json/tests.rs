@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use super::*;
+use crate::error::{Classified, ErrorCategory};
 use crate::records::{Record, RecordType};
 
 fn parse_default(json: &str) -> Result<Value, JsonError> {
@@ -41,6 +42,59 @@ fn refusals_name_the_path_never_the_value() {
     assert_eq!(
         e.to_string(),
         "at $.(key): null is not allowed; leave an absent optional field out"
+    );
+}
+
+/// A key given twice in one object is refused (serde_json would keep the last): a record or a
+/// consent saying two things at once is not a description. The error names the duplicate's
+/// JSON path, never either value.
+#[test]
+fn a_duplicate_key_is_refused_at_its_path() {
+    let e = parse_default(r#"{"status": "present", "status": "absent"}"#).unwrap_err();
+    assert_eq!(
+        e,
+        JsonError::Invalid {
+            path: "$.status".into(),
+            problem: "the key appears twice in its object"
+        }
+    );
+    assert_eq!((e.category(), e.class()), (ErrorCategory::Input, "json"));
+    assert!(!e.to_string().contains("present") && !e.to_string().contains("absent"));
+    // At any depth, with equal values too, and for keys that are not echoed.
+    let e = parse_default(r#"{"results": [{"a": 1}, {"a": 1, "b": 2, "a": 1}]}"#).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "at $.results[1].a: the key appears twice in its object"
+    );
+    let e = parse_default(r#"{"x": {"Jordan Reyes": 1, "Jordan Reyes": 2}}"#).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "at $.x.(key): the key appears twice in its object"
+    );
+    // The same key in different objects is fine; an escaped spelling of a key is the same key.
+    parse_default(r#"{"a": {"k": 1}, "b": {"k": 1}, "k": [{"k": 1}, {"k": 2}]}"#).unwrap();
+    assert!(parse_default(r#"{"k": 1, "\u006b": 2}"#).is_err());
+}
+
+/// Through the typed entry points: a record and a consent directive with a duplicate key.
+#[test]
+fn records_and_consents_refuse_duplicate_keys() {
+    let e = Record::from_json(
+        RecordType::Attendance,
+        br#"{"date": "2026-09-20", "service_type": "group", "status": "absent", "status": "present"}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.class(), "json");
+    assert_eq!(
+        e.to_string(),
+        "at $.status: the key appears twice in its object"
+    );
+    let directive = br#"{"id": "c-1", "id": "c-2"}"#;
+    let e = crate::consent::ConsentDirective::from_json(directive).unwrap_err();
+    assert_eq!(e.class(), "json");
+    assert_eq!(
+        e.to_string(),
+        "at $.id: the key appears twice in its object"
     );
 }
 
