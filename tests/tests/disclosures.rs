@@ -10,7 +10,7 @@ use divex_core::testing::RecordExt;
 use divex_core::testing::envelope::{self, ConsentRef, OpenError};
 use divex_core::testing::envelope::{OpenOptions, SealOptions};
 use divex_core::vocab::NoticeCode;
-use divex_core::vocab::{Purpose, SecurityLabel};
+use divex_core::vocab::SecurityLabel;
 use divex_core::{ConsentCopy, DisclosureError, Received, SealRequest, Sealed};
 use divex_fixtures::*;
 
@@ -22,31 +22,13 @@ fn held(w: &World, consent: &ConsentBuilder) -> ConsentSet {
     set
 }
 
-fn request<'a>(
-    recipients: &'a [&'a str],
-    purpose: &'a Purpose,
-    consent_id: &'a str,
-    record: &'a Record,
-    subject: &'a Subject,
-) -> SealRequest<'a> {
-    SealRequest {
-        recipients,
-        subject,
-        purpose,
-        consent_id,
-        record,
-        minimum_necessary: MinimumNecessary::Refuse,
-        consent_copy: ConsentCopy::Attach,
-    }
-}
-
 /// A request under the PC 1000 consent (`c-pc1000-0001`, purpose [`CJ_PURPOSE`]).
 fn pc1000_request<'a>(
     recipients: &'a [&'a str],
     record: &'a Record,
     subject: &'a Subject,
 ) -> SealRequest<'a> {
-    request(recipients, &CJ_PURPOSE, "c-pc1000-0001", record, subject)
+    seal_request(recipients, &CJ_PURPOSE, "c-pc1000-0001", record, subject)
 }
 
 /// The treatment provider, holding `set`, seals `req` at `T0`.
@@ -179,7 +161,7 @@ fn lead_update_carries_no_adverse_action_and_revocation_stops_new_disclosures() 
     let cm_set = held(&w, &consent);
     let record = lead_status();
     let subj = subject();
-    let req = request(
+    let req = seal_request(
         &["police-lead-unit"],
         &LEAD_PURPOSE,
         "c-lead-0007",

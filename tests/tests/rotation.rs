@@ -9,16 +9,15 @@
 //! open, and the revocation the court recorded before the rotation still takes effect.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use divex_core::DisclosureError;
 use divex_core::consent::{
     CaseEvent, ConsentError, ConsentSet, DispositionOutcome, Party, RevocationStatement,
-    SignedConsent, Subject,
+    SignedConsent,
 };
-use divex_core::decision::{self, DenyReason, Facts, MinimumNecessary};
+use divex_core::decision::{self, DenyReason, Facts};
 use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
-use divex_core::records::Record;
 use divex_core::vocab::Purpose;
-use divex_core::{ConsentCopy, DisclosureError, SealRequest};
 use divex_fixtures::*;
 
 /// When the court rotates (or its first certificate expires).
@@ -89,24 +88,6 @@ fn holdings(w: &World, p: &CourtPapers, now: u64) -> Result<ConsentSet, ConsentE
     Ok(set)
 }
 
-fn request<'a>(
-    recipients: &'a [&'a str],
-    purpose: &'a Purpose,
-    consent_id: &'a str,
-    record: &'a Record,
-    subject: &'a Subject,
-) -> SealRequest<'a> {
-    SealRequest {
-        recipients,
-        subject,
-        purpose,
-        consent_id,
-        record,
-        minimum_necessary: MinimumNecessary::Refuse,
-        consent_copy: ConsentCopy::Attach,
-    }
-}
-
 /// After the rotation (or expiry): (a) provider → probation under the PC 1000 consent the
 /// court witnessed seals and opens; (b) provider → probation under an unrelated consent seals
 /// and opens; (d) the revocation the court recorded with its old key still takes effect.
@@ -123,7 +104,7 @@ fn holders_carry_on(w: &World, p: &CourtPapers) {
         provider,
         &w.directory,
         &provider_set,
-        &request(
+        &seal_request(
             &["probation"],
             &CJ_PURPOSE,
             "c-pc1000-0001",
@@ -152,7 +133,7 @@ fn holders_carry_on(w: &World, p: &CourtPapers) {
         provider,
         &w.directory,
         &provider_set,
-        &request(&["probation"], &juvenile, "c-minor-0004", &record, &minor),
+        &seal_request(&["probation"], &juvenile, "c-minor-0004", &record, &minor),
         LATER,
     )
     .expect("the provider seals under an unrelated consent");
@@ -176,7 +157,7 @@ fn holders_carry_on(w: &World, p: &CourtPapers) {
         provider,
         &w.directory,
         &provider_set,
-        &request(&["probation"], &juvenile, "c-minor-0003", &record, &minor),
+        &seal_request(&["probation"], &juvenile, "c-minor-0003", &record, &minor),
         LATER,
     );
     assert!(

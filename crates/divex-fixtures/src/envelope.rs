@@ -3,12 +3,15 @@
 
 use std::collections::BTreeSet;
 
+use divex_core::consent::Subject;
+use divex_core::decision::MinimumNecessary;
 use divex_core::envelope::{ConsentRef, Disclosure, EnvelopeId, SeenEnvelopes};
 use divex_core::keys::{AgencyKeys, PublicBundle};
-use divex_core::records::RecordType;
+use divex_core::records::{Record, RecordType};
 use divex_core::testing::AgencyKeysExt;
 use divex_core::testing::envelope::StaticResolver;
-use divex_core::vocab::{NoticeCode, SecurityLabel};
+use divex_core::vocab::{NoticeCode, Purpose, SecurityLabel};
+use divex_core::{ConsentCopy, SealRequest};
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
 
@@ -49,7 +52,7 @@ pub const FLEET_SENDER: &str = "treatment-provider";
 ///
 /// ```
 /// use divex_core::testing::envelope::{self, OpenOptions, SealOptions};
-/// use divex_core::records::RecordType;
+/// use divex_core::records::{Record, RecordType};
 /// use divex_fixtures::{Fleet, T0, disclosure};
 ///
 /// let f = Fleet::generate(3);
@@ -100,5 +103,26 @@ impl Fleet {
             bundles,
             resolver,
         }
+    }
+}
+
+/// The consent-scoped seal request the conformance tests use: `record` about `subject` to
+/// `recipients` for `purpose` under the held consent `consent_id`, refusing rather than
+/// redacting fields the consent does not permit, with the consent attached.
+pub fn seal_request<'a>(
+    recipients: &'a [&'a str],
+    purpose: &'a Purpose,
+    consent_id: &'a str,
+    record: &'a Record,
+    subject: &'a Subject,
+) -> SealRequest<'a> {
+    SealRequest {
+        recipients,
+        subject,
+        purpose,
+        consent_id,
+        record,
+        minimum_necessary: MinimumNecessary::Refuse,
+        consent_copy: ConsentCopy::Attach,
     }
 }

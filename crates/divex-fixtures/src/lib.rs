@@ -39,7 +39,7 @@ mod tests;
 mod world;
 
 pub use consent::ConsentBuilder;
-pub use envelope::{FLEET_SENDER, Fleet, SeenSet, disclosure};
+pub use envelope::{FLEET_SENDER, Fleet, SeenSet, disclosure, seal_request};
 pub use records::{attendance, date, drug_test, lead_status, minor_subject, subject};
 pub use seed::{agency, rng};
 pub use world::{AGENCIES, Seeds, VALIDITY, World, WorldBuilder};
