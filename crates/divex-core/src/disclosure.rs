@@ -427,7 +427,13 @@ pub fn open(
         .ok_or(OpenError::UnknownSender {
             kid: opened.sender.key.kid(),
         })?;
-    let my_cert = directory.certificate_by_encryption_kid(&me.public().encryption().kid(), now)?;
+    // My certificate as it was when the envelope was sealed to it: keys rotated away since, or
+    // a certificate that has since expired, still open what was sealed to them (spec/consent.md
+    // §8.3 step 3).
+    let my_cert = directory.certificate_by_encryption_kid(
+        &me.public().encryption().kid(),
+        opened.metadata.issued_at,
+    )?;
     let recipient = AgencyFacts::from_certificate(my_cert);
 
     let payload = parse_payload(&opened.payload)?;

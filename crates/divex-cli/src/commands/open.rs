@@ -9,9 +9,10 @@ use serde_json::json;
 use super::Ctx;
 use crate::cli::OpenArgs;
 use crate::error::CliError;
+use crate::keyring::Keyring;
 use crate::support::{
-    CONSENT_SUFFIX, Lines, Report, commit_all, hash8, join, load_directory, open_agency_keys,
-    read_file, stage, wire_name,
+    CONSENT_SUFFIX, Lines, Report, commit_all, hash8, join, load_directory, read_file, stage,
+    wire_name,
 };
 use crate::timefmt::format_time;
 
@@ -22,7 +23,7 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     let bytes = read_file(&a.file, "the envelope", MAX_ENVELOPE_FILE)?;
     let dir = load_directory(&ctx.home)?;
     let consents = ctx.holdings(&a.agency, &dir)?;
-    let keys = open_agency_keys(&ctx.home, &a.agency)?;
+    let keys = Keyring::open(&ctx.home, &a.agency)?;
     let ledger_path = ctx.home.ledger(&a.agency);
     // The ledger is the replay hook. If it does not exist yet nothing was ever received, so
     // it is created only once the envelope has been released (a failed open writes nothing).
@@ -31,17 +32,20 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     } else {
         None
     };
-    let received = divex_core::open(
-        &bytes,
-        &keys,
-        &dir,
-        &consents,
-        ctx.now,
-        &OpenOptions {
-            seen: existing.as_ref().map(|l| l as &dyn SeenEnvelopes),
-            ..OpenOptions::default()
-        },
-    )?;
+    // Sealed to the current keys, or to keys retired by `divex keys rotate`.
+    let received = keys.open_envelope(|k| {
+        divex_core::open(
+            &bytes,
+            k,
+            &dir,
+            &consents,
+            ctx.now,
+            &OpenOptions {
+                seen: existing.as_ref().map(|l| l as &dyn SeenEnvelopes),
+                ..OpenOptions::default()
+            },
+        )
+    })?;
     // Keep an attached consent this agency did not hold (it may be referenced later).
     let mut staged = Vec::new();
     if consents.get(received.consent.id()).is_none() {
@@ -59,7 +63,7 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
         None => Ledger::open(&ledger_path, &a.agency)?,
     };
     let entry = ledger.record_received(&received, ctx.now)?;
-    ledger.checkpoint(&keys, ctx.now)?;
+    ledger.checkpoint(keys.current(), ctx.now)?;
     commit_all(staged)?;
 
     let md = &received.metadata;
