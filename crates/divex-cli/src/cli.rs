@@ -398,8 +398,13 @@ pub struct InspectArgs {
 /// `divex ledger ...`.
 #[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
-    /// Verify the hash chain and signed checkpoints; names the first bad entry.
+    /// Verify the hash chain, every checkpoint under the key certified at its time, and the
+    /// high-water mark; names the first bad entry or the missing ones.
     Verify(LedgerAgencyArgs),
+    /// Adopt the ledger's current head as its high-water mark, after verifying it: for a
+    /// ledger written before marks existed, or restored from a backup whose mark was lost.
+    /// Needs the agency's passphrase.
+    Mark(LedgerAgencyArgs),
     /// The accounting of disclosures about one participant (42 CFR §2.24).
     Accounting(LedgerAccountingArgs),
     /// Export the ledger (JSON lines).

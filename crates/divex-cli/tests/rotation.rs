@@ -192,6 +192,16 @@ fn the_court_rotates_mid_case_and_every_envelope_still_opens() {
         ],
     )
     .fails(EXIT_REFUSED, "replay");
+
+    // The court's ledger holds checkpoints signed with all three keys; each verifies under
+    // the key certified when it was signed (spec/ledger.md §3.2).
+    let j = court(
+        later + DAY,
+        &["ledger", "verify", "--agency", "superior-court", "--json"],
+    )
+    .ok()
+    .json();
+    assert_eq!(j["entries"], 3, "{j}");
 }
 
 #[test]

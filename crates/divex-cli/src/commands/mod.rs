@@ -8,7 +8,7 @@
 //! * `consent` — `consent create | revoke | event | import | show`;
 //! * `seal` and `open` — disclosures;
 //! * `inspect` — what a file is;
-//! * `ledger` — `ledger verify | accounting | export`.
+//! * `ledger` — `ledger verify | mark | accounting | export`.
 //!
 //! This file holds what they share: the context, the dispatcher and the report printer.
 
@@ -43,7 +43,7 @@ use consent::{consent_create, consent_event, consent_import, consent_revoke, con
 use directory::{directory_import, directory_list};
 use inspect::inspect_cmd;
 use keys::{init, keys_rotate, patient_key};
-use ledger::{ledger_accounting, ledger_export, ledger_verify};
+use ledger::{ledger_accounting, ledger_export, ledger_mark, ledger_verify};
 use open::open;
 use seal::seal;
 
@@ -123,6 +123,7 @@ fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<Option<R
         Command::Open(a) => open(ctx, &a)?,
         Command::Inspect(a) => inspect_cmd(ctx, &a)?,
         Command::Ledger(LedgerCommand::Verify(a)) => ledger_verify(ctx, &a)?,
+        Command::Ledger(LedgerCommand::Mark(a)) => ledger_mark(ctx, &a)?,
         Command::Ledger(LedgerCommand::Accounting(a)) => ledger_accounting(ctx, &a)?,
     };
     Ok(Some(report))

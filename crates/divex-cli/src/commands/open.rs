@@ -7,6 +7,7 @@ use divex_ledger::Ledger;
 use serde_json::json;
 
 use super::Ctx;
+use super::ledger::verified_ledger;
 use crate::cli::OpenArgs;
 use crate::error::CliError;
 use crate::keyring::Keyring;
@@ -22,16 +23,14 @@ const MAX_ENVELOPE_FILE: usize = 16 * 1024 * 1024;
 pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     let bytes = read_file(&a.file, "the envelope", MAX_ENVELOPE_FILE)?;
     let dir = load_directory(&ctx.home)?;
+    // The ledger is the replay hook: a rolled-back, truncated, emptied or rewritten one is
+    // refused before anything is opened (spec/ledger.md §4). If it does not exist yet nothing
+    // was ever received, so it is created only once the envelope has been released (a failed
+    // open writes nothing).
+    let existing = verified_ledger(ctx, &a.agency, &dir)?;
     let consents = ctx.holdings(&a.agency, &dir)?;
     let keys = Keyring::open(&ctx.home, &a.agency)?;
     let ledger_path = ctx.home.ledger(&a.agency);
-    // The ledger is the replay hook. If it does not exist yet nothing was ever received, so
-    // it is created only once the envelope has been released (a failed open writes nothing).
-    let existing = if ledger_path.exists() {
-        Some(Ledger::open(&ledger_path, &a.agency)?)
-    } else {
-        None
-    };
     // Sealed to the current keys, or to keys retired by `divex keys rotate`.
     let received = keys.open_envelope(|k| {
         divex_core::open(

@@ -12,6 +12,7 @@ use divex_core::{ConsentCopy, SealRequest};
 use divex_ledger::Ledger;
 use serde_json::json;
 
+use super::ledger::{ensure_certified, verified_ledger};
 use super::{Ctx, subject};
 use crate::cli::SealArgs;
 use crate::error::CliError;
@@ -75,8 +76,12 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
     for to in &a.to {
         dir.current_certificate(to, ctx.now)?;
     }
+    // A rolled-back, truncated, emptied or rewritten ledger is refused before anything else
+    // (spec/ledger.md §4): the disclosure would be recorded over a history that lost entries.
+    let existing = verified_ledger(ctx, &a.agency, &dir)?;
     let consents = ctx.holdings(&a.agency, &dir)?;
     let keys = open_agency_keys(&ctx.home, &a.agency)?;
+    ensure_certified(&dir, &a.agency, &keys, ctx.now)?;
     let recipients: Vec<&str> = a.to.iter().map(String::as_str).collect();
     let sealed = divex_core::seal(
         &keys,
@@ -107,7 +112,10 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
         .clone()
         .unwrap_or_else(|| ctx.home.envelopes_dir().join(format!("{id}.envelope.cose")));
     let staged = stage(&out, &sealed.envelope, false)?;
-    let mut ledger = Ledger::open(&ctx.home.ledger(&a.agency), &a.agency)?;
+    let mut ledger = match existing {
+        Some(l) => l,
+        None => Ledger::open(&ctx.home.ledger(&a.agency), &a.agency)?,
+    };
     let entries = ledger.record_sent(&sealed, ctx.now)?;
     ledger.checkpoint(&keys, ctx.now)?;
     commit_all(vec![staged])?;

@@ -127,9 +127,7 @@ impl Story {
         let mut ledgers = Vec::new();
         for cast in &CAST {
             let a = agency(&self.agencies, cast.id)?;
-            let report = a
-                .ledger
-                .verify(keys(&self.world, cast.id)?.public().signing())?;
+            let report = a.ledger.verify(&self.world.directory)?;
             ledgers.push(LedgerRow {
                 agency: a.cast.id,
                 entries: report.entries,
