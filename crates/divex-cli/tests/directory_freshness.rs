@@ -99,7 +99,13 @@ fn an_old_directory_copied_back_does_not_revive_a_revoked_certificate() {
     let at = |now: u64, args: &[&str]| run_in(&agency, now, PASS, args);
     let j = at(
         T0 + 1,
-        &["directory", "import", "--trust-anchors", s(&first), "--json"],
+        &[
+            "directory",
+            "import",
+            "--trust-anchors",
+            s(&first),
+            "--json",
+        ],
     )
     .ok()
     .json();
@@ -121,18 +127,12 @@ fn an_old_directory_copied_back_does_not_revive_a_revoked_certificate() {
     assert_eq!(status_of(&agency, T0 + 30, "treatment-provider"), "revoked");
     std::fs::write(w.home.join("directory.cbor"), &old_anchor_dir).unwrap();
     assert_eq!(status_of(&w.home, T0 + 30, "treatment-provider"), "revoked");
-    w.run_at(
-        T0 + 30,
-        &["open", "--agency", "superior-court", s(&env)],
-    )
-    .fails(EXIT_REFUSED, "revoked");
+    w.run_at(T0 + 30, &["open", "--agency", "superior-court", s(&env)])
+        .fails(EXIT_REFUSED, "revoked");
 
     // The older snapshot itself is refused as stale, and changes nothing.
     let before = snapshot(&agency);
-    let r = at(
-        T0 + 40,
-        &["directory", "import", s(&first), "--json"],
-    );
+    let r = at(T0 + 40, &["directory", "import", s(&first), "--json"]);
     let (category, code, exit) = r.error_code();
     assert_eq!(
         (category, code.as_str(), exit),
@@ -165,12 +165,20 @@ fn a_reused_sequence_with_other_bytes_is_refused() {
         T0 + 1,
         &["anchor", "publish", "--name", "county", "--sequence", "5"],
     )
-    .fails(EXIT_REFUSED, "sequence 5");
+    .fails(EXIT_USAGE, "--sequence 5");
     let r = run_in(
         &backup,
         T0 + 100,
         PASS,
-        &["anchor", "publish", "--name", "county", "--sequence", "5", "--json"],
+        &[
+            "anchor",
+            "publish",
+            "--name",
+            "county",
+            "--sequence",
+            "5",
+            "--json",
+        ],
     )
     .ok();
     let five_again = PathBuf::from(r.json()["snapshot"].as_str().unwrap());
@@ -197,11 +205,7 @@ fn an_expired_snapshot_is_flagged_and_refused_by_a_fresh_directory_policy() {
     let open = |now: u64, extra: &[&str]| {
         w.run_at(
             now,
-            &[
-                &["open", "--agency", "superior-court", s(&env)][..],
-                extra,
-            ]
-            .concat(),
+            &[&["open", "--agency", "superior-court", s(&env)][..], extra].concat(),
         )
     };
     // Without any snapshot, the policy cannot be met: the directory's freshness is unknown.

@@ -9,7 +9,7 @@ use super::{Ctx, print_report, subject};
 use crate::cli::{LedgerAccountingArgs, LedgerAgencyArgs, LedgerExportArgs};
 use crate::error::CliError;
 use crate::keystore;
-use crate::support::{Lines, Report, commit_all, load_directory, stage};
+use crate::support::{Lines, Report, commit_all, stage};
 use crate::timefmt::format_time;
 
 fn open_existing_ledger(ctx: &Ctx, agency: &str) -> Result<Ledger, CliError> {
@@ -31,7 +31,7 @@ pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, C
     // in its keystore header.
     let mut keys = Vec::new();
     let mut source = "the agency's certificate";
-    if let Ok(dir) = load_directory(&ctx.home) {
+    if let Ok(dir) = ctx.directory() {
         let mut certs: Vec<_> = dir.certificates_for(&a.agency).collect();
         certs.reverse();
         for c in certs {

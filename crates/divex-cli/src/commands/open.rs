@@ -10,8 +10,8 @@ use super::Ctx;
 use crate::cli::OpenArgs;
 use crate::error::CliError;
 use crate::support::{
-    CONSENT_SUFFIX, Lines, Report, commit_all, hash8, join, load_directory, open_agency_keys,
-    read_file, stage, wire_name,
+    CONSENT_SUFFIX, Lines, Report, commit_all, hash8, join, open_agency_keys, read_file, stage,
+    wire_name,
 };
 use crate::timefmt::format_time;
 
@@ -20,7 +20,7 @@ const MAX_ENVELOPE_FILE: usize = 16 * 1024 * 1024;
 
 pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     let bytes = read_file(&a.file, "the envelope", MAX_ENVELOPE_FILE)?;
-    let dir = load_directory(&ctx.home)?;
+    let dir = ctx.directory_with_policy(a.require_fresh_directory)?;
     let consents = ctx.holdings(&a.agency, &dir)?;
     let keys = open_agency_keys(&ctx.home, &a.agency)?;
     let ledger_path = ctx.home.ledger(&a.agency);

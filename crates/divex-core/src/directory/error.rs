@@ -179,7 +179,7 @@ pub enum DirectoryError {
     /// A signed directory snapshot older than one already imported from the same anchor: an
     /// old copy, perhaps replayed to hide a revocation.
     #[error(
-        "the directory snapshot of trust anchor {anchor} has sequence {sequence}, older than sequence {recorded} already imported; it is an old copy and may hide revocations"
+        "the directory snapshot of trust anchor {anchor} is stale: its sequence {sequence} is lower than sequence {recorded}, already imported; an old copy may hide revocations"
     )]
     StaleBundle {
         /// The anchor that signed it.
