@@ -131,10 +131,10 @@ pub(super) fn directory_import(ctx: &Ctx, a: &DirectoryImportArgs) -> Result<Rep
     let mut json = json!({"kind": kind, "added": {"anchors": added.0, "certificates": added.1, "revocations": added.2},
                "pinned_anchors": pinned.iter().map(|p| json!({"name": p.name(), "fingerprint": p.kid().to_string()})).collect::<Vec<_>>(),
                "directory": ctx.home.directory_file()});
-    if let Some(s) = &snapshot {
-        json["sequence"] = json!(s.sequence);
-        json["expires"] = json!(s.expires);
-        json["anchor"] = json!(s.anchor.to_string());
+    if let (Some(s), serde_json::Value::Object(m)) = (&snapshot, &mut json) {
+        m.insert("sequence".into(), json!(s.sequence));
+        m.insert("expires".into(), json!(s.expires));
+        m.insert("anchor".into(), json!(s.anchor.to_string()));
     }
     ctx.judge(&dir);
     Ok(Report::new(l.render(), json))
