@@ -31,7 +31,7 @@ use divex_core::testing::consent::{
 use divex_core::testing::cose::{self, ProtectedHeader, alg, label};
 use divex_core::testing::directory::{
     AgencyCertificate, AnchorKeys, CertificateRequest, Directory, DirectoryError, Role,
-    TYP_CERTIFICATE, TYP_REVOCATION,
+    TYP_CERTIFICATE, TYP_REVOCATION, TYP_SNAPSHOT,
 };
 use divex_core::testing::{AnchorKeysExt, CertificateRevocationExt, PersonalKeyExt, RecordExt};
 use divex_core::vocab::Vocabulary;
@@ -62,6 +62,13 @@ pub enum Kind {
     /// `anchors`, `Directory::merge(input)` into a directory trusting only them.
     /// `ok` result: `"<anchors> anchors, <certificates> certificates, <revocations> revocations"`.
     Directory,
+    /// A signed directory snapshot (spec/directory.md §5.4). Run: with no `anchors`,
+    /// `Directory::from_bytes(input)`; with `anchors`, `Directory::merge(input)` into a directory
+    /// trusting only them; then `Directory::check_fresh(its anchor, now)`. `ok` result:
+    /// `"<anchors> anchors, <certificates> certificates, <revocations> revocations, sequence <n>"`.
+    /// A stale or reused sequence needs two files, so it has no vector (the unit and CLI tests
+    /// cover it).
+    DirectorySnapshot,
     /// A signed consent. Run: `SignedConsent::verify(input, Directory::from_bytes(directory),
     /// now)`. `ok` result: the consent id.
     Consent,
@@ -966,6 +973,149 @@ fn directory_vectors(w: &DomainWorld) -> Vec<DomainVector> {
         "The provider's certificate presented as a directory bundle.",
         provider.as_bytes(),
     ));
+    out.extend(snapshot_vectors(w));
+    out
+}
+
+/// Signed directory snapshots (spec/directory.md §5.4): the county anchor's snapshot number 7,
+/// signed a day before `NOW` and expiring six days after it, and its refusals.
+fn snapshot_vectors(w: &DomainWorld) -> Vec<DomainVector> {
+    let mut out = Vec::new();
+    let snapshot = |sequence: u64, signed_at: u64, expires: u64| {
+        w.anchor
+            .publish(&w.directory, sequence, signed_at, expires)
+            .expect("publish")
+    };
+    let ok = snapshot(7, NOW - DAY, NOW + 6 * DAY);
+    let vector = |scenario: &str, expect: &str, description: &str, input: &[u8]| DomainVector {
+        now: Some(NOW),
+        anchors: vec![w.anchor_hex()],
+        ..DomainVector::new(
+            Kind::DirectorySnapshot,
+            scenario,
+            expect,
+            description,
+            input,
+        )
+    };
+    let counts = format!(
+        "1 anchors, {} certificates, {} revocations, sequence 7",
+        w.directory.certificates().count(),
+        w.directory.revocations().count()
+    );
+    out.push(
+        vector(
+            "directory-snapshot-merge-ok",
+            "ok",
+            "The county anchor's signed snapshot number 7 (its certificates and revocations, \
+             signed a day ago, expiring in six days) merged into a directory that pinned the \
+             county anchor.",
+            &ok,
+        )
+        .result(&counts),
+    );
+    out.push(
+        DomainVector {
+            anchors: Vec::new(),
+            ..vector(
+                "directory-snapshot-ok",
+                "ok",
+                "The same snapshot loaded as configuration: its one anchor, which signed it, \
+                 becomes trusted.",
+                &ok,
+            )
+        }
+        .result(&counts),
+    );
+    out.push(vector(
+        "directory-snapshot-expired",
+        "bundle_expired",
+        "A snapshot that verifies but expired three days ago (signed ten days ago): the \
+         directory may miss revocations published since.",
+        &snapshot(6, NOW - 10 * DAY, NOW - 3 * DAY),
+    ));
+    {
+        // The payload's sequence 7 changed to 8, the signature kept.
+        let m = with_key(&payload_map(&ok), "sequence", Value::from(8u64));
+        out.push(vector(
+            "directory-snapshot-tampered-sequence",
+            "bad_signature",
+            "The snapshot with its sequence changed from 7 to 8 (a distributor passing an old \
+             snapshot off as a newer one).",
+            &replace_payload(&ok, &m),
+        ));
+    }
+    out.push(vector(
+        "directory-snapshot-wrong-typ",
+        "wrong_type",
+        "The snapshot's payload signed by the county anchor under the certificate typ: no \
+         signed object is taken for another.",
+        &anchor_sign(&w.anchor, alg::ED25519, TYP_CERTIFICATE, &payload_map(&ok)),
+    ));
+    {
+        let m = with_key(
+            &payload_map(&ok),
+            "expires",
+            Value::from(NOW - DAY + 32 * DAY),
+        );
+        out.push(vector(
+            "directory-snapshot-expires-too-far",
+            "invalid_snapshot",
+            "Signed by the county anchor, but expiring 32 days after it was signed (at most 31 \
+             are allowed).",
+            &anchor_sign(&w.anchor, alg::ED25519, TYP_SNAPSHOT, &m),
+        ));
+    }
+    {
+        let rogue_cert = issue(
+            &w.rogue,
+            "rogue snapshot item",
+            "rogue-court",
+            vec![Role::Court],
+            false,
+            &agency("outsider"),
+            (NOT_BEFORE, NOT_AFTER),
+        );
+        let m = payload_map(&ok);
+        let mut certs: Vec<Vec<u8>> = m
+            .get(&Value::from("certificates"))
+            .and_then(Value::as_array)
+            .expect("certificates")
+            .iter()
+            .map(|c| c.as_bytes().expect("bstr").to_vec())
+            .collect();
+        certs.push(rogue_cert.as_bytes().to_vec());
+        certs.sort();
+        let m = with_key(
+            &m,
+            "certificates",
+            Value::Array(certs.iter().map(Value::bytes).collect()),
+        );
+        out.push(DomainVector {
+            anchors: vec![w.anchor_hex(), hex::encode(w.rogue.public().to_bytes())],
+            ..vector(
+                "directory-snapshot-foreign-certificate",
+                "invalid_snapshot",
+                "A county snapshot carrying a certificate of another anchor (pinned too, its \
+                 signature good): a snapshot speaks only for its own anchor.",
+                &anchor_sign(&w.anchor, alg::ED25519, TYP_SNAPSHOT, &m),
+            )
+        });
+    }
+    {
+        let mut d = Directory::new();
+        d.add_anchor(w.rogue.public()).expect("anchor");
+        let rogue = w
+            .rogue
+            .publish(&d, 1, NOW - DAY, NOW + DAY)
+            .expect("publish");
+        out.push(vector(
+            "directory-snapshot-unpinned-anchor",
+            "unknown_anchor",
+            "A snapshot signed by an anchor the directory does not trust.",
+            &rogue,
+        ));
+    }
     out
 }
 

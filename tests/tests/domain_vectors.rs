@@ -141,6 +141,24 @@ fn run(v: &DomainVector) -> Result<Option<String>, Refusal> {
                 d.revocations().count()
             )))
         }
+        Kind::DirectorySnapshot => {
+            let d = if v.anchors.is_empty() {
+                Directory::from_bytes(&input).map_err(dir_err)?
+            } else {
+                let mut d = anchored(v);
+                d.merge(&input).map_err(dir_err)?;
+                d
+            };
+            let s = *d.snapshots().next().expect("the snapshot is recorded");
+            d.check_fresh(&s.anchor, now(v)).map_err(dir_err)?;
+            Ok(Some(format!(
+                "{} anchors, {} certificates, {} revocations, sequence {}",
+                d.anchors().count(),
+                d.certificates().count(),
+                d.revocations().count(),
+                s.sequence
+            )))
+        }
         Kind::Consent => {
             let c = SignedConsent::verify(&input, &context_directory(v), now(v))
                 .map_err(consent_err)?;
@@ -236,8 +254,8 @@ fn every_vector_gives_its_expected_outcome() {
         failures.join("\n")
     );
     // Every kind has valid and invalid vectors, and every record type a valid one.
-    assert_eq!(ok_kinds.len(), 7, "ok kinds: {ok_kinds:?}");
-    assert_eq!(refused_kinds.len(), 7, "refused kinds: {refused_kinds:?}");
+    assert_eq!(ok_kinds.len(), 8, "ok kinds: {ok_kinds:?}");
+    assert_eq!(refused_kinds.len(), 8, "refused kinds: {refused_kinds:?}");
     let all: BTreeSet<String> = RecordType::ALL
         .iter()
         .map(|t| t.as_str().to_owned())

@@ -316,3 +316,26 @@ def test_keystores_for_every_kind_of_key() -> None:
     # Nor do a participant's name and date of birth.
     subject = divex.Subject(name="Jordan Avery Reyes", date_of_birth="1994-03-14")
     assert repr(subject) == str(subject) == "Subject(..)"
+
+
+def test_signed_directory_snapshots_are_numbered_and_expire() -> None:
+    w = World()
+    first = w.anchor.publish_snapshot(w.directory, 1, T0, T0 + 7 * DAY)
+    second = w.anchor.publish_snapshot(w.directory, 2, T0 + 60, T0 + 7 * DAY)
+    d = divex.Directory()
+    d.add_anchor(w.anchor.trust_anchor())
+    d.merge(second)
+    (snapshot,) = d.snapshots()
+    assert (snapshot.anchor_key_id, snapshot.sequence) == (w.anchor.key_id(), 2)
+    # An older snapshot is stale; a different one with the same number is refused too.
+    with pytest.raises(divex.DirectoryError) as e:
+        d.merge(first)
+    assert e.value.code == "stale_bundle"
+    with pytest.raises(divex.DirectoryError) as e:
+        d.merge(w.anchor.publish_snapshot(w.directory, 2, T0 + 120, T0 + 7 * DAY))
+    assert e.value.code == "sequence_reused"
+    # Fresh until it expires.
+    d.check_fresh(w.anchor.key_id(), T0 + DAY)
+    with pytest.raises(divex.DirectoryError) as e:
+        d.check_fresh(w.anchor.key_id(), T0 + 7 * DAY)
+    assert e.value.code == "bundle_expired"

@@ -98,16 +98,21 @@ def _run_domain(v: dict) -> str | None:
         return d.check_certificate(data, now).agency_id
     if kind == "certificate_revocation":
         return _anchored(v).add_revocation(data).serial.hex()
-    if kind == "directory":
+    if kind in ("directory", "directory_snapshot"):
         if v.get("anchors"):
             d = _anchored(v)
             d.merge(data)
         else:
             d = divex.Directory.from_bytes(data)
-        return (
+        counts = (
             f"{len(d.anchors())} anchors, {len(d.certificates())} certificates, "
             f"{len(d.revocations())} revocations"
         )
+        if kind == "directory":
+            return counts
+        (snapshot,) = d.snapshots()
+        d.check_fresh(snapshot.anchor_key_id, now)
+        return f"{counts}, sequence {snapshot.sequence}"
     context = (
         divex.Directory.from_bytes(bytes.fromhex(v["directory"])) if "directory" in v else None
     )

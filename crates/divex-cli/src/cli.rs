@@ -56,7 +56,8 @@ pub enum Command {
     /// An agency's keys: rotate them (the old keys are kept to open envelopes sealed to them).
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Trust anchors: create one, issue and revoke agency certificates.
+    /// Trust anchors: create one, issue and revoke agency certificates, publish signed
+    /// directory snapshots.
     #[command(subcommand)]
     Anchor(AnchorCommand),
     /// The agency directory: import certificates, revocations and bundles; list them.
@@ -126,6 +127,9 @@ pub enum AnchorCommand {
     Issue(AnchorIssueArgs),
     /// Revoke a certificate the anchor issued.
     Revoke(AnchorRevokeArgs),
+    /// Publish the anchor's signed directory snapshot (next sequence, expiring in --days) for
+    /// agencies to import with `divex directory import`.
+    Publish(AnchorPublishArgs),
 }
 
 /// `divex anchor create`.
@@ -200,10 +204,31 @@ pub struct AnchorRevokeArgs {
     pub out: Option<PathBuf>,
 }
 
+/// `divex anchor publish`.
+#[derive(Debug, Args)]
+pub struct AnchorPublishArgs {
+    /// The anchor's short name.
+    #[arg(long, value_name = "NAME", value_parser = parse_agency_id)]
+    pub name: String,
+    /// Days until the snapshot expires (at most 31): agencies are warned, and
+    /// `open --require-fresh-directory` refuses, once it has expired, so publish again before.
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=31))]
+    pub days: u64,
+    /// The sequence number (default: one more than the last snapshot this home published or
+    /// imported from the anchor). Only to continue numbering after the anchor's home was lost:
+    /// it must be higher than any sequence the anchor ever published.
+    #[arg(long, value_name = "N")]
+    pub sequence: Option<u64>,
+    /// Where to write the snapshot (default: HOME/certificates/NAME-SEQUENCE.snapshot.cose).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
 /// `divex directory ...`.
 #[derive(Debug, Subcommand)]
 pub enum DirectoryCommand {
-    /// Import a directory bundle, a certificate, a certificate revocation or a trust anchor.
+    /// Import a signed directory snapshot or a directory bundle, a certificate, a certificate
+    /// revocation or a trust anchor.
     Import(DirectoryImportArgs),
     /// List the trusted anchors, certificates (with their status now) and revocations.
     List,
@@ -384,6 +409,10 @@ pub struct OpenArgs {
     /// The envelope.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// Refuse unless the directory holds a current (unexpired) signed snapshot of every pinned
+    /// trust anchor, so that no published revocation can be missing by more than its expiry.
+    #[arg(long)]
+    pub require_fresh_directory: bool,
 }
 
 /// `divex inspect`.

@@ -361,6 +361,18 @@ impl CliError {
                 | DirectoryError::NotYetValid { .. } => {
                     s("ask the trust anchor for a current certificate (`divex anchor issue`)")
                 }
+                DirectoryError::StaleBundle { .. } => s(
+                    "this home already holds a newer snapshot of the anchor; import the anchor's current snapshot, and never restore old directory files",
+                ),
+                DirectoryError::SequenceReused { .. } => s(
+                    "tell the anchor's operators: two different snapshots carry one sequence (was the anchor's home restored from a backup?)",
+                ),
+                DirectoryError::BundleExpired { .. } => s(
+                    "import the anchor's current snapshot with `divex directory import FILE` (the anchor publishes one with `divex anchor publish`)",
+                ),
+                DirectoryError::InvalidSnapshot(_) => {
+                    s("ask the anchor to publish again with `divex anchor publish`")
+                }
                 _ => s("the file was refused; obtain a fresh copy from its issuer"),
             },
             CliError::Consent(_) => s(

@@ -3,6 +3,10 @@
 //! ```text
 //! <root>/
 //!   directory.cbor                 the directory bundle: pinned anchors, certificates, revocations
+//!   snapshots/<fingerprint>.snapshot.cose
+//!                                  the latest signed directory snapshot imported from (or
+//!                                  published by) each anchor: its high-water sequence, merged
+//!                                  into the directory on every load (spec/directory.md §5.4)
 //!   anchors/<name>.key             a trust anchor's encrypted keystore
 //!   certificates/                  certificates and certificate revocations an anchor issued
 //!   agencies/<id>/keys.divex       the agency's encrypted keystore
@@ -34,6 +38,18 @@ impl Home {
     /// `root/directory.cbor`: a [`divex_core::directory::Directory`] bundle.
     pub fn directory_file(&self) -> PathBuf {
         self.root.join("directory.cbor")
+    }
+
+    /// `root/snapshots/<fingerprint>.snapshot.cose`: the latest signed directory snapshot of
+    /// the anchor with key id `fingerprint` (hex) that this home imported or published.
+    pub fn held_snapshot(&self, fingerprint: &str) -> PathBuf {
+        self.snapshots_dir()
+            .join(format!("{fingerprint}.snapshot.cose"))
+    }
+
+    /// `root/snapshots/`: the held signed directory snapshots.
+    pub fn snapshots_dir(&self) -> PathBuf {
+        self.root.join("snapshots")
     }
 
     /// `root/anchors/<name>.key`: a trust anchor's keystore.
@@ -87,6 +103,10 @@ mod tests {
     fn layout() {
         let h = Home::new("/h");
         assert_eq!(h.directory_file(), PathBuf::from("/h/directory.cbor"));
+        assert_eq!(
+            h.held_snapshot("ab12"),
+            PathBuf::from("/h/snapshots/ab12.snapshot.cose")
+        );
         assert_eq!(h.anchor_keystore("a"), PathBuf::from("/h/anchors/a.key"));
         assert_eq!(h.keystore("x"), PathBuf::from("/h/agencies/x/keys.divex"));
         assert_eq!(h.ledger("x"), PathBuf::from("/h/agencies/x/ledger.sqlite"));

@@ -24,6 +24,8 @@ pub const CONSENT_SUFFIX: &str = ".consent.cose";
 pub const REVOCATION_SUFFIX: &str = ".revocation.cose";
 /// Suffix of a case event.
 pub const EVENT_SUFFIX: &str = ".event.cose";
+/// Suffix of a held signed directory snapshot.
+const SNAPSHOT_SUFFIX: &str = ".snapshot.cose";
 
 /// What a command prints: a human text and the same facts as JSON.
 #[derive(Debug, Clone, Default)]
@@ -128,8 +130,13 @@ pub fn commit_all(staged: Vec<fsutil::Staged>) -> Result<Vec<PathBuf>, CliError>
     Ok(out)
 }
 
-/// The home's directory, which must exist.
-pub fn load_directory(home: &Home) -> Result<Directory, CliError> {
+/// The home's directory, which must exist, with the signed snapshots the home holds merged in
+/// (spec/directory.md §5.4), and a warning for each held snapshot that does not verify (it is
+/// skipped). [`freshness_warnings`] judges the result's age.
+///
+/// Merging the held snapshots on every load is what makes an old `directory.cbor` copied back
+/// harmless: what the latest snapshot of each anchor says is always in the directory.
+pub fn load_directory(home: &Home) -> Result<(Directory, Vec<String>), CliError> {
     let path = home.directory_file();
     if !path.exists() {
         return Err(CliError::NotFound {
@@ -141,16 +148,50 @@ pub fn load_directory(home: &Home) -> Result<Directory, CliError> {
         });
     }
     let bytes = read_file(&path, "the agency directory", MAX_DIRECTORY_BYTES)?;
-    Ok(Directory::from_bytes(&bytes)?)
+    let mut dir = Directory::from_bytes(&bytes)?;
+    let mut notes = Vec::new();
+    for p in files_with_suffix(&home.snapshots_dir(), SNAPSHOT_SUFFIX)? {
+        let merged = match read_file(&p, "a directory snapshot", MAX_DIRECTORY_BYTES) {
+            Ok(b) => dir.merge(&b).map_err(|e| e.class()),
+            Err(e) => Err(e.code()),
+        };
+        if let Err(class) = merged {
+            notes.push(format!(
+                "{} skipped: it does not verify ({class}); the directory may miss that anchor's \
+                 revocations — import the anchor's current snapshot with `divex directory import`",
+                p.display()
+            ));
+        }
+    }
+    Ok((dir, notes))
 }
 
-/// The home's directory, or an empty one if the file does not exist yet.
-pub fn load_directory_or_empty(home: &Home) -> Result<Directory, CliError> {
+/// The home's directory as [`load_directory`] reads it, or an empty one (and no warnings) if
+/// the file does not exist yet.
+pub fn load_directory_or_empty(home: &Home) -> Result<(Directory, Vec<String>), CliError> {
     if home.directory_file().exists() {
         load_directory(home)
     } else {
-        Ok(Directory::new())
+        Ok((Directory::new(), Vec::new()))
     }
+}
+
+/// A warning for every anchor whose latest held snapshot has expired at `now`
+/// (spec/directory.md §5.4): the directory may miss revocations published since.
+pub fn freshness_warnings(dir: &Directory, now: u64) -> Vec<String> {
+    dir.snapshots()
+        .filter_map(|s| dir.check_fresh(&s.anchor, now).err())
+        .map(|e| format!("{e}: import its current snapshot with `divex directory import`"))
+        .collect()
+}
+
+/// Refuses a directory that lacks a current signed snapshot of any pinned anchor (the
+/// freshness policy of `open --require-fresh-directory`, spec/directory.md §5.4).
+pub fn require_fresh(dir: &Directory, now: u64) -> Result<(), CliError> {
+    for a in dir.anchors() {
+        dir.check_fresh(&a.kid(), now)?;
+    }
+    Ok(())
 }
 
 /// Stages the directory file (replacing it).
@@ -197,7 +238,7 @@ fn files_with_suffix(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, CliError>
         return Ok(Vec::new());
     }
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| CliError::io(dir, "the consents folder", e))?
+        .map_err(|e| CliError::io(dir, "a folder of held files", e))?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {

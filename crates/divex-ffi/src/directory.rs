@@ -154,6 +154,33 @@ fn anchor_info(a: &core::TrustAnchor) -> AnchorInfo {
     }
 }
 
+/// What a [`Directory`] recorded of the latest signed snapshot it merged from one anchor
+/// (spec/directory.md §5.4). The bundle encoding does not carry it: keep the latest snapshot
+/// of each anchor beside the directory and merge it again after loading.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SnapshotInfo {
+    /// Key id of the anchor that signed it.
+    pub anchor_key_id: Vec<u8>,
+    /// Its sequence number.
+    pub sequence: u64,
+    /// When the anchor signed it (Unix seconds).
+    pub signed_at: u64,
+    /// When it expires (Unix seconds, exclusive).
+    pub expires: u64,
+    /// SHA-256 of the snapshot's bytes.
+    pub digest: Vec<u8>,
+}
+
+fn snapshot_info(s: &core::DirectorySnapshot) -> SnapshotInfo {
+    SnapshotInfo {
+        anchor_key_id: s.anchor.as_bytes().to_vec(),
+        sequence: s.sequence,
+        signed_at: s.signed_at,
+        expires: s.expires,
+        digest: s.digest.to_vec(),
+    }
+}
+
 /// Parses a certificate strictly **without** verifying its signature (for display; trust
 /// only what a [`Directory`] returns).
 #[uniffi::export]
@@ -237,6 +264,21 @@ impl AnchorKeys {
         Ok(cert.as_bytes().to_vec())
     }
 
+    /// Publishes the anchor's signed directory snapshot of what `directory` holds from it,
+    /// numbered `sequence` (higher than any it published), signed at `signed_at` and expiring
+    /// at `expires` (at most 31 days later).
+    pub fn publish_snapshot(
+        &self,
+        directory: Arc<Directory>,
+        sequence: u64,
+        signed_at: u64,
+        expires: u64,
+    ) -> Result<Vec<u8>> {
+        Ok(self
+            .inner
+            .publish(&directory.get(), sequence, signed_at, expires)?)
+    }
+
     /// Revokes the certificate with `serial` from `revoked_at` on, for `reason`
     /// (`[a-z0-9._-]{1,64}`, e.g. `key_compromise`, `superseded`); returns the signed
     /// revocation.
@@ -315,9 +357,22 @@ impl Directory {
     }
 
     /// Adds a bundle's certificates and revocations, all or nothing; its anchors must already
-    /// be pinned here.
+    /// be pinned here. A signed snapshot older than the one of its anchor already merged is
+    /// refused (`stale_bundle`), as is another with the same sequence (`sequence_reused`).
     pub fn merge(&self, bundle: Vec<u8>) -> Result<()> {
         Ok(self.get().merge(&bundle)?)
+    }
+
+    /// The latest signed snapshot merged from each anchor.
+    pub fn snapshots(&self) -> Vec<SnapshotInfo> {
+        self.get().snapshots().map(snapshot_info).collect()
+    }
+
+    /// Whether a current signed snapshot of the anchor `anchor_key_id` was merged: refused
+    /// with `bundle_expired` when it expired at `now` or none was.
+    pub fn check_fresh(&self, anchor_key_id: Vec<u8>, now: u64) -> Result<()> {
+        let kid = divex_core::keys::KeyId::from_bytes(&anchor_key_id)?;
+        Ok(self.get().check_fresh(&kid, now)?)
     }
 
     /// Whether `certificate` is trustworthy at `now` under this directory's anchors and

@@ -11,7 +11,8 @@
 //! * keys: [`AgencyKeys`], [`PersonalKey`], [`AnchorKeys`], [`EncryptionKeyPair`] — opaque
 //!   objects; secrets leave only sealed in a passphrase keystore (`export_keystore`, the
 //!   `divex` CLI's format), or enter raw only through `*_test_vectors_only` constructors;
-//! * trust: [`Directory`] (anchors, certificates, revocations, bundle bytes);
+//! * trust: [`Directory`] (anchors, certificates, revocations, bundle bytes, signed
+//!   snapshots);
 //! * consent: [`sign_consent`] (a directive described as JSON), [`verify_consent`],
 //!   revocations and case events (signed with the key objects, verified here), [`ConsentSet`];
 //! * records: [`Record`], built from a [`TypedRecord`] (one typed uniffi record per record
@@ -63,7 +64,7 @@ pub use consent::{
 };
 pub use directory::{
     AnchorInfo, AnchorKeys, CertificateInfo, CertificateRequest, Directory, RevocationInfo,
-    certificate_info, roles, trust_anchor_info,
+    SnapshotInfo, certificate_info, roles, trust_anchor_info,
 };
 pub use disclosure::{
     AgencyFacts, EnvelopeMetadata, KnownSender, Obligations, OpenedEnvelope, ReceivedDisclosure,

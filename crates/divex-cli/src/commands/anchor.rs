@@ -1,5 +1,6 @@
-//! `divex anchor create | issue | revoke`: the trust anchor's keystore, the certificates it
-//! issues and the revocations it signs.
+//! `divex anchor create | issue | revoke | publish`: the trust anchor's keystore, the
+//! certificates it issues, the revocations it signs and the signed directory snapshots it
+//! publishes.
 
 use std::path::PathBuf;
 
@@ -10,13 +11,12 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::{Ctx, DAY, fast_warning, with_warnings};
-use crate::cli::{AnchorCreateArgs, AnchorIssueArgs, AnchorRevokeArgs};
+use crate::cli::{AnchorCreateArgs, AnchorIssueArgs, AnchorPublishArgs, AnchorRevokeArgs};
 use crate::error::CliError;
 use crate::keystore::{self, KeystoreError};
 use crate::passphrase::passphrase;
 use crate::support::{
-    Lines, Report, commit_all, ensure_absent, hash8, load_directory_or_empty, read_file, stage,
-    stage_directory,
+    Lines, Report, commit_all, ensure_absent, hash8, read_file, stage, stage_directory,
 };
 use crate::timefmt::format_time;
 
@@ -53,7 +53,7 @@ pub(super) fn anchor_create(ctx: &Ctx, a: &AnchorCreateArgs) -> Result<Report, C
         what: "--display-name".into(),
         reason: e.to_string(),
     })?;
-    let mut dir = load_directory_or_empty(&ctx.home)?;
+    let mut dir = ctx.directory_or_empty()?;
     dir.add_anchor(anchor.public())?;
     let staged_dir = stage_directory(&ctx.home, &dir)?;
     let pass = Zeroizing::new(passphrase(
@@ -117,7 +117,7 @@ pub(super) fn anchor_issue(ctx: &Ctx, a: &AnchorIssueArgs) -> Result<Report, Cli
     let not_after = not_before
         .checked_add(a.days.saturating_mul(DAY))
         .ok_or_else(|| CliError::Usage("--days is too large".into()))?;
-    let mut dir = load_directory_or_empty(&ctx.home)?;
+    let mut dir = ctx.directory_or_empty()?;
     let anchor = open_anchor(ctx, &a.name)?;
     dir.add_anchor(anchor.public())?;
     let cert = anchor
@@ -198,7 +198,7 @@ pub(super) fn anchor_revoke(ctx: &Ctx, a: &AnchorRevokeArgs) -> Result<Report, C
         ensure_absent(o)?;
     }
     let at = a.at.unwrap_or(ctx.now);
-    let mut dir = load_directory_or_empty(&ctx.home)?;
+    let mut dir = ctx.directory_or_empty()?;
     let anchor = open_anchor(ctx, &a.name)?;
     dir.add_anchor(anchor.public())?;
     let rev = anchor.revoke(serial, at, &a.reason).map_err(|e| match e {
@@ -247,4 +247,76 @@ pub(super) fn anchor_revoke(ctx: &Ctx, a: &AnchorRevokeArgs) -> Result<Report, C
         r = r.warn("no certificate with this serial from this anchor is in the directory");
     }
     Ok(r)
+}
+
+/// `divex anchor publish`: the anchor's signed directory snapshot (spec/directory.md §5.4) of
+/// what this home's directory holds from it, numbered one more than the last snapshot of the
+/// anchor the home holds (or `--sequence`), expiring in `--days`. The snapshot becomes the
+/// home's held snapshot of the anchor, so the next one is numbered after it.
+pub(super) fn anchor_publish(ctx: &Ctx, a: &AnchorPublishArgs) -> Result<Report, CliError> {
+    let path = anchor_path_or_missing(ctx, &a.name)?;
+    let public = keystore::read_info(&path)?.anchor().ok_or_else(|| {
+        CliError::Usage(format!("{} is not a trust anchor keystore", path.display()))
+    })?;
+    let kid = public.kid();
+    let mut dir = ctx.directory_to_update()?;
+    dir.add_anchor(public)?;
+    let last = dir
+        .snapshots()
+        .find(|s| s.anchor == kid)
+        .map(|s| s.sequence);
+    let sequence = match (a.sequence, last) {
+        (Some(n), Some(l)) if n <= l => {
+            return Err(CliError::Usage(format!(
+                "--sequence {n} is not higher than sequence {l}, the last snapshot of anchor '{}' this home holds; agencies would refuse it",
+                a.name
+            )));
+        }
+        (Some(n), _) => n,
+        (None, Some(l)) => l
+            .checked_add(1)
+            .ok_or_else(|| CliError::Usage("the sequence numbers are exhausted".into()))?,
+        (None, None) => 1,
+    };
+    let signed_at = ctx.now;
+    let expires = signed_at
+        .checked_add(a.days * DAY)
+        .ok_or_else(|| CliError::Usage("--days is too large for this time".into()))?;
+    let out = a.out.clone().unwrap_or_else(|| {
+        ctx.home
+            .certificates_dir()
+            .join(format!("{}-{sequence}.snapshot.cose", a.name))
+    });
+    ensure_absent(&out)?;
+    let anchor = open_anchor(ctx, &a.name)?;
+    let bytes = anchor.publish(&dir, sequence, signed_at, expires)?;
+    dir.merge(&bytes)?;
+    commit_all(vec![
+        stage(&out, &bytes, false)?,
+        stage(&ctx.home.held_snapshot(&kid.to_string()), &bytes, true)?,
+        stage_directory(&ctx.home, &dir)?,
+    ])?;
+    ctx.judge(&dir);
+    let certificates = dir.certificates().filter(|c| c.issuer() == kid).count();
+    let revocations = dir.revocations().filter(|r| r.issuer() == kid).count();
+    let mut l = Lines::new();
+    l.add("anchor", format!("{} (fingerprint {kid})", a.name))
+        .add("sequence", sequence.to_string())
+        .add("signed", format_time(signed_at))
+        .add("expires", format_time(expires))
+        .add(
+            "contents",
+            format!("{certificates} certificate(s), {revocations} revocation(s)"),
+        )
+        .add("snapshot", out.display().to_string());
+    Ok(Report::new(
+        format!(
+            "Published signed directory snapshot {sequence} of anchor {}.\n{}Distribute it to every agency (`divex directory import`), and publish again before it expires.\n",
+            a.name,
+            l.render()
+        ),
+        json!({"anchor": a.name, "fingerprint": kid.to_string(), "sequence": sequence,
+               "signed_at": signed_at, "expires": expires, "certificates": certificates,
+               "revocations": revocations, "snapshot": out}),
+    ))
 }

@@ -24,7 +24,7 @@ use crate::keystore;
 use crate::passphrase::passphrase;
 use crate::support::{
     CONSENT_SUFFIX, EVENT_SUFFIX, Lines, REVOCATION_SUFFIX, Report, commit_all, ensure_absent,
-    hash8, join, load_directory, open_agency_keys, read_file, stage, wire_name,
+    hash8, join, open_agency_keys, read_file, stage, wire_name,
 };
 use crate::timefmt::format_time;
 
@@ -60,7 +60,7 @@ pub(super) fn consent_create(ctx: &Ctx, a: &ConsentCreateArgs) -> Result<Report,
         reason: "it is not UTF-8 text".into(),
     })?;
     let desc = consent_toml::parse(&text, &a.from)?;
-    let dir = load_directory(&ctx.home)?;
+    let dir = ctx.directory()?;
     let witness = dir.current_certificate(&a.agency, ctx.now)?.clone();
     // The electronic signers' public keys come from their key files' headers; the secret keys
     // are checked against them once opened.
@@ -249,7 +249,7 @@ fn read_consent(ctx: &Ctx, path: &Path, dir: &Directory) -> Result<VerifiedConse
 }
 
 pub(super) fn consent_revoke(ctx: &Ctx, a: &ConsentRevokeArgs) -> Result<Report, CliError> {
-    let dir = load_directory(&ctx.home)?;
+    let dir = ctx.directory()?;
     let consent = read_consent(ctx, &a.consent, &dir)?;
     if let Some(p) = &a.patient_key {
         personal_key_path(p)?;
@@ -331,7 +331,7 @@ pub(super) fn consent_revoke(ctx: &Ctx, a: &ConsentRevokeArgs) -> Result<Report,
 }
 
 pub(super) fn consent_event(ctx: &Ctx, a: &ConsentEventArgs) -> Result<Report, CliError> {
-    let dir = load_directory(&ctx.home)?;
+    let dir = ctx.directory()?;
     dir.current_certificate(&a.agency, ctx.now)?;
     if let Some(o) = &a.out {
         ensure_absent(o)?;
@@ -395,7 +395,7 @@ fn sha256_hex(b: &[u8]) -> String {
 }
 
 pub(super) fn consent_import(ctx: &Ctx, a: &ConsentImportArgs) -> Result<Report, CliError> {
-    let dir = load_directory(&ctx.home)?;
+    let dir = ctx.directory()?;
     dir.current_certificate(&a.agency, ctx.now)?;
     let mut set = ctx.holdings(&a.agency, &dir)?;
     let folder = ctx.home.consents_dir(&a.agency);
@@ -490,7 +490,7 @@ pub(super) fn consent_import(ctx: &Ctx, a: &ConsentImportArgs) -> Result<Report,
 }
 
 pub(super) fn consent_show(ctx: &Ctx, a: &ConsentShowArgs) -> Result<Report, CliError> {
-    let dir = load_directory(&ctx.home)?;
+    let dir = ctx.directory()?;
     let consent = read_consent(ctx, &a.file, &dir)?;
     let mut r = consent_report(&consent);
     if let Some(agency) = &a.agency {

@@ -1,18 +1,19 @@
 //! `divex directory import | list`: this home's directory of anchors, certificates and
 //! revocations.
 
-use divex_core::directory::{AgencyCertificate, Directory, DirectoryError, TrustAnchor};
+use divex_core::directory::{
+    AgencyCertificate, Directory, DirectoryError, DirectorySnapshot, TrustAnchor,
+};
 use divex_core::error::Classified;
 use divex_core::inspect::{FileKind, InspectError};
 use divex_core::vocab::Vocabulary;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use super::Ctx;
 use crate::cli::DirectoryImportArgs;
 use crate::error::CliError;
-use crate::support::{
-    Lines, Report, commit_all, load_directory, load_directory_or_empty, read_file, stage_directory,
-};
+use crate::support::{Lines, Report, commit_all, read_file, stage, stage_directory};
 use crate::timefmt::{format_date, format_time};
 
 pub(super) fn directory_import(ctx: &Ctx, a: &DirectoryImportArgs) -> Result<Report, CliError> {
@@ -21,14 +22,15 @@ pub(super) fn directory_import(ctx: &Ctx, a: &DirectoryImportArgs) -> Result<Rep
         "the file to import",
         divex_core::directory::MAX_DIRECTORY_BYTES,
     )?;
-    let mut dir = load_directory_or_empty(&ctx.home)?;
+    let mut dir = ctx.directory_to_update()?;
     let before = (
         dir.anchors().count(),
         dir.certificates().count(),
         dir.revocations().count(),
     );
     let mut pinned: Vec<TrustAnchor> = Vec::new();
-    let kind;
+    let mut kind;
+    let mut snapshot: Option<DirectorySnapshot> = None;
     // What the file is (the library's recognition); anything that is not a bundle or an anchor
     // is tried as a certificate, then as a revocation, as before.
     let detected = match FileKind::detect(&bytes) {
@@ -40,6 +42,7 @@ pub(super) fn directory_import(ctx: &Ctx, a: &DirectoryImportArgs) -> Result<Rep
         }
         other => other.ok(),
     };
+    let mut staged = Vec::new();
     if detected == Some(FileKind::Directory) {
         kind = "directory bundle";
         if a.trust_anchors {
@@ -52,7 +55,20 @@ pub(super) fn directory_import(ctx: &Ctx, a: &DirectoryImportArgs) -> Result<Rep
                 dir.add_anchor(anchor.clone())?;
             }
         }
+        // A signed snapshot is refused here when it is older than the one this home holds.
         dir.merge(&bytes)?;
+        let digest: [u8; 32] = Sha256::digest(&bytes).into();
+        snapshot = dir.snapshots().find(|s| s.digest == digest).copied();
+        if let Some(s) = &snapshot {
+            kind = "directory snapshot";
+            // The latest snapshot of its anchor, kept outside directory.cbor: merged on every
+            // load, it is the home's high-water mark (spec/directory.md §5.4).
+            staged.push(stage(
+                &ctx.home.held_snapshot(&s.anchor.to_string()),
+                &bytes,
+                true,
+            )?);
+        }
     } else if let Ok(anchor) = TrustAnchor::from_bytes(&bytes) {
         kind = "trust anchor";
         if !a.trust_anchors {
@@ -76,7 +92,8 @@ pub(super) fn directory_import(ctx: &Ctx, a: &DirectoryImportArgs) -> Result<Rep
             Err(e) => return Err(e.into()),
         }
     }
-    commit_all(vec![stage_directory(&ctx.home, &dir)?])?;
+    staged.insert(0, stage_directory(&ctx.home, &dir)?);
+    commit_all(staged)?;
     let after = (
         dir.anchors().count(),
         dir.certificates().count(),
@@ -93,18 +110,34 @@ pub(super) fn directory_import(ctx: &Ctx, a: &DirectoryImportArgs) -> Result<Rep
             ),
         )
         .add("directory", ctx.home.directory_file().display().to_string());
+    if let Some(s) = &snapshot {
+        l.add(
+            "snapshot",
+            format!(
+                "sequence {} of anchor {}, signed {}, expires {}",
+                s.sequence,
+                s.anchor,
+                format_time(s.signed_at),
+                format_time(s.expires)
+            ),
+        );
+    }
     for p in &pinned {
         l.add(
             "pinned anchor",
             format!("{} (fingerprint {})", p.name(), p.kid()),
         );
     }
-    Ok(Report::new(
-        l.render(),
-        json!({"kind": kind, "added": {"anchors": added.0, "certificates": added.1, "revocations": added.2},
+    let mut json = json!({"kind": kind, "added": {"anchors": added.0, "certificates": added.1, "revocations": added.2},
                "pinned_anchors": pinned.iter().map(|p| json!({"name": p.name(), "fingerprint": p.kid().to_string()})).collect::<Vec<_>>(),
-               "directory": ctx.home.directory_file()}),
-    ))
+               "directory": ctx.home.directory_file()});
+    if let (Some(s), serde_json::Value::Object(m)) = (&snapshot, &mut json) {
+        m.insert("sequence".into(), json!(s.sequence));
+        m.insert("expires".into(), json!(s.expires));
+        m.insert("anchor".into(), json!(s.anchor.to_string()));
+    }
+    ctx.judge(&dir);
+    Ok(Report::new(l.render(), json))
 }
 
 fn cert_status(dir: &Directory, c: &AgencyCertificate, now: u64) -> String {
@@ -118,13 +151,26 @@ fn cert_status(dir: &Directory, c: &AgencyCertificate, now: u64) -> String {
 }
 
 pub(super) fn directory_list(ctx: &Ctx) -> Result<Report, CliError> {
-    let dir = load_directory(&ctx.home)?;
+    let dir = ctx.directory()?;
     let mut human = String::new();
     let mut anchors = Vec::new();
     human.push_str("Trust anchors:\n");
     for a in dir.anchors() {
         human.push_str(&format!("  {}  fingerprint {}\n", a.name(), a.kid()));
-        anchors.push(json!({"name": a.name(), "fingerprint": a.kid().to_string()}));
+        let snapshot = dir.snapshots().find(|s| s.anchor == a.kid()).map(|s| {
+            let expired = dir.check_fresh(&s.anchor, ctx.now).is_err();
+            human.push_str(&format!(
+                "    signed snapshot: sequence {}, signed {}, {} {}\n",
+                s.sequence,
+                format_time(s.signed_at),
+                if expired { "EXPIRED" } else { "expires" },
+                format_time(s.expires)
+            ));
+            json!({"sequence": s.sequence, "signed_at": s.signed_at, "expires": s.expires,
+                   "expired": expired})
+        });
+        anchors.push(json!({"name": a.name(), "fingerprint": a.kid().to_string(),
+                            "snapshot": snapshot}));
     }
     human.push_str("Certificates:\n");
     let mut certs = Vec::new();

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::Ctx;
 use crate::cli::InspectArgs;
 use crate::error::CliError;
-use crate::support::{Lines, Report, load_directory, read_file};
+use crate::support::{Lines, Report, read_file};
 
 /// Largest file `inspect` reads: an envelope at the largest size a recipient may allow, and
 /// room for anything smaller (the library refuses larger ones as not a divex file).
@@ -18,7 +18,7 @@ pub(super) fn inspect_cmd(ctx: &Ctx, a: &InspectArgs) -> Result<Report, CliError
     let bytes = read_file(&a.file, "the file to inspect", MAX_INSPECT_BYTES)?;
     // The home's directory, if there is one, names recipients and checks certificates.
     let dir = if ctx.home.directory_file().exists() {
-        load_directory(&ctx.home).ok()
+        ctx.directory().ok()
     } else {
         None
     };

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{Ctx, print_report, subject};
 use crate::cli::{LedgerAccountingArgs, LedgerAgencyArgs, LedgerExportArgs};
 use crate::error::CliError;
-use crate::support::{Lines, Report, commit_all, load_directory, open_agency_keys, stage};
+use crate::support::{Lines, Report, commit_all, open_agency_keys, stage};
 use crate::timefmt::format_time;
 
 fn open_existing_ledger(ctx: &Ctx, agency: &str) -> Result<Ledger, CliError> {
@@ -86,7 +86,7 @@ pub(super) fn ensure_certified(
 }
 
 pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, CliError> {
-    let dir = load_directory(&ctx.home)?;
+    let dir = ctx.directory()?;
     let path = ctx.home.ledger(&a.agency);
     if absent_or_empty(&path)? {
         // A deleted or emptied ledger whose mark remains is a rollback, not a missing file.
@@ -138,7 +138,7 @@ pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, C
 }
 
 pub(super) fn ledger_mark(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, CliError> {
-    let dir = load_directory(&ctx.home)?;
+    let dir = ctx.directory()?;
     let mut ledger = open_existing_ledger(ctx, &a.agency)?;
     let before = ledger.high_water_mark()?;
     // Refuse before asking for the passphrase when the ledger does not verify (a mark that

@@ -3,7 +3,7 @@
 //! (staged, then moved into place), so a failed command leaves the home as it was.
 //!
 //! * `keys` — `init`, `keys rotate` and `consent patient-key`;
-//! * `anchor` — `anchor create | issue | revoke`;
+//! * `anchor` — `anchor create | issue | revoke | publish`;
 //! * `directory` — `directory import | list`;
 //! * `consent` — `consent create | revoke | event | import | show`;
 //! * `seal` and `open` — disclosures;
@@ -26,7 +26,7 @@ use crate::cli::{
 use crate::error::CliError;
 use crate::home::Home;
 use crate::keystore::KdfProfile;
-use crate::support::{Report, load_consents};
+use crate::support::{self, Report, load_consents, load_directory, load_directory_or_empty};
 use crate::timefmt::system_now;
 
 mod anchor;
@@ -38,7 +38,7 @@ mod ledger;
 mod open;
 mod seal;
 
-use anchor::{anchor_create, anchor_issue, anchor_revoke};
+use anchor::{anchor_create, anchor_issue, anchor_publish, anchor_revoke};
 use consent::{consent_create, consent_event, consent_import, consent_revoke, consent_show};
 use directory::{directory_import, directory_list};
 use inspect::inspect_cmd;
@@ -64,6 +64,51 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The home's directory with its held signed snapshots merged in
+    /// ([`load_directory`]): the one place commands load it. Its warnings (a held snapshot
+    /// skipped, an anchor's snapshot expired) are printed however the command ends.
+    fn directory(&self) -> Result<Directory, CliError> {
+        let (dir, notes) = load_directory(&self.home)?;
+        self.judged(dir, notes)
+    }
+
+    /// [`Ctx::directory`]; with `require_fresh` (`open --require-fresh-directory`), refused
+    /// with `bundle_expired` unless it holds a current signed snapshot of every pinned anchor.
+    fn directory_with_policy(&self, require_fresh: bool) -> Result<Directory, CliError> {
+        let dir = self.directory()?;
+        if require_fresh {
+            support::require_fresh(&dir, self.now)?;
+        }
+        Ok(dir)
+    }
+
+    /// [`Ctx::directory`], or an empty directory if the home has none yet.
+    fn directory_or_empty(&self) -> Result<Directory, CliError> {
+        let (dir, notes) = load_directory_or_empty(&self.home)?;
+        self.judged(dir, notes)
+    }
+
+    /// The directory a command is about to change by importing or publishing a snapshot, or
+    /// an empty one: its age is judged after the change ([`Ctx::judge`]), not before.
+    fn directory_to_update(&self) -> Result<Directory, CliError> {
+        let (dir, notes) = load_directory_or_empty(&self.home)?;
+        self.warnings.borrow_mut().extend(notes);
+        Ok(dir)
+    }
+
+    /// Warns for every anchor of `dir` whose latest snapshot has expired.
+    fn judge(&self, dir: &Directory) {
+        self.warnings
+            .borrow_mut()
+            .extend(support::freshness_warnings(dir, self.now));
+    }
+
+    fn judged(&self, dir: Directory, notes: Vec<String>) -> Result<Directory, CliError> {
+        self.warnings.borrow_mut().extend(notes);
+        self.judge(&dir);
+        Ok(dir)
+    }
+
     /// What agency `agency_id` holds (its verified consents, revocations and case events), as
     /// [`load_consents`] reads them: the one place every command loads holdings. A held file
     /// that does not verify is skipped, and its warning is printed however the command ends.
@@ -111,6 +156,7 @@ fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<Option<R
         Command::Anchor(AnchorCommand::Create(a)) => anchor_create(ctx, &a)?,
         Command::Anchor(AnchorCommand::Issue(a)) => anchor_issue(ctx, &a)?,
         Command::Anchor(AnchorCommand::Revoke(a)) => anchor_revoke(ctx, &a)?,
+        Command::Anchor(AnchorCommand::Publish(a)) => anchor_publish(ctx, &a)?,
         Command::Directory(DirectoryCommand::Import(a)) => directory_import(ctx, &a)?,
         Command::Directory(DirectoryCommand::List) => directory_list(ctx)?,
         Command::Consent(ConsentCommand::Create(a)) => consent_create(ctx, &a)?,

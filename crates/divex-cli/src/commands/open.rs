@@ -12,8 +12,7 @@ use crate::cli::OpenArgs;
 use crate::error::CliError;
 use crate::keyring::Keyring;
 use crate::support::{
-    CONSENT_SUFFIX, Lines, Report, commit_all, hash8, join, load_directory, read_file, stage,
-    wire_name,
+    CONSENT_SUFFIX, Lines, Report, commit_all, hash8, join, read_file, stage, wire_name,
 };
 use crate::timefmt::format_time;
 
@@ -22,7 +21,7 @@ const MAX_ENVELOPE_FILE: usize = 16 * 1024 * 1024;
 
 pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     let bytes = read_file(&a.file, "the envelope", MAX_ENVELOPE_FILE)?;
-    let dir = load_directory(&ctx.home)?;
+    let dir = ctx.directory_with_policy(a.require_fresh_directory)?;
     // The ledger is the replay hook: a rolled-back, truncated, emptied or rewritten one is
     // refused before anything is opened (spec/ledger.md §4). If it does not exist yet nothing
     // was ever received, so it is created only once the envelope has been released (a failed

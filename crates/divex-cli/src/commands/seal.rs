@@ -17,8 +17,7 @@ use super::{Ctx, subject};
 use crate::cli::SealArgs;
 use crate::error::CliError;
 use crate::support::{
-    Lines, Report, commit_all, ensure_absent, join, load_directory, open_agency_keys, read_file,
-    stage,
+    Lines, Report, commit_all, ensure_absent, join, open_agency_keys, read_file, stage,
 };
 
 /// Largest record JSON accepted.
@@ -71,7 +70,7 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
     if let Some(o) = &a.out {
         ensure_absent(o)?;
     }
-    let dir = load_directory(&ctx.home)?;
+    let dir = ctx.directory()?;
     // Refuse unknown or untrusted recipients before asking for anything.
     for to in &a.to {
         dir.current_certificate(to, ctx.now)?;

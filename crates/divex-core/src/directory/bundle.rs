@@ -1,59 +1,51 @@
 //! The directory bundle (spec/directory.md §5.2, §5.3): its deterministic encoding, and its
 //! import as configuration ([`Directory::from_bytes`]) or as an update
-//! ([`Directory::merge`]).
+//! ([`Directory::merge`]). Both also take a signed snapshot (§5.4), read in `snapshot`.
 
 use crate::codec::{self, DecodeLimits, Map, Value};
 use crate::cose::{self, Sign1, label};
 
-use super::signed::typ_name;
+use super::signed::{SignedDocument, typ_name};
+use super::snapshot::{SNAPSHOT_KIND, Snapshot};
 use super::{
     Directory, DirectoryError, MAX_ANCHORS, MAX_CERTIFICATE_BYTES, MAX_DIRECTORY_BYTES,
-    MAX_ENTRIES, TYP_DIRECTORY, TrustAnchor,
+    MAX_ENTRIES, TYP_DIRECTORY, TYP_SNAPSHOT, TrustAnchor,
 };
 
 /// Decoding bounds for a directory bundle (map → array → anchor map).
-const BUNDLE_LIMITS: DecodeLimits = DecodeLimits {
+pub(super) const BUNDLE_LIMITS: DecodeLimits = DecodeLimits {
     max_input: MAX_DIRECTORY_BYTES,
     max_depth: 3,
     max_items: MAX_ENTRIES,
     max_string: MAX_CERTIFICATE_BYTES,
 };
 
+/// Decoding bounds for an input that begins with tag 18 (a signed snapshot, or a signed
+/// object given where a bundle is expected): the bundle's, except that a byte string may be as
+/// long as the input (the snapshot's payload).
+const SIGNED_INPUT_LIMITS: DecodeLimits = DecodeLimits {
+    max_string: MAX_DIRECTORY_BYTES,
+    ..BUNDLE_LIMITS
+};
+
+/// The first byte of a tagged `COSE_Sign1` (tag 18 in its only strict encoding).
+const TAG_SIGN1_HEAD: u8 = 0xd2;
+
+/// How errors name a bundle.
+const WHAT: &str = "directory";
+
 impl Directory {
     /// The directory bundle (spec/directory.md §5): `{"typ", "anchors", "certificates",
     /// "revocations"}`, each array sorted by the bytes of its items, so equal directories
-    /// always encode identically.
+    /// always encode identically. The signed snapshots the directory recorded are not part of
+    /// it ([`Directory::snapshots`]).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut anchors: Vec<(Vec<u8>, Value)> = self
-            .anchors()
-            .map(|a| (a.to_bytes(), a.to_value()))
-            .collect();
-        anchors.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut certs: Vec<&[u8]> = self.certificates().map(|c| c.as_bytes()).collect();
-        certs.sort();
-        let mut revs: Vec<&[u8]> = self.revocations().map(|r| r.as_bytes()).collect();
-        revs.sort();
-        let entries = [
-            ("typ", Value::from(TYP_DIRECTORY)),
-            (
-                "anchors",
-                Value::Array(anchors.into_iter().map(|(_, v)| v).collect()),
-            ),
-            (
-                "certificates",
-                Value::Array(certs.into_iter().map(Value::bytes).collect()),
-            ),
-            (
-                "revocations",
-                Value::Array(revs.into_iter().map(Value::bytes).collect()),
-            ),
-        ];
-        let mut m = Map::new();
-        for (k, v) in entries {
-            // Distinct constant keys: insertion cannot fail.
-            let _ = m.insert(Value::from(k), v);
-        }
-        codec::encode(&Value::Map(m))
+        encode_bundle(
+            self.anchors(),
+            self.certificates().map(|c| c.as_bytes()),
+            self.revocations().map(|r| r.as_bytes()),
+            [],
+        )
     }
 
     /// Reads a directory bundle, validating everything: strict CBOR, sorted unique arrays,
@@ -61,26 +53,49 @@ impl Directory {
     /// and [`Directory::add_revocation`] would. The anchors are taken from the bundle:
     /// only load a bundle obtained over a trusted channel, or use [`Directory::merge`] into a
     /// directory with pinned anchors. Re-encoding an accepted bundle gives identical bytes.
+    ///
+    /// A signed directory snapshot (spec/directory.md §5.4) is read the same way: its one
+    /// anchor, which must be its signer, becomes trusted, and the snapshot is recorded
+    /// ([`Directory::snapshots`]).
     pub fn from_bytes(bytes: &[u8]) -> Result<Directory, DirectoryError> {
-        let bundle = Bundle::parse(bytes)?;
-        let mut d = Directory::new();
-        for a in bundle.anchors {
-            d.add_anchor(a)?;
+        match Input::read(bytes)? {
+            Input::Bundle(bundle) => {
+                let mut d = Directory::new();
+                for a in bundle.anchors {
+                    d.add_anchor(a)?;
+                }
+                d.add_signed(&bundle.certificates, &bundle.revocations)?;
+                Ok(d)
+            }
+            Input::Snapshot(doc, payload) => Snapshot::configure(bytes, &doc, &payload),
         }
-        d.add_signed(&bundle.certificates, &bundle.revocations)?;
-        Ok(d)
     }
 
     /// Adds the certificates and revocations of a bundle to this directory, all or nothing.
     /// The bundle's anchors must already be trusted here (same key); its certificates and
     /// revocations are verified against this directory's anchors. This is how an agency with
     /// pinned anchors takes an updated directory file.
+    ///
+    /// A signed directory snapshot (spec/directory.md §5.4) must be signed by a trusted anchor
+    /// and carry only that anchor's certificates and revocations; one older than the snapshot
+    /// of the same anchor this directory recorded is [`DirectoryError::StaleBundle`], another
+    /// with the same sequence [`DirectoryError::SequenceReused`]. An expired snapshot is
+    /// accepted ([`Directory::check_fresh`] reports it). An unsigned bundle never changes the
+    /// recorded snapshots.
     pub fn merge(&mut self, bytes: &[u8]) -> Result<(), DirectoryError> {
-        let bundle = Bundle::parse(bytes)?;
+        let bundle = match Input::read(bytes)? {
+            Input::Bundle(bundle) => bundle,
+            Input::Snapshot(doc, payload) => {
+                let mut next = self.clone();
+                Snapshot::update(&mut next, bytes, &doc, &payload)?;
+                *self = next;
+                return Ok(());
+            }
+        };
         for a in &bundle.anchors {
             if !self.has_anchor(&a.kid()) {
                 return Err(DirectoryError::UnknownAnchor {
-                    what: "directory",
+                    what: WHAT,
                     kid: a.kid(),
                 });
             }
@@ -106,16 +121,55 @@ impl Directory {
     }
 }
 
-/// A decoded bundle, before its signed items are verified.
-struct Bundle {
-    anchors: Vec<TrustAnchor>,
-    certificates: Vec<Vec<u8>>,
-    revocations: Vec<Vec<u8>>,
+/// The bundle encoding (spec/directory.md §5.2) of these items, each array sorted by bytes,
+/// with `extra` entries (a snapshot's numbers, §5.4) added to the map.
+pub(super) fn encode_bundle<'a>(
+    anchors: impl Iterator<Item = &'a TrustAnchor>,
+    certificates: impl Iterator<Item = &'a [u8]>,
+    revocations: impl Iterator<Item = &'a [u8]>,
+    extra: impl IntoIterator<Item = (&'static str, Value)>,
+) -> Vec<u8> {
+    let mut anchors: Vec<(Vec<u8>, Value)> =
+        anchors.map(|a| (a.to_bytes(), a.to_value())).collect();
+    anchors.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut certs: Vec<&[u8]> = certificates.collect();
+    certs.sort();
+    let mut revs: Vec<&[u8]> = revocations.collect();
+    revs.sort();
+    let entries = [
+        ("typ", Value::from(TYP_DIRECTORY)),
+        (
+            "anchors",
+            Value::Array(anchors.into_iter().map(|(_, v)| v).collect()),
+        ),
+        (
+            "certificates",
+            Value::Array(certs.into_iter().map(Value::bytes).collect()),
+        ),
+        (
+            "revocations",
+            Value::Array(revs.into_iter().map(Value::bytes).collect()),
+        ),
+    ];
+    let mut m = Map::new();
+    for (k, v) in entries.into_iter().chain(extra) {
+        // Distinct constant keys: insertion cannot fail.
+        let _ = m.insert(Value::from(k), v);
+    }
+    codec::encode(&Value::Map(m))
 }
 
-impl Bundle {
-    fn parse(bytes: &[u8]) -> Result<Bundle, DirectoryError> {
-        const WHAT: &str = "directory";
+/// What a directory file turned out to be (spec/directory.md §5.3 steps 1-3).
+enum Input {
+    /// An unsigned bundle, read through step 7.
+    Bundle(Bundle),
+    /// A signed snapshot whose COSE profile checked (§5.4), with its payload, not yet
+    /// verified.
+    Snapshot(SignedDocument, Vec<u8>),
+}
+
+impl Input {
+    fn read(bytes: &[u8]) -> Result<Input, DirectoryError> {
         if bytes.len() > MAX_DIRECTORY_BYTES {
             return Err(DirectoryError::TooLarge {
                 what: WHAT,
@@ -123,9 +177,13 @@ impl Bundle {
                 limit: MAX_DIRECTORY_BYTES,
             });
         }
-        let v = codec::decode_with(bytes, &BUNDLE_LIMITS)
+        let limits = if bytes.first() == Some(&TAG_SIGN1_HEAD) {
+            &SIGNED_INPUT_LIMITS
+        } else {
+            &BUNDLE_LIMITS
+        };
+        let v = codec::decode_with(bytes, limits)
             .map_err(|source| DirectoryError::Malformed { what: WHAT, source })?;
-        let structure = |reason| DirectoryError::Structure { what: WHAT, reason };
         let typ: Option<String> = match &v {
             Value::Map(m) => m
                 .get(&Value::from("typ"))
@@ -143,22 +201,48 @@ impl Bundle {
                 }),
             _ => None,
         };
-        if typ.as_deref() != Some(TYP_DIRECTORY) {
-            return Err(DirectoryError::WrongType {
+        match typ.as_deref() {
+            Some(TYP_SNAPSHOT) => {
+                let (doc, payload) = SignedDocument::from_value(bytes, &v, &SNAPSHOT_KIND)?;
+                Ok(Input::Snapshot(doc, payload))
+            }
+            Some(TYP_DIRECTORY) => {
+                let m = v.as_map().ok_or(structure(WHAT, "must be a map"))?;
+                if m.len() != 4 {
+                    return Err(structure(
+                        WHAT,
+                        "must have exactly the keys \"typ\", \"anchors\", \"certificates\" and \"revocations\"",
+                    ));
+                }
+                Ok(Input::Bundle(Bundle::from_map(m, WHAT)?))
+            }
+            found => Err(DirectoryError::WrongType {
                 expected: "a directory bundle",
-                found: typ_name(typ.as_deref()),
-            });
+                found: typ_name(found),
+            }),
         }
-        let m = v.as_map().ok_or(structure("must be a map"))?;
-        if m.len() != 4 {
-            return Err(structure(
-                "must have exactly the keys \"typ\", \"anchors\", \"certificates\" and \"revocations\"",
-            ));
-        }
+    }
+}
+
+fn structure(what: &'static str, reason: &'static str) -> DirectoryError {
+    DirectoryError::Structure { what, reason }
+}
+
+/// A decoded bundle, before its signed items are verified.
+pub(super) struct Bundle {
+    pub(super) anchors: Vec<TrustAnchor>,
+    pub(super) certificates: Vec<Vec<u8>>,
+    pub(super) revocations: Vec<Vec<u8>>,
+}
+
+impl Bundle {
+    /// Steps 4 (the three arrays) to 7 of spec/directory.md §5.3 on a bundle's map, whose keys
+    /// the caller checked; `what` names the bundle or snapshot in errors.
+    pub(super) fn from_map(m: &Map, what: &'static str) -> Result<Bundle, DirectoryError> {
         let array = |k: &str, reason| {
             m.get(&Value::from(k))
                 .and_then(Value::as_array)
-                .ok_or(structure(reason))
+                .ok_or(structure(what, reason))
         };
         let anchors_v = array("anchors", "\"anchors\" must be an array")?;
         let certs_v = array("certificates", "\"certificates\" must be an array")?;
@@ -171,7 +255,7 @@ impl Bundle {
         }
         if anchors_v.len() + certs_v.len() + revs_v.len() > MAX_ENTRIES {
             return Err(DirectoryError::Full {
-                what: WHAT,
+                what,
                 limit: "10 000 entries",
             });
         }
@@ -182,6 +266,7 @@ impl Bundle {
             let enc = codec::encode(a);
             if prev.as_ref().is_some_and(|p| *p >= enc) {
                 return Err(structure(
+                    what,
                     "anchors must be sorted by their encoding, without duplicates",
                 ));
             }
@@ -193,9 +278,9 @@ impl Bundle {
             for it in items {
                 let b = it
                     .as_bytes()
-                    .ok_or(structure("items must be byte strings"))?;
+                    .ok_or(structure(what, "items must be byte strings"))?;
                 if out.last().is_some_and(|p| p.as_slice() >= b) {
-                    return Err(structure(reason));
+                    return Err(structure(what, reason));
                 }
                 out.push(b.to_vec());
             }

@@ -7,6 +7,11 @@ pub const TYP_CERTIFICATE: &str = "application/divex-certificate+cbor";
 pub const TYP_REVOCATION: &str = "application/divex-revocation+cbor";
 /// Value of the `"typ"` entry of a directory bundle.
 pub const TYP_DIRECTORY: &str = "application/divex-directory+cbor";
+/// `typ` of a signed directory snapshot (spec/directory.md §5.4).
+pub const TYP_SNAPSHOT: &str = "application/divex-directory-snapshot+cbor";
+
+/// Longest lifetime of a signed directory snapshot, `expires - signed_at`: 31 days.
+pub const MAX_SNAPSHOT_LIFETIME: u64 = 31 * 86_400;
 
 /// Largest encoded certificate.
 pub const MAX_CERTIFICATE_BYTES: usize = 4 * 1024;

@@ -172,6 +172,55 @@ pub enum DirectoryError {
         /// The anchor's reason code.
         reason: String,
     },
+    /// A signed directory snapshot breaks a rule of spec/directory.md §5.4 (its anchors, its
+    /// items or its expiry); also refused when publishing.
+    #[error("invalid directory snapshot: {0}")]
+    InvalidSnapshot(&'static str),
+    /// A signed directory snapshot older than one already imported from the same anchor: an
+    /// old copy, perhaps replayed to hide a revocation.
+    #[error(
+        "the directory snapshot of trust anchor {anchor} is stale: its sequence {sequence} is lower than sequence {recorded}, already imported; an old copy may hide revocations"
+    )]
+    StaleBundle {
+        /// The anchor that signed it.
+        anchor: KeyId,
+        /// Its sequence.
+        sequence: u64,
+        /// The highest sequence already imported from that anchor.
+        recorded: u64,
+    },
+    /// A signed directory snapshot with the sequence of one already imported from the same
+    /// anchor, but different bytes: the anchor published two snapshots under one number.
+    #[error(
+        "a different directory snapshot of trust anchor {anchor} with sequence {sequence} was already imported; the anchor's publishing is broken or its key is misused"
+    )]
+    SequenceReused {
+        /// The anchor that signed it.
+        anchor: KeyId,
+        /// The sequence used twice.
+        sequence: u64,
+    },
+    /// The directory holds no current signed snapshot of an anchor: the latest one expired,
+    /// or none was imported. Revocations published since may be missing.
+    #[error("{}", expired_message(.anchor, *.expired_at))]
+    BundleExpired {
+        /// The anchor.
+        anchor: KeyId,
+        /// When its latest snapshot expired (Unix time); `None` when none is held.
+        expired_at: Option<u64>,
+    },
+}
+
+/// The message of [`DirectoryError::BundleExpired`].
+fn expired_message(anchor: &KeyId, expired_at: Option<u64>) -> String {
+    match expired_at {
+        Some(t) => format!(
+            "the signed directory snapshot of trust anchor {anchor} expired at {t} (Unix time); revocations published since may be missing"
+        ),
+        None => format!(
+            "no signed directory snapshot of trust anchor {anchor} is held, so the directory's freshness is unknown"
+        ),
+    }
 }
 
 classified!(DirectoryError, Directory, |e| match e {
@@ -196,4 +245,8 @@ classified!(DirectoryError, Directory, |e| match e {
     DirectoryError::Expired { .. } => "expired",
     DirectoryError::NotYetValid { .. } => "not_yet_valid",
     DirectoryError::Revoked { .. } => "revoked",
+    DirectoryError::InvalidSnapshot(_) => "invalid_snapshot",
+    DirectoryError::StaleBundle { .. } => "stale_bundle",
+    DirectoryError::SequenceReused { .. } => "sequence_reused",
+    DirectoryError::BundleExpired { .. } => "bundle_expired",
 });

@@ -83,6 +83,8 @@
 //! * `revocation` — [`CertificateRevocation`] (§4).
 //! * `store` — the [`Directory`]: consistency on insertion (§6 step 7) and the queries of §7.
 //! * `bundle` — the directory bundle: encoding, import and merge (§5.2, §5.3).
+//! * `snapshot` — signed directory snapshots: publishing, sequence and expiry (§5.4), and
+//!   [`DirectorySnapshot`], what a directory records of the latest one per anchor.
 //! * `resolver` — the [`SenderResolver`](crate::envelope::SenderResolver) implementation (§7,
 //!   sender resolution).
 
@@ -96,6 +98,7 @@ mod resolver;
 mod revocation;
 mod role;
 mod signed;
+mod snapshot;
 mod store;
 
 #[cfg(test)]
@@ -107,6 +110,7 @@ pub use error::DirectoryError;
 pub use fields::Serial;
 pub use revocation::CertificateRevocation;
 pub use role::Role;
+pub use snapshot::DirectorySnapshot;
 pub use store::Directory;
 
 pub(crate) use fields::is_agency_id;
@@ -115,10 +119,12 @@ pub(crate) use fields::is_agency_id;
 // Constants (spec/directory.md §2, §9)
 
 pub(crate) use constants::{
-    MAX_CERTIFICATE_BYTES, MAX_ENTRIES, TYP_CERTIFICATE, TYP_DIRECTORY, TYP_REVOCATION,
+    MAX_CERTIFICATE_BYTES, MAX_ENTRIES, MAX_SNAPSHOT_LIFETIME, TYP_CERTIFICATE, TYP_DIRECTORY,
+    TYP_REVOCATION, TYP_SNAPSHOT,
 };
 
-/// Largest directory bundle (a front end's bound for reading one).
+/// Largest directory bundle or signed directory snapshot (a front end's bound for reading
+/// one).
 pub const MAX_DIRECTORY_BYTES: usize = 4 * 1024 * 1024;
 
 // The limits below are checked only inside this module; spec/directory.md §9 states them all.

@@ -10,7 +10,7 @@ use crate::keys::KeyId;
 
 use super::{
     DirectoryError, MAX_CERTIFICATE_BYTES, TYP_CERTIFICATE, TYP_DIRECTORY, TYP_REVOCATION,
-    TrustAnchor,
+    TYP_SNAPSHOT, TrustAnchor,
 };
 
 /// Decoding bounds for a certificate or revocation (tag → array → payload map → roles).
@@ -26,6 +26,19 @@ pub(super) struct DocumentKind {
     pub(super) what: &'static str,
     pub(super) typ: &'static str,
     pub(super) max: usize,
+}
+
+impl DocumentKind {
+    /// The decoding bounds of the whole document: [`SIGNED_LIMITS`] with this kind's size,
+    /// whose strings may be as long as the document when it is larger than a certificate (a
+    /// snapshot's payload).
+    pub(super) fn limits(&self) -> DecodeLimits {
+        DecodeLimits {
+            max_input: self.max,
+            max_string: self.max.max(SIGNED_LIMITS.max_string),
+            ..SIGNED_LIMITS
+        }
+    }
 }
 
 /// The envelope of an anchor-signed document (spec/directory.md §2), parsed and kept with its
@@ -88,6 +101,7 @@ pub(super) fn typ_name(typ: Option<&str>) -> &'static str {
         Some(TYP_CERTIFICATE) => "an agency certificate",
         Some(TYP_REVOCATION) => "a certificate revocation",
         Some(TYP_DIRECTORY) => "a directory bundle",
+        Some(TYP_SNAPSHOT) => "a signed directory snapshot",
         _ => "an object of another type",
     }
 }
@@ -99,7 +113,7 @@ impl SignedDocument {
         bytes: &[u8],
         kind: &DocumentKind,
     ) -> Result<(SignedDocument, Vec<u8>), DirectoryError> {
-        let DocumentKind { what, typ, max } = *kind;
+        let DocumentKind { what, max, .. } = *kind;
         if bytes.len() > max {
             return Err(DirectoryError::TooLarge {
                 what,
@@ -107,14 +121,22 @@ impl SignedDocument {
                 limit: max,
             });
         }
-        let limits = DecodeLimits {
-            max_input: max,
-            ..SIGNED_LIMITS
-        };
-        let v = codec::decode_with(bytes, &limits)
+        let v = codec::decode_with(bytes, &kind.limits())
             .map_err(|source| DirectoryError::Malformed { what, source })?;
+        Self::from_value(bytes, &v, kind)
+    }
+
+    /// Step 3 of spec/directory.md §6 on `v`, the strict decoding of `bytes`: the COSE_Sign1
+    /// profile with `typ`. Returns the document and its payload.
+    pub(super) fn from_value(
+        bytes: &[u8],
+        v: &Value,
+        kind: &DocumentKind,
+    ) -> Result<(SignedDocument, Vec<u8>), DirectoryError> {
+        let DocumentKind { what, typ, .. } = *kind;
+        let limits = kind.limits();
         let structure = |reason| DirectoryError::Structure { what, reason };
-        let sign1 = Sign1::from_value(&v, true, &limits).map_err(|e| match e {
+        let sign1 = Sign1::from_value(v, true, &limits).map_err(|e| match e {
             cose::CoseError::Codec(source) => DirectoryError::Malformed { what, source },
             cose::CoseError::Structure(reason) => structure(reason),
             _ => structure("not a COSE_Sign1"),

@@ -11,8 +11,8 @@ use super::certificate::{ANCHOR_KEY_REUSED, CertKey, WHAT_CERT};
 use super::revocation::WHAT_REV;
 use super::signed::Signed;
 use super::{
-    AgencyCertificate, CertificateRevocation, DirectoryError, MAX_ANCHORS, MAX_DIRECTORY_BYTES,
-    MAX_ENTRIES, TrustAnchor,
+    AgencyCertificate, CertificateRevocation, DirectoryError, DirectorySnapshot, MAX_ANCHORS,
+    MAX_DIRECTORY_BYTES, MAX_ENTRIES, TrustAnchor,
 };
 
 /// The revocation reason that marks a signing key as compromised (spec/directory.md §7.1
@@ -23,8 +23,11 @@ pub(crate) const KEY_COMPROMISE: &str = "key_compromise";
 /// Bytes a bstr item adds to a bundle beyond its content (head of at most 3 bytes for
 /// ≤ 4 KiB), used to keep the exported bundle within [`MAX_DIRECTORY_BYTES`].
 const ITEM_OVERHEAD: usize = 3;
-/// The bundle's fixed part: map head, keys, `typ` value, three array heads.
-const BUNDLE_OVERHEAD: usize = 128;
+/// The bundle's fixed part: map head, keys, `typ` value, three array heads (about 80 bytes),
+/// with room for what a signed snapshot adds (its three numbers and the `COSE_Sign1` around
+/// it, under 300 bytes), so that every directory can also be published as a snapshot within
+/// [`MAX_DIRECTORY_BYTES`] (spec/directory.md §9).
+const BUNDLE_OVERHEAD: usize = 512;
 
 /// Anchors, certificates and revocations, validated when added, queried offline against a
 /// caller-supplied `now` (seconds since the Unix epoch).
@@ -40,6 +43,9 @@ pub struct Directory {
     by_signing: BTreeMap<KeyId, Vec<CertKey>>,
     by_encryption: BTreeMap<KeyId, Vec<CertKey>>,
     by_agency: BTreeMap<String, Vec<CertKey>>,
+    /// The latest signed snapshot imported from each anchor (spec/directory.md §5.4). Not
+    /// part of the bundle encoding: the importer keeps the snapshot itself.
+    snapshots: BTreeMap<KeyId, DirectorySnapshot>,
     /// Upper bound of the encoded bundle size.
     size: usize,
     /// Anchors + certificates + revocations.
@@ -55,6 +61,7 @@ impl fmt::Debug for Directory {
                 "revocations",
                 &self.revocations.values().map(Vec::len).sum::<usize>(),
             )
+            .field("snapshots", &self.snapshots.len())
             .finish()
     }
 }
@@ -128,7 +135,10 @@ impl Directory {
         self.insert_certificate(cert)
     }
 
-    fn insert_certificate(&mut self, cert: AgencyCertificate) -> Result<(), DirectoryError> {
+    pub(super) fn insert_certificate(
+        &mut self,
+        cert: AgencyCertificate,
+    ) -> Result<(), DirectoryError> {
         let key = cert.key();
         if let Some(existing) = self.certificates.get(&key) {
             return if *existing == cert {
@@ -187,7 +197,10 @@ impl Directory {
         self.insert_revocation(rev)
     }
 
-    fn insert_revocation(&mut self, rev: CertificateRevocation) -> Result<(), DirectoryError> {
+    pub(super) fn insert_revocation(
+        &mut self,
+        rev: CertificateRevocation,
+    ) -> Result<(), DirectoryError> {
         let key = (rev.issuer(), rev.serial());
         if self.revocations.get(&key).is_some_and(|v| v.contains(&rev)) {
             return Ok(());
@@ -387,6 +400,44 @@ impl Directory {
     /// Whether the anchor with key id `kid` is trusted.
     pub(super) fn has_anchor(&self, kid: &KeyId) -> bool {
         self.anchors.contains_key(kid)
+    }
+
+    /// The trusted anchors by key id (to verify signed documents against).
+    pub(super) fn anchor_map(&self) -> &BTreeMap<KeyId, TrustAnchor> {
+        &self.anchors
+    }
+
+    /// The latest signed snapshot imported from `anchor`, if any.
+    pub(super) fn snapshot_of(&self, anchor: &KeyId) -> Option<&DirectorySnapshot> {
+        self.snapshots.get(anchor)
+    }
+
+    /// Records `s` as the latest signed snapshot of its anchor.
+    pub(super) fn record_snapshot(&mut self, s: DirectorySnapshot) {
+        self.snapshots.insert(s.anchor, s);
+    }
+
+    /// The latest signed snapshot imported from each anchor, by anchor key id
+    /// (spec/directory.md §5.4). Only what [`Directory::merge`] or [`Directory::from_bytes`]
+    /// took in this process: the bundle encoding does not carry it, so an importer keeps the
+    /// latest snapshot of each anchor beside the directory and merges it again after loading.
+    pub fn snapshots(&self) -> impl Iterator<Item = &DirectorySnapshot> {
+        self.snapshots.values()
+    }
+
+    /// Whether the directory holds a current signed snapshot of `anchor` at `now`
+    /// (spec/directory.md §5.4): [`DirectoryError::BundleExpired`] when its latest snapshot
+    /// expired (`now >= expires`) or none was imported. A stale directory may lack revocations
+    /// the anchor published since; callers warn, or refuse when their policy asks for fresh
+    /// directories.
+    pub fn check_fresh(&self, anchor: &KeyId, now: u64) -> Result<(), DirectoryError> {
+        match self.snapshots.get(anchor) {
+            Some(s) if now < s.expires => Ok(()),
+            held => Err(DirectoryError::BundleExpired {
+                anchor: *anchor,
+                expired_at: held.map(|s| s.expires),
+            }),
+        }
     }
 
     /// The trusted anchors, by key id.

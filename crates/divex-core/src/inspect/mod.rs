@@ -32,7 +32,7 @@ use crate::consent::{CASE_EVENT_TYP, CONSENT_TYP, ConsentDirective, REVOCATION_T
 use crate::cose::{self, label};
 use crate::directory::{
     AgencyCertificate, CertificateRevocation, Directory, TYP_CERTIFICATE, TYP_DIRECTORY,
-    TYP_REVOCATION, TrustAnchor,
+    TYP_REVOCATION, TYP_SNAPSHOT, TrustAnchor,
 };
 use crate::error::{Classified, ErrorCategory};
 use crate::keys::{KeyId, PublicBundle};
@@ -76,7 +76,7 @@ pub enum FileKind {
     ConsentRevocation,
     /// A signed case event.
     CaseEvent,
-    /// A directory bundle.
+    /// A directory bundle, unsigned or as a signed snapshot (spec/directory.md §5.4).
     Directory,
     /// An encrypted keystore.
     Keystore,
@@ -256,6 +256,7 @@ fn recognise(bytes: &[u8]) -> Result<Recognised, InspectError> {
             Some(TYP_REVOCATION) => FileKind::CertificateRevocation,
             Some(REVOCATION_TYP) => FileKind::ConsentRevocation,
             Some(CASE_EVENT_TYP) => FileKind::CaseEvent,
+            Some(TYP_SNAPSHOT) => FileKind::Directory,
             _ => return Err(InspectError::Unknown),
         },
         Value::Map(m)
@@ -289,18 +290,6 @@ pub fn inspect(
             summary: consent_summary(bytes),
             diagnostic: pretty(&deep_node(&v)),
         }),
-        (_, Value::Tag(cose::TAG_SIGN1, inner)) => {
-            let summary = match kind {
-                FileKind::Certificate => certificate_summary(bytes, directory, now),
-                FileKind::CertificateRevocation => cert_revocation_summary(bytes),
-                _ => statement_summary(inner),
-            };
-            Ok(Inspection {
-                kind,
-                summary,
-                diagnostic: pretty(&deep_node(&v)),
-            })
-        }
         (FileKind::Directory, _) => {
             let mut summary = vec![];
             match Directory::from_bytes(bytes) {
@@ -308,6 +297,12 @@ pub fn inspect(
                     summary.push(kv("anchors", d.anchors().count().to_string()));
                     summary.push(kv("certificates", d.certificates().count().to_string()));
                     summary.push(kv("revocations", d.revocations().count().to_string()));
+                    for s in d.snapshots() {
+                        summary.push(kv("signed by", s.anchor.to_hex()));
+                        summary.push(kv("sequence", s.sequence.to_string()));
+                        summary.push(kv("signed at", format_unix_time(s.signed_at)));
+                        summary.push(kv("expires", format_unix_time(s.expires)));
+                    }
                     summary.push(kv(
                         "valid",
                         "yes (every signature checks against the bundle's anchors)",
@@ -315,6 +310,18 @@ pub fn inspect(
                 }
                 Err(e) => summary.push(kv("valid", format!("no: {e}"))),
             }
+            Ok(Inspection {
+                kind,
+                summary,
+                diagnostic: pretty(&deep_node(&v)),
+            })
+        }
+        (_, Value::Tag(cose::TAG_SIGN1, inner)) => {
+            let summary = match kind {
+                FileKind::Certificate => certificate_summary(bytes, directory, now),
+                FileKind::CertificateRevocation => cert_revocation_summary(bytes),
+                _ => statement_summary(inner),
+            };
             Ok(Inspection {
                 kind,
                 summary,

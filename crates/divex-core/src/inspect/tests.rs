@@ -47,6 +47,22 @@ fn every_kind_is_recognised_and_rendered() {
         assert!(!i.summary.is_empty(), "{kind}");
         assert!(!i.diagnostic.is_empty(), "{kind}");
     }
+    // A signed directory snapshot is a directory, with its sequence and expiry shown.
+    let snapshot = anchor
+        .publish(&directory, 7, NOW, NOW + 7 * 86_400)
+        .unwrap();
+    assert_eq!(FileKind::detect(&snapshot).unwrap(), FileKind::Directory);
+    let i = inspect(&snapshot, None, NOW).unwrap();
+    assert!(
+        i.summary.contains(&("sequence".to_owned(), "7".to_owned())),
+        "{:?}",
+        i.summary
+    );
+    assert!(
+        i.summary
+            .iter()
+            .any(|(k, v)| k == "valid" && v.starts_with("yes"))
+    );
     // A certificate is checked against the directory when one is given.
     let i = inspect(cert.as_bytes(), Some(&directory), NOW).unwrap();
     assert!(

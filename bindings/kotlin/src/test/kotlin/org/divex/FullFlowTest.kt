@@ -271,4 +271,21 @@ class FullFlowTest {
             assertEquals(PROVIDER, w.provider.directory.checkCertificate(cert.certificate, NOW).agencyId)
         }
     }
+
+    @Test
+    fun `signed directory snapshots are numbered and expire`() {
+        Pc1000World().use { w ->
+            val first = w.anchor.publishSnapshot(w.published, 1uL, NOW, NOW + 7uL * DAY)
+            val second = w.anchor.publishSnapshot(w.published, 2uL, NOW + 60uL, NOW + 7uL * DAY)
+            w.court.directory.merge(second)
+            val snapshot = w.court.directory.snapshots().single()
+            assertContentEquals(w.anchor.keyId(), snapshot.anchorKeyId)
+            assertEquals(2uL, snapshot.sequence)
+            val stale = assertFailsWith<DirectoryException> { w.court.directory.merge(first) }
+            assertEquals("stale_bundle", stale.code)
+            w.court.directory.checkFresh(w.anchor.keyId(), NOW + DAY)
+            val expired = assertFailsWith<DirectoryException> { w.court.directory.checkFresh(w.anchor.keyId(), NOW + 7uL * DAY) }
+            assertEquals("bundle_expired", expired.code)
+        }
+    }
 }

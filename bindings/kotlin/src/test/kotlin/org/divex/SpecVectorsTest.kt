@@ -97,7 +97,7 @@ class SpecVectorsTest {
     }
 
     @TestFactory
-    fun directory(): List<DynamicTest> = tests("directory", 28) { v ->
+    fun directory(): List<DynamicTest> = tests("directory", 36) { v ->
         val input = v.hex("input")
         when (val kind = v.getString("kind")) {
             "certificate" -> directoryOf(v).use { d ->
@@ -112,6 +112,14 @@ class SpecVectorsTest {
             "directory" -> check(v) {
                 val d = if (v.has("anchors")) directoryOf(v).also { it.merge(input) } else Directory.fromBytes(input)
                 d.use { "${it.anchors().size} anchors, ${it.certificates().size} certificates, ${it.revocations().size} revocations" }
+            }
+            "directory_snapshot" -> check(v) {
+                val d = if (v.has("anchors")) directoryOf(v).also { it.merge(input) } else Directory.fromBytes(input)
+                d.use {
+                    val snapshot = it.snapshots().single()
+                    it.checkFresh(snapshot.anchorKeyId, v.now())
+                    "${it.anchors().size} anchors, ${it.certificates().size} certificates, ${it.revocations().size} revocations, sequence ${snapshot.sequence}"
+                }
             }
             else -> fail("unknown kind $kind")
         }
