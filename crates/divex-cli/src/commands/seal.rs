@@ -98,6 +98,7 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
             } else {
                 ConsentCopy::Attach
             },
+            ledger_head: None,
         },
         ctx.now,
     )?;
