@@ -161,6 +161,9 @@ fn recipient_secret_is_the_seed_and_the_clamped_x25519_secret() {
     );
 }
 
+/// Whether an error is the one a vector's scenario names.
+type Check = fn(&OpenError) -> bool;
+
 /// spec/envelope.md §15.3: each profile v2 refusal fails at the check its scenario names, in
 /// the layer it names, not merely with the right class.
 #[test]
@@ -168,7 +171,7 @@ fn v2_refusals_fail_at_their_own_check() {
     let signed_head = "the ledger head must be";
     let signed_profile = "signed profile version";
     let marker = "profile marker";
-    let cases: [(&str, fn(&OpenError) -> bool, &str); 15] = [
+    let cases: [(&str, Check, &str); 15] = [
         (
             "046-v2-head-seq-over-max",
             |e| {
