@@ -46,6 +46,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
             record: &record,
             minimum_necessary: MinimumNecessary::Refuse,
             consent_copy: ConsentCopy::Attach,
+            ledger_head: None,
         },
         T0,
     )

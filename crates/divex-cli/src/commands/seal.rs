@@ -5,11 +5,12 @@ use std::io::Read;
 use std::path::Path;
 
 use divex_core::decision::MinimumNecessary;
+use divex_core::envelope::LedgerHead;
 use divex_core::records::{Record, RecordType};
 use divex_core::vocab::Purpose;
 use divex_core::vocab::Vocabulary;
 use divex_core::{ConsentCopy, SealRequest};
-use divex_ledger::Ledger;
+use divex_ledger::{Ledger, genesis_hash};
 use serde_json::json;
 
 use super::ledger::{ensure_certified, verified_ledger};
@@ -82,6 +83,13 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
     let keys = open_agency_keys(&ctx.home, &a.agency)?;
     ensure_certified(&dir, &a.agency, &keys, ctx.now)?;
     let recipients: Vec<&str> = a.to.iter().map(String::as_str).collect();
+    // The ledger's head before this disclosure is recorded, signed into the envelope
+    // (profile v2, spec/ledger.md §5.1): every recipient keeps it, and can later prove a
+    // truncation or rewrite of this ledger below it.
+    let (seq, hash) = match &existing {
+        Some(l) => l.head()?,
+        None => (0, genesis_hash(&a.agency)),
+    };
     let sealed = divex_core::seal(
         &keys,
         &dir,
@@ -102,6 +110,7 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
             } else {
                 ConsentCopy::Attach
             },
+            ledger_head: Some(LedgerHead { seq, hash }),
         },
         ctx.now,
     )?;
@@ -144,6 +153,10 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
         l.add("redacted", join(&sealed.metadata.disclosure.redacted));
     }
     l.add(
+        "ledger head",
+        format!("entry {seq} (signed into the envelope: recipients can witness it)"),
+    );
+    l.add(
         "ledger",
         format!(
             "{} entr{} recorded, checkpoint signed",
@@ -162,6 +175,7 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
                "from": a.agency, "to": a.to, "record_type": rt.as_str(), "purpose": a.purpose,
                "consent_id": a.consent, "consent_copy": if attached { "attached" } else { "reference" },
                "labels": sealed.metadata.disclosure.labels, "redacted": sealed.metadata.disclosure.redacted,
-               "ledger_entries": entries.iter().map(|e| e.seq).collect::<Vec<_>>()}),
+               "ledger_entries": entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+               "ledger_head": {"seq": seq, "hash": hex::encode(hash)}}),
     ))
 }

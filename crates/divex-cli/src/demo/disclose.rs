@@ -42,6 +42,7 @@ impl Story {
             record: &s.record,
             minimum_necessary: MinimumNecessary::Refuse,
             consent_copy: ConsentCopy::Attach,
+            ledger_head: None,
         };
         let sender = agency(&self.agencies, s.from)?;
         let mut event = Event::new(self.now, s.from, Outcome::Sent, s.what).to(s.to);

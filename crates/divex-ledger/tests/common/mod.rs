@@ -156,6 +156,7 @@ pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::Sealed {
                 },
                 ..disclosure(RecordType::DrugTest)
             },
+            ledger_head: None,
         },
         envelope_hash: [i as u8; 32],
         subject: subject(),
