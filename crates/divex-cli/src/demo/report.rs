@@ -30,6 +30,8 @@ pub(super) enum Outcome {
     NoEffect,
     /// A signed statement took effect.
     InEffect,
+    /// An agency rotated its keys.
+    Rotated,
 }
 
 impl Outcome {
@@ -40,6 +42,7 @@ impl Outcome {
             Outcome::Refused => "REFUSED",
             Outcome::NoEffect => "NO EFFECT",
             Outcome::InEffect => "IN EFFECT",
+            Outcome::Rotated => "ROTATED",
         }
     }
 }
