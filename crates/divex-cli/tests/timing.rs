@@ -120,7 +120,7 @@ fn a_revocation_imported_before_its_consent_refuses_a_later_disclosure() {
         )
         .ok();
     assert_eq!(r.json()["pending_revocations"], 1, "{}", r.stdout);
-    // A later command notes it.
+    // Showing the consent judges the pending revocation against it.
     let r = w
         .run_at(
             T0 + 41,
@@ -240,6 +240,11 @@ fn open_refuses_an_envelope_older_than_its_maximum_age() {
         "{}",
         r.stderr
     );
+    let e: serde_json::Value = serde_json::from_str(r.stderr.trim()).unwrap();
+    assert!(
+        e["error"]["hint"].as_str().unwrap().contains("--max-age"),
+        "{e}"
+    );
     assert_unchanged(&before, &w.home);
     // An envelope known to have been delayed: the recipient raises the bound.
     let j = w
@@ -330,8 +335,8 @@ fn a_back_dated_case_event_needs_a_court_order() {
     );
 }
 
-/// Runs `divex` with the fixed clock and `extra_env`, without the test harness's
-/// `DIVEX_TEST_CLOCK=1`.
+/// Runs `divex` on `w`'s home with `args`, with `DIVEX_TEST_CLOCK=1` only if `test_clock`
+/// (the test harness always sets it).
 fn run_raw(w: &World, args: &[&str], test_clock: bool) -> Run {
     let mut c = Command::new(env!("CARGO_BIN_EXE_divex"));
     c.arg("--home")
