@@ -153,6 +153,22 @@ impl<'w> Setup<'w> {
         Ok(self)
     }
 
+    /// A dismissal dated `at`, imported at `T0` on a court order: admitted whatever its date
+    /// (spec/consent.md §6.3, the override of the back-dating bound).
+    fn disposition_on_court_order(mut self, case_ref: &str, at: u64) -> Result<Self, String> {
+        let bytes = CaseEvent {
+            case_ref: case_ref.into(),
+            outcome: DispositionOutcome::Dismissed,
+            effective_at: at,
+        }
+        .sign(self.w.key("superior-court"))
+        .map_err(|e| format!("{e}"))?;
+        self.set
+            .import_event_without_date_bound(&bytes, &self.w.directory, T0)
+            .map_err(|e| format!("{e}"))?;
+        Ok(self)
+    }
+
     fn ask(&self, a: Ask<'_>) -> Result<Outcome, String> {
         let facts = |id: &str| {
             self.dir
@@ -1158,6 +1174,34 @@ fn rows() -> Vec<Row> {
                     ..Setup::new(w).consent(ConsentBuilder::pc1000(w))?
                 };
                 setup.ask(Ask::pc1000("probation"))
+            },
+        ),
+        (
+            "a disposition back-dated to 1970 is refused at import",
+            "spec/consent.md §6.3 (date bounds)",
+            Refused("more than 30 days before its import"),
+            |w| {
+                let d = ConsentBuilder::pc1000(w).expiry_event(None);
+                Setup::new(w)
+                    .consent(d)?
+                    .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
+                    .disposition("superior-court", CASE, 0)?
+                    .ask(Ask::pc1000("superior-court"))
+            },
+        ),
+        (
+            "a disposition dated before the consent was signed does not end its irrevocable period",
+            "42 CFR §2.35(c); spec/consent.md §6.3 (date bounds)",
+            Permit,
+            // Even admitted on a court order, a disposition dated 1970 cannot make a
+            // revocation made during the irrevocable period effective.
+            |w| {
+                let d = ConsentBuilder::pc1000(w).expiry_event(None);
+                Setup::new(w)
+                    .consent(d)?
+                    .revocation("c-pc1000-0001", T0 - 5 * DAY, &w.patient)?
+                    .disposition_on_court_order(CASE, 0)?
+                    .ask(Ask::pc1000("superior-court"))
             },
         ),
     ]

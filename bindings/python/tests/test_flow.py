@@ -382,3 +382,55 @@ def test_signed_directory_snapshots_are_numbered_and_expire() -> None:
     with pytest.raises(divex.DirectoryError) as e:
         d.check_fresh(w.anchor.key_id(), T0 + 7 * DAY)
     assert e.value.code == "bundle_expired"
+
+
+def test_revocations_cannot_be_outrun() -> None:
+    """spec/consent.md §5.5, §6.3, §8.3: a revocation received before its consent is kept
+    pending; a case event dated long before its import needs the unbounded import (a court
+    order); an envelope older than the recipient's maximum age is refused."""
+    w = World()
+    signed = w.sign(w.pc1000())
+    court = divex.ConsentSet()
+    revocation = w.patient.sign_consent_revocation(PC1000_ID, T0, "written")
+    pending = court.import_revocation(revocation, w.directory, T0)
+    assert pending.pending and pending.consent_id == PC1000_ID and pending.consent_digest == b""
+    assert court.revocations() == []
+    consent = court.import_consent(signed, w.directory, T0)
+    assert [(r.pending, r.consent_digest) for r in court.revocations()] == [
+        (False, consent.digest)
+    ]
+
+    event = w.key("superior-court").sign_case_event(
+        CASE, divex.DispositionOutcome.DISMISSED, T0 - 31 * DAY
+    )
+    with pytest.raises(divex.ConsentError) as back_dated:
+        court.import_event(event, w.directory, T0)
+    assert back_dated.value.code == "back_dated"
+    court.import_event_without_date_bound(event, w.directory, T0)
+
+    provider = divex.ConsentSet()
+    provider.import_consent(signed, w.directory, T0)
+    sealed = divex.seal_disclosure(
+        w.key("treatment-provider"),
+        w.directory,
+        provider,
+        drug_test(),
+        recipients=["superior-court"],
+        subject=w.subject,
+        purpose=CJ_PURPOSE,
+        consent_id=PC1000_ID,
+        now=T0,
+    )
+    with pytest.raises(divex.DisclosureError) as too_old:
+        divex.open_disclosure(
+            sealed.envelope(), w.key("superior-court"), w.directory, now=T0 + 31 * DAY
+        )
+    assert too_old.value.code == "too_old"
+    got = divex.open_disclosure(
+        sealed.envelope(),
+        w.key("superior-court"),
+        w.directory,
+        now=T0 + 31 * DAY,
+        max_age_seconds=0,
+    )
+    assert not got.issued_out_of_order()

@@ -39,7 +39,9 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Use this time (Unix seconds) instead of the system clock (tests and demos).
+    /// Test mode only: use this time (Unix seconds) instead of the system clock. Refused
+    /// unless the environment sets `DIVEX_TEST_CLOCK=1`, and every command run with it says so
+    /// on standard error (with `--json`, also as `"test_clock"` in its output).
     #[arg(long, global = true, hide = true, value_name = "UNIX_SECONDS")]
     pub now: Option<u64>,
 
@@ -332,9 +334,13 @@ pub struct ConsentEventArgs {
     /// dismissed, diversion_terminated, record_sealed or not_filed.
     #[arg(long, value_name = "OUTCOME", value_parser = parse_outcome)]
     pub outcome: DispositionOutcome,
-    /// When it took effect (default: now).
+    /// When it took effect (default: now). At most 30 days ago, unless --court-order.
     #[arg(long, value_name = "TIME", value_parser = timefmt::parse_time)]
     pub at: Option<u64>,
+    /// Admit a disposition dated more than 30 days ago on this court order (its reference,
+    /// printed with a warning): without it such a back-dated event is refused.
+    #[arg(long, value_name = "ORDER_REF", value_parser = parse_order_ref)]
+    pub court_order: Option<String>,
     /// Where to write it (default: the agency's consents folder).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -346,7 +352,12 @@ pub struct ConsentImportArgs {
     /// The agency that will hold them.
     #[arg(long, value_name = "ID", value_parser = parse_agency_id)]
     pub agency: String,
-    /// Signed consents, revocations or case events.
+    /// Admit case events dated more than 30 days before now on this court order (its
+    /// reference, printed with a warning): without it such back-dated events are refused.
+    #[arg(long, value_name = "ORDER_REF", value_parser = parse_order_ref)]
+    pub court_order: Option<String>,
+    /// Signed consents, revocations or case events. A revocation of a consent the agency
+    /// does not hold yet is kept pending and applied when the consent arrives.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -413,6 +424,11 @@ pub struct OpenArgs {
     /// trust anchor, so that no published revocation can be missing by more than its expiry.
     #[arg(long)]
     pub require_fresh_directory: bool,
+    /// Refuse an envelope issued more than this many days ago (default 30): the bound on the
+    /// sender's clock (spec/consent.md §8.3). Raise it for an envelope delayed in transit.
+    #[arg(long, value_name = "DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=36_500))]
+    pub max_age: u64,
 }
 
 /// `divex inspect`.
@@ -500,6 +516,16 @@ pub fn parse_agency_id(s: &str) -> Result<String, String> {
         Ok(s.to_owned())
     } else {
         Err("must be 1-64 characters of a-z 0-9 . _ - (lower case), e.g. county-drug-court".into())
+    }
+}
+
+/// A court order's reference, as the operator writes it: 1-128 characters, none of them a
+/// control character (it is printed back).
+fn parse_order_ref(s: &str) -> Result<String, String> {
+    if !s.trim().is_empty() && s.chars().count() <= 128 && !s.chars().any(char::is_control) {
+        Ok(s.to_owned())
+    } else {
+        Err("must be the court order's reference: 1-128 printable characters".into())
     }
 }
 

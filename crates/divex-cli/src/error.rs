@@ -385,6 +385,15 @@ impl CliError {
                 DisclosureError::ConsentUnavailable { .. } => s(
                     "import the consent with `divex consent import --agency ID FILE`, or ask the sender to attach it",
                 ),
+                DisclosureError::TooOld { .. } => s(
+                    "if the envelope was delayed in transit, open it with --max-age DAYS; otherwise ask the sender to check its clock and send it again",
+                ),
+                DisclosureError::RevocationPending { .. } => s(
+                    "import the consent the pending revocation names (`divex consent import --agency ID FILE`) so that the revocation is judged",
+                ),
+                DisclosureError::ReorderedAcrossRevocation { .. } => s(
+                    "the sender's clock went back across a revocation; ask the sender to check its clock",
+                ),
                 DisclosureError::Envelope(e) => open_hint(e),
                 DisclosureError::Directory(_) => s(
                     "check the agencies with `divex directory list`; import current certificates with `divex directory import`",

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use divex_core::consent::{ConsentError, ConsentSet};
+use divex_core::consent::{ConsentSet, ImportedRevocation};
 use divex_core::directory::Directory;
 use divex_core::directory::MAX_DIRECTORY_BYTES;
 use divex_core::error::Classified;
@@ -269,8 +269,13 @@ fn skipped(path: &Path, class: &str) -> String {
 /// unreadable — is **skipped with a warning** naming the file and the refusal's class, and
 /// the command goes on: one unusable item never stops unrelated disclosures. Skipping is what
 /// a verifier does with any statement it cannot authenticate (a revocation that does not
-/// verify is no evidence that the participant revoked). A revocation of a consent the agency
-/// does not hold is skipped too (it cannot affect a decision).
+/// verify is no evidence that the participant revoked).
+///
+/// A revocation of a consent the agency does not hold is kept **pending** (spec/consent.md
+/// §5.5), with a note: it is judged when the consent arrives (imported, or attached to an
+/// envelope), and until then nothing is sealed or released under that consent. Case events
+/// are loaded without the 30-day back-dating bound of a new import (§6.3): the agency bounded
+/// them when it first imported them (`divex consent import`, or `--court-order`).
 pub fn load_consents(
     home: &Home,
     agency_id: &str,
@@ -307,14 +312,18 @@ pub fn load_consents(
                 }
             };
             let imported = match suffix {
-                CONSENT_SUFFIX => set.import_consent(&b, directory, now).map(|_| ()),
-                REVOCATION_SUFFIX => set.import_revocation(&b, directory, now).map(|_| ()),
-                _ => set.import_event(&b, directory, now).map(|_| ()),
+                CONSENT_SUFFIX => set.import_consent(&b, directory, now).map(|_| true),
+                REVOCATION_SUFFIX => set
+                    .import_revocation(&b, directory, now)
+                    .map(|r| matches!(r, ImportedRevocation::Verified(_))),
+                _ => set
+                    .import_event_without_date_bound(&b, directory, now)
+                    .map(|_| true),
             };
             match imported {
-                Ok(()) => {}
-                Err(ConsentError::ConsentNotHeld { .. }) => notes.push(format!(
-                    "{} revokes a consent this agency does not hold; ignored",
+                Ok(true) => {}
+                Ok(false) => notes.push(format!(
+                    "{} revokes a consent this agency does not hold yet: kept pending, and applied when the consent arrives; nothing is disclosed under that consent until then",
                     p.display()
                 )),
                 Err(e) => notes.push(skipped(&p, e.class())),

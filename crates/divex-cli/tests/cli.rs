@@ -2,7 +2,8 @@
 //! a clear message and a documented exit code with nothing written.
 //!
 //! Each test builds its own home in a temporary directory, with the fast KDF profile
-//! (`DIVEX_KDF=fast`), the passphrase in `DIVEX_PASSPHRASE` and a fixed clock (`--now`).
+//! (`DIVEX_KDF=fast`), the passphrase in `DIVEX_PASSPHRASE` and a fixed clock (`--now`, in the
+//! test mode `DIVEX_TEST_CLOCK=1`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -303,7 +303,9 @@ enum Stage {
     Content,
 }
 
-/// When the case's final disposition took effect, as signed by the case authority.
+/// When the case's final disposition took effect, as signed by the case authority. An event
+/// dated before the consent was signed does not count for it (spec/consent.md §6.3-§6.4): a
+/// disposition cannot precede the consent whose irrevocable period it ends.
 fn disposition_time(consent: &ConsentDirective, case_ref: &str, facts: &Facts<'_>) -> Option<u64> {
     let authority = consent
         .case
@@ -313,7 +315,10 @@ fn disposition_time(consent: &ConsentDirective, case_ref: &str, facts: &Facts<'_
     facts
         .events
         .iter()
-        .filter(|e| e.event().case_ref == case_ref && e.event().outcome.is_final())
+        .filter(|e| {
+            let ev = e.event();
+            ev.case_ref == case_ref && ev.outcome.is_final() && ev.effective_at >= consent.signed_at
+        })
         // Only the authority for the case counts: the court for a court case, the
         // prosecutor for pre-filing diversion; never police or the provider.
         .filter(|e| {
@@ -399,21 +404,7 @@ pub(crate) fn in_force(c: &VerifiedConsent, facts: &Facts<'_>, t: u64) -> Result
 pub fn revoked_at(c: &VerifiedConsent, facts: &Facts<'_>) -> Option<u64> {
     let d = c.directive();
     let from = revocable_from(d, facts)?;
-    // A revocation of an earlier version revokes the whole chain: revoke by id of this
-    // version or of any version it supersedes.
-    let mut ids = vec![d.id.as_str()];
-    let mut cursor = d.supersedes.as_deref();
-    while let Some(prev) = cursor {
-        if ids.contains(&prev) || ids.len() > crate::consent::MAX_LIST {
-            break;
-        }
-        ids.push(prev);
-        cursor = facts
-            .consents
-            .iter()
-            .find(|x| x.id() == prev)
-            .and_then(|x| x.directive().supersedes.as_deref());
-    }
+    let ids = revocation_chain(d, facts.consents);
     // Revocations count only against the very consents they were verified against.
     let digests: Vec<&[u8; 32]> = ids
         .iter()
@@ -428,6 +419,28 @@ pub fn revoked_at(c: &VerifiedConsent, facts: &Facts<'_>) -> Option<u64> {
         .filter(|r| ids.contains(&r.consent_id.as_str()) && r.revoked_at >= from)
         .map(|r| r.revoked_at)
         .min()
+}
+
+/// The ids whose revocation revokes the consent `d` (spec/consent.md §7.3): its own and those
+/// of the versions it supersedes, followed through the held `consents` (at most 32
+/// predecessors; the chain ends at an id not held, which is included).
+pub(crate) fn revocation_chain<'a>(
+    d: &'a ConsentDirective,
+    consents: &'a [VerifiedConsent],
+) -> Vec<&'a str> {
+    let mut ids = vec![d.id.as_str()];
+    let mut cursor = d.supersedes.as_deref();
+    while let Some(prev) = cursor {
+        if ids.contains(&prev) || ids.len() > crate::consent::MAX_LIST {
+            break;
+        }
+        ids.push(prev);
+        cursor = consents
+            .iter()
+            .find(|x| x.id() == prev)
+            .and_then(|x| x.directive().supersedes.as_deref());
+    }
+    ids
 }
 
 enum Verdict {

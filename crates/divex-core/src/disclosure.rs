@@ -105,6 +105,12 @@ pub struct Received {
     pub signed: Vec<u8>,
     /// SHA-256 of the envelope.
     pub envelope_hash: [u8; 32],
+    /// The envelope is dated more than the clock skew before an envelope already received
+    /// from the same sender under the same consent (the replay hook's
+    /// [`latest_issued_at`](crate::envelope::SeenEnvelopes::latest_issued_at)): the sender's
+    /// clock went back, or the envelope
+    /// was held back. Released, but to be looked at (spec/consent.md §8.3).
+    pub issued_out_of_order: bool,
 }
 
 /// Why a disclosure was not sealed or not released.
@@ -157,6 +163,43 @@ pub enum DisclosureError {
     /// The sender dropped a label, notice or redaction record the law requires.
     #[error("the sender's metadata omits what the consent requires: {0}")]
     ObligationsNotMet(&'static str),
+    /// The envelope was issued longer before now than the recipient's maximum age
+    /// ([`OpenOptions::max_age`], spec/consent.md §8.3): the sender's clock cannot be trusted
+    /// that far back.
+    #[error(
+        "the envelope was issued at {issued_at}, more than {max_age} seconds before now ({now}, Unix times); ask the sender to send it again, or raise the maximum age if it was delayed in transit"
+    )]
+    TooOld {
+        /// The signed issue time.
+        issued_at: u64,
+        /// The time of opening.
+        now: u64,
+        /// The maximum age applied, in seconds.
+        max_age: u64,
+    },
+    /// A revocation of this consent, or of a version it supersedes, is held pending: the
+    /// consent it names is not held, so it cannot be judged yet (spec/consent.md §5.5).
+    #[error(
+        "a revocation of consent {consent_id} is held but cannot be judged until that consent is imported; nothing is disclosed under it or its later versions meanwhile"
+    )]
+    RevocationPending {
+        /// The consent the pending revocation names.
+        consent_id: String,
+    },
+    /// The envelope is dated before an envelope already received from the same sender under
+    /// the same consent, and the consent was revoked between the two issue times: the
+    /// sender's clock went back across the revocation (spec/consent.md §8.3).
+    #[error(
+        "the envelope is dated {issued_at}, before an envelope from the same sender under consent {consent_id} dated {latest_issued_at}, and the consent was revoked in between (Unix times); the sender's clock is not to be trusted"
+    )]
+    ReorderedAcrossRevocation {
+        /// The consent.
+        consent_id: String,
+        /// This envelope's issue time.
+        issued_at: u64,
+        /// The latest issue time already received from the sender under the consent.
+        latest_issued_at: u64,
+    },
 }
 
 impl Classified for DisclosureError {
@@ -174,7 +217,10 @@ impl Classified for DisclosureError {
             | DisclosureError::ConsentMismatch
             | DisclosureError::ConsentUnavailable { .. }
             | DisclosureError::CopyRequired { .. }
-            | DisclosureError::ObligationsNotMet(_) => ErrorCategory::Disclosure,
+            | DisclosureError::ObligationsNotMet(_)
+            | DisclosureError::TooOld { .. }
+            | DisclosureError::RevocationPending { .. }
+            | DisclosureError::ReorderedAcrossRevocation { .. } => ErrorCategory::Disclosure,
         }
     }
 
@@ -191,6 +237,9 @@ impl Classified for DisclosureError {
             DisclosureError::ConsentUnavailable { .. } => "consent_unavailable",
             DisclosureError::CopyRequired { .. } => "copy_required",
             DisclosureError::ObligationsNotMet(_) => "obligations_not_met",
+            DisclosureError::TooOld { .. } => "too_old",
+            DisclosureError::RevocationPending { .. } => "revocation_pending",
+            DisclosureError::ReorderedAcrossRevocation { .. } => "reordered_across_revocation",
         }
     }
 }
@@ -238,6 +287,7 @@ pub fn seal(
                 consent_id: req.consent_id.to_owned(),
             },
         })?;
+    refuse_pending_revocation(consents, consent)?;
     let facts = Facts::from(consents);
     let fields = req.record.present_fields();
 
@@ -336,6 +386,21 @@ pub fn seal(
     })
 }
 
+/// Refuses a disclosure under `consent` while a revocation of it, or of a version it
+/// supersedes, is held pending in `set` (spec/consent.md §5.5).
+fn refuse_pending_revocation(
+    set: &ConsentSet,
+    consent: &VerifiedConsent,
+) -> Result<(), DisclosureError> {
+    let chain = decision::revocation_chain(consent.directive(), set.consents());
+    match set.pending_among(&chain) {
+        Some(id) => Err(DisclosureError::RevocationPending {
+            consent_id: id.to_owned(),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn sha256(b: &[u8]) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     Sha256::digest(b).into()
@@ -429,6 +494,17 @@ pub fn open(
     };
     let verified = envelope::verify(envelope_bytes, me, &resolver, now, options)?;
     let opened = verified.opened();
+    // The recipient's bound on the sender's clock, before anything is judged as of it.
+    let issued_at = opened.metadata.issued_at;
+    if let Some(max_age) = options.max_age
+        && now.saturating_sub(issued_at) > max_age
+    {
+        return Err(DisclosureError::TooOld {
+            issued_at,
+            now,
+            max_age,
+        });
+    }
     let sender = resolver
         .facts
         .into_inner()
@@ -463,9 +539,12 @@ pub fn open(
     if consent.id() != reference.id || consent.digest() != &reference.digest {
         return Err(DisclosureError::ConsentMismatch);
     }
+    // Adding the consent judges the revocations held pending for it; one still pending for
+    // a version it supersedes holds the disclosure back.
     let mut all = consents.clone();
-    all.insert_consent(consent.clone())
+    all.insert_consent(consent.clone(), directory, now)
         .map_err(|_| DisclosureError::ConsentMismatch)?;
+    refuse_pending_revocation(&all, &consent)?;
 
     // Re-evaluate as of the issue time (reliance), field by field, refusing anything extra.
     let fields = record.present_fields();
@@ -524,9 +603,32 @@ pub fn open(
     }
 
     let (subject, notice) = (payload.subject, payload.notice);
-    // 18. Replay, only once the consent check passed; then 19, release.
+    // 18. Replay, only once the consent check passed; then the ordering of issue times, and
+    // 19, release.
     let opened = verified.release(options.seen)?;
+    let consent_id = &opened.metadata.disclosure.consent.id;
+    let latest = options
+        .seen
+        .and_then(|s| s.latest_issued_at(&sender.agency_id, consent_id));
+    let issued_out_of_order = match latest {
+        Some(latest) if issued_at.saturating_add(options.max_clock_skew) < latest => {
+            // Revoked (with effect) after this envelope's date but by the time of one
+            // already received: the sender's clock went back across the revocation.
+            if decision::revoked_at(&consent, &Facts::from(&all))
+                .is_some_and(|r| issued_at < r && r <= latest)
+            {
+                return Err(DisclosureError::ReorderedAcrossRevocation {
+                    consent_id: consent_id.clone(),
+                    issued_at,
+                    latest_issued_at: latest,
+                });
+            }
+            true
+        }
+        _ => false,
+    };
     Ok(Received {
+        issued_out_of_order,
         sender,
         subject,
         record,

@@ -162,6 +162,7 @@ fn main() {
         T0,
         Some(court_consents.clone()),
         None,
+        MAX_AGE,
     )
     .unwrap();
     assert_eq!(opened.record().to_bytes(), record.to_bytes());
@@ -184,6 +185,7 @@ fn main() {
                         T0,
                         Some(court_consents.clone()),
                         None,
+                        MAX_AGE,
                     )
                     .unwrap(),
                 );

@@ -11,8 +11,9 @@
 use std::sync::{Arc, Mutex};
 
 use divex_core::consent::{
-    self as core, CaseEvent, ConsentDirective, DispositionOutcome, Regime, RevocationStatement,
-    SignedConsent, StatementSigner, VerifiedConsent, VerifiedEvent, VerifiedRevocation,
+    self as core, CaseEvent, ConsentDirective, DispositionOutcome, ImportedRevocation, Regime,
+    RevocationStatement, SignedConsent, StatementSigner, VerifiedConsent, VerifiedEvent,
+    VerifiedRevocation,
 };
 
 use crate::directory::{Directory, lock};
@@ -67,7 +68,8 @@ pub struct ConsentInfo {
     pub directive_json: String,
 }
 
-/// A verified consent revocation.
+/// A consent revocation: verified against its consent, or held pending until the consent
+/// arrives (`pending`).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ConsentRevocationInfo {
     /// The consent revoked.
@@ -78,8 +80,12 @@ pub struct ConsentRevocationInfo {
     pub method: String,
     /// The agency that recorded it; `None` when signed by a key that speaks for the patient.
     pub recorded_by: Option<String>,
-    /// Digest of the consent it was verified against.
+    /// Digest of the consent it was verified against (empty while pending).
     pub consent_digest: Vec<u8>,
+    /// The consent it names is not held yet: the revocation is kept pending, its signature
+    /// not yet checked, and judged when the consent is imported (spec/consent.md §5.5).
+    /// Until then nothing is sealed or released under that consent.
+    pub pending: bool,
 }
 
 /// A verified case event.
@@ -115,6 +121,21 @@ fn revocation_info(r: &VerifiedRevocation) -> ConsentRevocationInfo {
         method: s.method.clone(),
         recorded_by: r.recorded_by().map(str::to_owned),
         consent_digest: r.consent_digest().to_vec(),
+        pending: false,
+    }
+}
+
+fn imported_revocation_info(r: ImportedRevocation<'_>) -> ConsentRevocationInfo {
+    match r {
+        ImportedRevocation::Verified(r) => revocation_info(r),
+        ImportedRevocation::Pending(s) => ConsentRevocationInfo {
+            consent_id: s.consent_id.clone(),
+            revoked_at: s.revoked_at,
+            method: s.method.clone(),
+            recorded_by: None,
+            consent_digest: Vec::new(),
+            pending: true,
+        },
     }
 }
 
@@ -219,9 +240,10 @@ impl ConsentSet {
         Ok(consent_info(&c))
     }
 
-    /// Verifies a revocation against the consent it names (which must be held) and adds it.
-    /// Whether it takes effect is the decision engine's call (a §2.35 consent is
-    /// irrevocable until its case's disposition).
+    /// Verifies a revocation against the consent it names and adds it. Whether it takes
+    /// effect is the decision engine's call (a §2.35 consent is irrevocable until its case's
+    /// disposition). A revocation of a consent not held yet is kept pending (`pending` in the
+    /// result) and judged when the consent is imported.
     pub fn import_revocation(
         &self,
         revocation: Vec<u8>,
@@ -230,14 +252,15 @@ impl ConsentSet {
     ) -> Result<ConsentRevocationInfo> {
         let d = directory.get();
         let mut set = lock(&self.inner);
-        Ok(revocation_info(set.import_revocation(
+        Ok(imported_revocation_info(set.import_revocation(
             &revocation,
             &d,
             now,
         )?))
     }
 
-    /// Verifies and adds a case event.
+    /// Verifies and adds a newly received case event; one that took effect more than 30 days
+    /// before `now` is refused as `back_dated` (spec/consent.md §6.3).
     pub fn import_event(
         &self,
         event: Vec<u8>,
@@ -247,6 +270,22 @@ impl ConsentSet {
         let d = directory.get();
         let mut set = lock(&self.inner);
         Ok(event_info(set.import_event(&event, &d, now)?))
+    }
+
+    /// Verifies and adds a case event without the 30-day bound on back-dating: for an event
+    /// admitted on a court order (say so to the user), or for re-loading events this agency
+    /// already imported. Every other check applies.
+    pub fn import_event_without_date_bound(
+        &self,
+        event: Vec<u8>,
+        directory: Arc<Directory>,
+        now: u64,
+    ) -> Result<CaseEventInfo> {
+        let d = directory.get();
+        let mut set = lock(&self.inner);
+        Ok(event_info(
+            set.import_event_without_date_bound(&event, &d, now)?,
+        ))
     }
 
     /// The consent with this id, if held.

@@ -358,6 +358,13 @@ impl ReceivedDisclosure {
     pub fn envelope_hash(&self) -> Vec<u8> {
         self.inner.envelope_hash.to_vec()
     }
+
+    /// Whether the envelope is dated more than the clock skew before one already received
+    /// from the same sender under the same consent (spec/consent.md §8.3): released, but
+    /// the sender's clock went back or the envelope was held back.
+    pub fn issued_out_of_order(&self) -> bool {
+        self.inner.issued_out_of_order
+    }
 }
 
 /// Seals `record` from `sender` to `request.recipients`, if the consent engine permits the
@@ -397,8 +404,10 @@ pub fn seal_disclosure(
 /// engine as of the envelope's issue time. `consents` are the consents this agency already
 /// holds (needed only when the sender referenced rather than attached the consent). With a
 /// `ledger`, an envelope already recorded as received is refused as a replay (record the
-/// receipt with [`Ledger::record_received`]).
-#[uniffi::export(default(consents = None, ledger = None))]
+/// receipt with [`Ledger::record_received`]). An envelope issued more than
+/// `max_age_seconds` before `now` (default 30 days) is refused as `too_old`; `0` removes the
+/// bound, for re-displaying an archive (spec/consent.md §8.3).
+#[uniffi::export(default(consents = None, ledger = None, max_age_seconds = 2592000))]
 pub fn open_disclosure(
     envelope: Vec<u8>,
     me: Arc<AgencyKeys>,
@@ -406,12 +415,14 @@ pub fn open_disclosure(
     now: u64,
     consents: Option<Arc<ConsentSet>>,
     ledger: Option<Arc<Ledger>>,
+    max_age_seconds: u64,
 ) -> Result<Arc<ReceivedDisclosure>> {
     let held = consents.as_ref().map(|c| lock(&c.inner));
     let none = divex_core::consent::ConsentSet::new();
     let ledger = ledger.as_ref().map(|l| l.get());
     let options = OpenOptions {
         seen: ledger.as_deref().map(|l| l as &dyn SeenEnvelopes),
+        max_age: (max_age_seconds > 0).then_some(max_age_seconds),
         ..OpenOptions::default()
     };
     let received = core::open(

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use divex_ffi::*;
-use divex_fixtures::DAY;
+use divex_fixtures::{CASE, DAY};
 
 mod common;
 
@@ -82,6 +82,7 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         T0,
         None,
         Some(ledger.clone()),
+        MAX_AGE,
     )
     .unwrap();
     assert_eq!(*got.record(), *record);
@@ -95,6 +96,7 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         T0,
         None,
         Some(ledger.clone()),
+        MAX_AGE,
     )
     .unwrap_err();
     assert_eq!(replay.code(), "replay");
@@ -112,6 +114,7 @@ fn drug_test_from_provider_to_court_through_the_facade() {
         T0,
         None,
         None,
+        MAX_AGE,
     )
     .unwrap_err();
     assert_eq!(
@@ -150,6 +153,86 @@ fn drug_test_from_provider_to_court_through_the_facade() {
     )
     .unwrap_err();
     assert!(matches!(&unknown, DivexError::InvalidInput { code, .. } if code == "json"));
+}
+
+/// Revocations that cannot be outrun, through the facade (spec/consent.md §5.5, §6.3,
+/// §8.3): a revocation imported before its consent is kept pending, a back-dated case event
+/// needs the unbounded import, and an envelope older than `max_age_seconds` is refused.
+#[test]
+fn pending_revocations_back_dated_events_and_envelope_age_through_the_facade() {
+    let w = world();
+    let court = ConsentSet::new();
+    let revocation = w
+        .patient
+        .sign_consent_revocation(CONSENT_ID.into(), T0, "written".into())
+        .unwrap();
+    let pending = court
+        .import_revocation(revocation, w.directory.clone(), T0)
+        .unwrap();
+    assert!(
+        pending.pending && pending.consent_digest.is_empty(),
+        "{pending:?}"
+    );
+    assert!(court.revocations().is_empty());
+    let signed = sign_consent(
+        consent_json(&w, true),
+        vec![w.provider.clone()],
+        vec![w.patient.clone()],
+    )
+    .unwrap();
+    let info = court
+        .import_consent(signed.clone(), w.directory.clone(), T0)
+        .unwrap();
+    let held = court.revocations();
+    assert_eq!(held.len(), 1);
+    assert!(!held[0].pending && held[0].consent_digest == info.digest);
+
+    let event = w
+        .court
+        .sign_case_event(CASE.into(), DispositionOutcome::Dismissed, T0 - 31 * DAY)
+        .unwrap();
+    let e = court
+        .import_event(event.clone(), w.directory.clone(), T0)
+        .unwrap_err();
+    assert!(
+        matches!(&e, DivexError::Consent { code, .. } if code == "back_dated"),
+        "{e:?}"
+    );
+    court
+        .import_event_without_date_bound(event, w.directory.clone(), T0)
+        .unwrap();
+
+    let provider = ConsentSet::new();
+    provider
+        .import_consent(signed, w.directory.clone(), T0)
+        .unwrap();
+    let sealed = seal_disclosure(
+        w.provider.clone(),
+        w.directory.clone(),
+        provider,
+        drug_test(),
+        request(&["superior-court"], ConsentCopy::Attach),
+        T0,
+    )
+    .unwrap();
+    let open_at = |now: u64, max_age: u64| {
+        open_disclosure(
+            sealed.envelope(),
+            w.court.clone(),
+            w.directory.clone(),
+            now,
+            None,
+            None,
+            max_age,
+        )
+    };
+    let e = open_at(T0 + 31 * DAY, MAX_AGE).unwrap_err();
+    assert!(
+        matches!(&e, DivexError::Disclosure { code, .. } if code == "too_old"),
+        "{e:?}"
+    );
+    let got = open_at(T0 + 31 * DAY, 0).unwrap();
+    assert!(!got.issued_out_of_order());
 }
 
 /// The anchor's side of the facade (the shared world is built in Rust and handed over as a

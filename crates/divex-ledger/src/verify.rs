@@ -195,10 +195,24 @@ impl Ledger {
                 keys.push(kid);
             }
             if cp.seq > count {
+                // Name the whole missing range: the highest head the agency signed, among the
+                // later checkpoints and the high-water mark that verify.
+                let mut signed = cp.seq;
+                for later in cps.iter().filter_map(|(_, c)| c.as_ref().ok()) {
+                    if later.seq > signed && self.judge_checkpoint(trust, later).is_ok() {
+                        signed = later.seq;
+                    }
+                }
+                if let Ok(Some(m)) = &mark
+                    && m.seq > signed
+                    && judge_mark(trust, m).is_ok()
+                {
+                    signed = m.seq;
+                }
                 return Err(LedgerError::RolledBack {
                     agency_id: self.agency_id.clone(),
                     present: count,
-                    signed: cp.seq,
+                    signed,
                 });
             }
             if hashes.get(&cp.seq) != Some(&cp.head) {

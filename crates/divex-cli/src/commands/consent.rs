@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use divex_core::consent::{
-    CaseEvent, ConsentError, Party, Revocability, RevocationStatement, SignedConsent,
-    StatementSigner, VerifiedConsent,
+    CaseEvent, ConsentError, ConsentSet, ImportedRevocation, Party, Revocability,
+    RevocationStatement, SignedConsent, StatementSigner, VerifiedConsent,
 };
 use divex_core::directory::Directory;
 use divex_core::inspect::FileKind;
@@ -14,7 +14,7 @@ use divex_core::vocab::Vocabulary;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::Ctx;
+use super::{Ctx, with_warnings};
 use crate::cli::{
     ConsentCreateArgs, ConsentEventArgs, ConsentImportArgs, ConsentRevokeArgs, ConsentShowArgs,
 };
@@ -347,7 +347,18 @@ pub(super) fn consent_event(ctx: &Ctx, a: &ConsentEventArgs) -> Result<Report, C
         what: "the case event".into(),
         reason: e.to_string(),
     })?;
-    CaseEvent::verify(&bytes, &dir, ctx.now)?;
+    // The signing agency holds the event it signs: the bound on back-dating applies as to
+    // any import (spec/consent.md §6.3).
+    let warnings: Vec<String> = import_event(
+        &mut ConsentSet::new(),
+        &bytes,
+        &dir,
+        ctx.now,
+        a.court_order.as_deref(),
+    )
+    .map_err(|e| back_dated_hint(e, "the case event"))?
+    .into_iter()
+    .collect();
     let out = a.out.clone().unwrap_or_else(|| {
         ctx.home.consents_dir(&a.agency).join(format!(
             "{}.{}.{}{EVENT_SUFFIX}",
@@ -358,19 +369,64 @@ pub(super) fn consent_event(ctx: &Ctx, a: &ConsentEventArgs) -> Result<Report, C
     });
     commit_all(vec![stage(&out, &bytes, false)?])?;
     let mut l = Lines::new();
+    if let Some(order) = &a.court_order
+        && !warnings.is_empty()
+    {
+        l.add("court order", order);
+    }
     l.add("case", &a.case_ref)
         .add("outcome", wire_name(&a.outcome))
         .add("effective", format_time(at))
         .add("signed by", &a.agency)
         .add("file", out.display().to_string());
-    Ok(Report::new(
-        format!(
-            "Signed the disposition of case {}.\n{}Give the file to the agencies holding consents for this case (`divex consent import`).\n",
-            a.case_ref,
-            l.render()
+    Ok(with_warnings(
+        Report::new(
+            format!(
+                "Signed the disposition of case {}.\n{}Give the file to the agencies holding consents for this case (`divex consent import`).\n",
+                a.case_ref,
+                l.render()
+            ),
+            json!({"case_ref": a.case_ref, "outcome": wire_name(&a.outcome), "effective_at": at, "agency": a.agency, "file": out, "court_order": a.court_order.as_ref().filter(|_| !warnings.is_empty())}),
         ),
-        json!({"case_ref": a.case_ref, "outcome": wire_name(&a.outcome), "effective_at": at, "agency": a.agency, "file": out}),
+        warnings,
     ))
+}
+
+/// Imports a new case event into `set` (its last event, once imported): bounded to 30 days
+/// of back-dating (spec/consent.md §6.3), or, when it is dated earlier and `court_order`
+/// names an order, admitted on that order — the warning to print is returned.
+fn import_event(
+    set: &mut ConsentSet,
+    bytes: &[u8],
+    dir: &Directory,
+    now: u64,
+    court_order: Option<&str>,
+) -> Result<Option<String>, ConsentError> {
+    match (set.import_event(bytes, dir, now), court_order) {
+        (Ok(_), _) => Ok(None),
+        (Err(ConsentError::BackDated { at, .. }), Some(order)) => {
+            set.import_event_without_date_bound(bytes, dir, now)?;
+            Ok(Some(format!(
+                "COURT ORDER {order}: a case event dated {} ({} days before now) is admitted without the 30-day bound on back-dating; it can end irrevocable periods and expire consents retroactively",
+                format_time(at),
+                now.saturating_sub(at) / 86_400
+            )))
+        }
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// A refusal of `what` as back-dated says how to admit it on a court order.
+fn back_dated_hint(e: ConsentError, what: &str) -> CliError {
+    match e {
+        ConsentError::BackDated { .. } => CliError::library(
+            &e,
+            format!(
+                "{what} is refused: {e}; if a court ordered it recorded now, give --court-order ORDER_REF"
+            ),
+        ),
+        other => other.into(),
+    }
 }
 
 enum Held {
@@ -430,6 +486,8 @@ pub(super) fn consent_import(ctx: &Ctx, a: &ConsentImportArgs) -> Result<Report,
     };
     let mut staged = Vec::new();
     let mut imported = Vec::new();
+    let mut warnings = Vec::new();
+    let mut pending = 0_usize;
     for (f, b, kind) in &files {
         let ctxerr = |e: ConsentError| {
             CliError::library(&e, format!("{} does not verify: {e}", f.display()))
@@ -442,16 +500,37 @@ pub(super) fn consent_import(ctx: &Ctx, a: &ConsentImportArgs) -> Result<Report,
                     format!("consent {}", c.id()),
                 )
             }
-            Held::Revocation => {
-                let r = set.import_revocation(b, &dir, ctx.now).map_err(ctxerr)?;
-                let id = r.statement().consent_id.clone();
-                (
-                    format!("{id}.{}{REVOCATION_SUFFIX}", hash8(b)),
-                    format!("revocation of consent {id}"),
-                )
-            }
+            Held::Revocation => match set.import_revocation(b, &dir, ctx.now).map_err(ctxerr)? {
+                ImportedRevocation::Verified(r) => {
+                    let id = r.statement().consent_id.clone();
+                    (
+                        format!("{id}.{}{REVOCATION_SUFFIX}", hash8(b)),
+                        format!("revocation of consent {id}"),
+                    )
+                }
+                // Kept, and judged when the consent arrives (spec/consent.md §5.5).
+                ImportedRevocation::Pending(st) => {
+                    let id = st.consent_id.clone();
+                    pending += 1;
+                    (
+                        format!("{id}.{}{REVOCATION_SUFFIX}", hash8(b)),
+                        format!("revocation of consent {id}, pending: the consent is not held yet"),
+                    )
+                }
+            },
             Held::Event => {
-                let e = set.import_event(b, &dir, ctx.now).map_err(ctxerr)?;
+                let order = import_event(&mut set, b, &dir, ctx.now, a.court_order.as_deref())
+                    .map_err(|e| match e {
+                        ConsentError::BackDated { .. } => {
+                            back_dated_hint(e, &f.display().to_string())
+                        }
+                        other => ctxerr(other),
+                    })?;
+                warnings.extend(order);
+                let e = set
+                    .events()
+                    .last()
+                    .ok_or(CliError::Other("the case event was not kept".into()))?;
                 let case = e.event().case_ref.replace(['/', '\\'], "_");
                 (
                     format!("{case}.{}{EVENT_SUFFIX}", hash8(b)),
@@ -483,9 +562,17 @@ pub(super) fn consent_import(ctx: &Ctx, a: &ConsentImportArgs) -> Result<Report,
             }
         ));
     }
-    Ok(Report::new(
-        human,
-        json!({"agency": a.agency, "imported": imported}),
+    if pending > 0 {
+        human.push_str(
+            "A pending revocation is applied when its consent arrives (imported, or attached to an envelope); until then nothing is sealed or released under that consent.\n",
+        );
+    }
+    Ok(with_warnings(
+        Report::new(
+            human,
+            json!({"agency": a.agency, "imported": imported, "pending_revocations": pending}),
+        ),
+        warnings,
     ))
 }
 

@@ -27,7 +27,7 @@ use crate::error::CliError;
 use crate::home::Home;
 use crate::keystore::KdfProfile;
 use crate::support::{self, Report, load_consents, load_directory, load_directory_or_empty};
-use crate::timefmt::system_now;
+use crate::timefmt::{format_time, system_now};
 
 mod anchor;
 mod consent;
@@ -49,6 +49,31 @@ use seal::seal;
 
 const DAY: u64 = 86_400;
 
+/// The environment variable that must be `1` for `--now` to be accepted: setting the clock is
+/// a test mode, never how an agency runs (a sender whose clock is set back could date a
+/// disclosure before a revocation; spec/consent.md §8.3).
+pub const TEST_CLOCK_ENV: &str = "DIVEX_TEST_CLOCK";
+
+/// The time this command runs at: the system clock, or `--now` in test mode. `--now` without
+/// `DIVEX_TEST_CLOCK=1` is a usage error.
+fn command_time(now: Option<u64>) -> Result<(u64, bool), CliError> {
+    match now {
+        None => Ok((system_now(), false)),
+        Some(t) if std::env::var_os(TEST_CLOCK_ENV).is_some_and(|v| v == "1") => Ok((t, true)),
+        Some(_) => Err(CliError::Usage(format!(
+            "--now sets the clock for tests only; it is refused unless {TEST_CLOCK_ENV}=1 is set in the environment"
+        ))),
+    }
+}
+
+/// The warning every command run on the test clock prints.
+fn test_clock_warning(now: u64) -> String {
+    format!(
+        "TEST CLOCK: the time is {} ({now}) from --now ({TEST_CLOCK_ENV}=1), not this computer's clock; never use this mode for real disclosures",
+        format_time(now)
+    )
+}
+
 /// The context every command runs in.
 #[derive(Debug, Clone)]
 pub struct Ctx {
@@ -56,8 +81,10 @@ pub struct Ctx {
     pub home: Home,
     /// `--json`.
     pub json: bool,
-    /// The current time (system clock or `--now`).
+    /// The current time (system clock, or `--now` in test mode).
     pub now: u64,
+    /// The clock was set by `--now` (test mode, [`TEST_CLOCK_ENV`]).
+    test_clock: bool,
     /// Warnings gathered while the command runs (held files skipped, …): printed whether the
     /// command succeeds or fails.
     warnings: RefCell<Vec<String>>,
@@ -123,12 +150,20 @@ impl Ctx {
 /// When the command fails, the warnings gathered until then are left in `warnings`, for the
 /// caller to print with the error.
 pub fn run(cli: Cli, out: &mut dyn Write, warnings: &mut Vec<String>) -> Result<(), CliError> {
+    let (now, test_clock) = command_time(cli.now)?;
     let ctx = Ctx {
         home: Home::new(cli.home),
         json: cli.json,
-        now: cli.now.unwrap_or_else(system_now),
+        now,
+        test_clock,
         warnings: RefCell::default(),
     };
+    // Said before anything runs, so that it shows however the command ends. With --json the
+    // error object on standard error must stay the only thing there: the warning is then in
+    // the output (`"test_clock"`), printed with it.
+    if test_clock && !ctx.json {
+        eprintln!("warning: {}", test_clock_warning(now));
+    }
     let result = dispatch(&ctx, cli.command, out);
     warnings.extend(ctx.warnings.take());
     match result? {
@@ -136,7 +171,12 @@ pub fn run(cli: Cli, out: &mut dyn Write, warnings: &mut Vec<String>) -> Result<
             report.warnings.splice(0..0, warnings.drain(..));
             print_report(&ctx, report, out)
         }
-        None => Ok(()),
+        None => {
+            if test_clock && ctx.json {
+                eprintln!("warning: {}", test_clock_warning(now));
+            }
+            Ok(())
+        }
     }
 }
 
@@ -184,6 +224,15 @@ fn print_report(ctx: &Ctx, mut report: Report, out: &mut dyn Write) -> Result<()
             && let serde_json::Value::Object(m) = &mut report.json
         {
             m.insert("warnings".into(), json!(report.warnings));
+        }
+        if ctx.test_clock {
+            eprintln!("warning: {}", test_clock_warning(ctx.now));
+            if let serde_json::Value::Object(m) = &mut report.json {
+                m.insert(
+                    "test_clock".into(),
+                    json!({"now": ctx.now, "warning": test_clock_warning(ctx.now)}),
+                );
+            }
         }
         let text = serde_json::to_string_pretty(&report.json)
             .map_err(|e| CliError::Other(format!("cannot format JSON: {e}")))?;

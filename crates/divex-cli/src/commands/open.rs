@@ -40,6 +40,7 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
             ctx.now,
             &OpenOptions {
                 seen: existing.as_ref().map(|l| l as &dyn SeenEnvelopes),
+                max_age: Some(a.max_age.saturating_mul(86_400)),
                 ..OpenOptions::default()
             },
         )
@@ -94,8 +95,14 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     )
     .add("record type", md.disclosure.record_type.as_str())
     .add("purpose", md.disclosure.purpose.as_str())
-    .add("issued", format_time(md.issued_at))
-    .add(
+    .add("issued", format_time(md.issued_at));
+    if received.issued_out_of_order {
+        l.add(
+            "out of order",
+            "issued before an envelope already received from this sender under this consent: the sender's clock went back, or the envelope was held back",
+        );
+    }
+    l.add(
         "consent",
         format!(
             "{} ({})",
@@ -135,6 +142,7 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
             "record": record_json,
             "purpose": md.disclosure.purpose,
             "issued_at": md.issued_at,
+            "issued_out_of_order": received.issued_out_of_order,
             "consent_id": received.consent.id(),
             "labels": md.disclosure.labels,
             "redacted": md.disclosure.redacted,

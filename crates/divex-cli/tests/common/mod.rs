@@ -102,6 +102,8 @@ pub fn run_in(home: &Path, now: u64, pass: &str, args: &[&str]) -> Run {
         .args(args)
         .env("DIVEX_PASSPHRASE", pass)
         .env("DIVEX_KDF", "fast")
+        // `--now` is a test mode (spec/consent.md §8.3): refused without it.
+        .env("DIVEX_TEST_CLOCK", "1")
         .env_remove("DIVEX_HOME")
         .output()
         .expect("run divex");

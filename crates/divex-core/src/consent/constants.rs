@@ -13,3 +13,11 @@ pub const MAX_LIST: usize = 32;
 
 /// Allowed clock difference for dates in signed statements, in seconds.
 pub const MAX_CLOCK_SKEW: u64 = 300;
+
+/// How long before its import a case event may take effect, in seconds (30 days): an event
+/// dated earlier is refused as back-dated unless admitted on a court order (spec/consent.md
+/// §6.3, §10).
+pub const MAX_EVENT_BACKDATE: u64 = 30 * 86_400;
+
+/// Most revocations held pending for one consent id (spec/consent.md §5.5, §10).
+pub const MAX_PENDING_PER_CONSENT: usize = 64;

@@ -108,13 +108,39 @@ pub enum ConsentError {
         /// The directory's reason.
         reason: String,
     },
-    /// A revocation names a consent this agency does not hold.
+    /// A revocation names a consent this agency does not hold. [`super::ConsentSet`] no
+    /// longer refuses such a revocation (it keeps it pending, spec/consent.md §5.5); front
+    /// ends use this refusal where they need the consent itself.
     #[error(
         "the revocation is for consent {consent_id}, which this agency does not hold; import the consent first"
     )]
     ConsentNotHeld {
         /// The consent named.
         consent_id: String,
+    },
+    /// A case event takes effect more than 30 days before its import (spec/consent.md §6.3):
+    /// a disposition recorded that late could make a revocation the law refused effective
+    /// after the fact. Admitted only on a court order.
+    #[error(
+        "the case event is dated {at}, more than {days} days before its import at {now} (Unix times); a disposition recorded this late is admitted only on a court order",
+        days = super::MAX_EVENT_BACKDATE / 86_400
+    )]
+    BackDated {
+        /// Its `effective_at`.
+        at: u64,
+        /// The time of import.
+        now: u64,
+    },
+    /// Too many revocations of one consent are already held pending, waiting for the
+    /// consent (spec/consent.md §5.5).
+    #[error(
+        "{limit} revocations of consent {consent_id} are already held pending; import the consent to judge them"
+    )]
+    TooManyPending {
+        /// The consent they name.
+        consent_id: String,
+        /// The limit.
+        limit: usize,
     },
     /// The same key signs as the patient (or representative) and as the witnessing agency.
     #[error(
@@ -140,4 +166,6 @@ classified!(ConsentError, Consent, |e| match e {
     ConsentError::UntrustedSigner { .. } => "untrusted_signer",
     ConsentError::SignerKeyReused => "signer_key_reused",
     ConsentError::ConsentNotHeld { .. } => "consent_not_held",
+    ConsentError::BackDated { .. } => "back_dated",
+    ConsentError::TooManyPending { .. } => "too_many_pending",
 });

@@ -39,7 +39,8 @@
 //!   (§5.1).
 //! * `revocation` — [`RevocationStatement`] (§5).
 //! * `event` — [`CaseEvent`] (§6).
-//! * `set` — the [`ConsentSet`] an agency holds (§5.5, §6.3).
+//! * `set` — the [`ConsentSet`] an agency holds, with the revocations it keeps pending until
+//!   their consent arrives (§5.5) and the date bound on case events it imports (§6.3).
 
 use crate::codec::DecodeLimits;
 
@@ -63,10 +64,13 @@ pub use directive::{
 pub use error::ConsentError;
 pub use event::{CaseEvent, DispositionOutcome, VerifiedEvent};
 pub use revocation::{RevocationStatement, VerifiedRevocation};
-pub use set::ConsentSet;
+pub use set::{ConsentSet, ImportedRevocation};
 pub use signed::{SignedConsent, VerifiedConsent};
 
-pub(crate) use constants::{CASE_EVENT_TYP, CONSENT_TYP, MAX_CLOCK_SKEW, MAX_LIST, REVOCATION_TYP};
+pub(crate) use constants::{
+    CASE_EVENT_TYP, CONSENT_TYP, MAX_CLOCK_SKEW, MAX_EVENT_BACKDATE, MAX_LIST,
+    MAX_PENDING_PER_CONSENT, REVOCATION_TYP,
+};
 
 /// Largest signed consent accepted, in bytes (a front end's bound for reading one).
 pub const MAX_CONSENT_BYTES: usize = 64 * 1024;

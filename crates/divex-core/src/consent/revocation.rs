@@ -53,18 +53,7 @@ impl RevocationStatement {
                 "the revocation names another consent",
             ));
         }
-        if !is_token(&body.method, 64) {
-            return Err(ConsentError::Structure("revocation method must be a token"));
-        }
-        // A post-dated revocation could take effect once an irrevocable period ends, which
-        // would let a revocation refused today act later (DOMAIN.md §5).
-        if body.revoked_at > now.saturating_add(MAX_CLOCK_SKEW) {
-            return Err(ConsentError::FutureDated {
-                what: "revocation",
-                at: body.revoked_at,
-                now,
-            });
-        }
+        body.check_alone(now)?;
         let bad = ConsentError::BadStatementSignature { what: "revocation" };
         // A key that speaks for the patient?
         for pk in d.patient_signer_keys() {
@@ -101,6 +90,27 @@ impl RevocationStatement {
             consent_digest: *consent.digest(),
             by_agency: Some(id.to_owned()),
         })
+    }
+}
+
+impl RevocationStatement {
+    /// The checks that need no consent (spec/consent.md §5.4 steps 2-3): the method is a
+    /// token, and the statement is not post-dated. A revocation kept pending until its
+    /// consent arrives (§5.5) passes them when it is imported.
+    pub(super) fn check_alone(&self, now: u64) -> Result<(), ConsentError> {
+        if !is_token(&self.method, 64) {
+            return Err(ConsentError::Structure("revocation method must be a token"));
+        }
+        // A post-dated revocation could take effect once an irrevocable period ends, which
+        // would let a revocation refused today act later (DOMAIN.md §5).
+        if self.revoked_at > now.saturating_add(MAX_CLOCK_SKEW) {
+            return Err(ConsentError::FutureDated {
+                what: "revocation",
+                at: self.revoked_at,
+                now,
+            });
+        }
+        Ok(())
     }
 }
 

@@ -28,7 +28,16 @@ pub struct OpenOptions<'a> {
     pub seen: Option<&'a dyn SeenEnvelopes>,
     /// How far in the future `issued_at` may be, in seconds (clock skew). Default 300.
     pub max_clock_skew: u64,
+    /// How long before *now* `issued_at` may be, in seconds: the recipient's bound on the
+    /// sender's clock (spec/consent.md §8.3). Default 30 days; `None` disables it (archive
+    /// re-display). Applied by the consent-scoped [`open`](crate::open()), which refuses an
+    /// older envelope as `too_old` before it re-evaluates the consent; the envelope profile
+    /// alone does not judge consents and ignores it.
+    pub max_age: Option<u64>,
 }
+
+/// The default maximum age of an envelope at open: 30 days (spec/consent.md §8.3).
+const DEFAULT_MAX_AGE: u64 = 30 * 86_400;
 
 impl Default for OpenOptions<'_> {
     fn default() -> Self {
@@ -36,6 +45,7 @@ impl Default for OpenOptions<'_> {
             limits: EnvelopeLimits::DEFAULT,
             seen: None,
             max_clock_skew: 300,
+            max_age: Some(DEFAULT_MAX_AGE),
         }
     }
 }
@@ -46,6 +56,7 @@ impl fmt::Debug for OpenOptions<'_> {
             .field("limits", &self.limits)
             .field("seen", &self.seen.is_some())
             .field("max_clock_skew", &self.max_clock_skew)
+            .field("max_age", &self.max_age)
             .finish()
     }
 }

@@ -87,11 +87,22 @@ impl SenderResolver for StaticResolver {
     }
 }
 
-/// The caller-supplied "seen envelope ids" hook for replay detection (the ledger implements
-/// it).
+/// The caller-supplied memory of what was already received (the ledger implements it): the
+/// envelope ids, for replay detection, and the latest issue time accepted per sender and
+/// consent, for the ordering check of spec/consent.md §8.3.
 pub trait SeenEnvelopes {
     /// Whether an envelope with this id was already received.
     fn seen(&self, id: &EnvelopeId) -> bool;
+
+    /// The latest `issued_at` of an envelope already received from agency `sender` (its
+    /// directory id) under consent `consent_id`, if any. An envelope dated earlier than that
+    /// by more than the clock skew is released flagged `issued_out_of_order`, or refused when
+    /// the consent was revoked between the two (spec/consent.md §8.3). The default remembers
+    /// nothing (`None`): no ordering check.
+    fn latest_issued_at(&self, sender: &str, consent_id: &str) -> Option<u64> {
+        let _ = (sender, consent_id);
+        None
+    }
 }
 
 /// A fixed set of envelope ids already received (spec vectors, tests, the bindings' envelope

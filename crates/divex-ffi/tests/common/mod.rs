@@ -13,6 +13,9 @@ use divex_fixtures::{CJ_PURPOSE, ConsentBuilder};
 
 pub use divex_fixtures::T0;
 
+/// `open_disclosure`'s default `max_age_seconds` (30 days, the core's default).
+pub const MAX_AGE: u64 = 30 * 86_400;
+
 /// The id of the fixtures' PC 1000 consent.
 pub const CONSENT_ID: &str = "c-pc1000-0001";
 

@@ -138,10 +138,18 @@ class FullFlowTest {
             }
             assertEquals("revoked", revoked.code)
 
-            // What was sealed while the consent was in force stays lawful to open.
+            // What was sealed while the consent was in force stays lawful to open (reliance),
+            // within the recipient's maximum age (30 days by default): 215 days on, it is
+            // refused as too old, and opens only with the bound lifted (archive re-display).
             beforeDisposition.use {
-                openDisclosure(it.envelope(), w.court.keys, w.court.directory, NOW + 218uL * DAY, w.court.consents)
-                    .use { r -> assertEquals(RecordType.DRUG_TEST, r.metadata().recordType) }
+                val old = assertFailsWith<DisclosureException> {
+                    openDisclosure(it.envelope(), w.court.keys, w.court.directory, NOW + 218uL * DAY, w.court.consents)
+                }
+                assertEquals("too_old", old.code)
+                openDisclosure(
+                    it.envelope(), w.court.keys, w.court.directory, NOW + 218uL * DAY, w.court.consents,
+                    maxAgeSeconds = 0uL,
+                ).use { r -> assertEquals(RecordType.DRUG_TEST, r.metadata().recordType) }
             }
         }
     }
