@@ -164,6 +164,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             record: &record,
             minimum_necessary: MinimumNecessary::Refuse,
             consent_copy: ConsentCopy::Attach,
+            ledger_head: None,
         },
         now,
     )?;

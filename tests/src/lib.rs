@@ -13,10 +13,12 @@
 
 pub mod domain_vectors;
 mod revision_2;
+mod revision_3;
 mod vector_file;
 
 pub use vector_file::{
-    Vector, VectorMetadata, VectorResolver, VectorSender, file_name, resolver, to_file,
+    Vector, VectorLedgerHead, VectorMetadata, VectorResolver, VectorSender, file_name, resolver,
+    to_file,
 };
 
 use divex_core::keys::{AgencyKeys, PublicBundle};
@@ -24,8 +26,8 @@ use divex_core::records::RecordType;
 use divex_core::testing::AgencyKeysExt;
 use divex_core::testing::codec::{self, Map, Value};
 use divex_core::testing::cose::{self, ProtectedHeader, label};
-use divex_core::testing::envelope::SealOptions;
 use divex_core::testing::envelope::{self, EnvelopeId, KEY_COMMITMENT_LEN, Metadata};
+use divex_core::testing::envelope::{Profile, SealOptions};
 use divex_fixtures::{agency, disclosure, rng};
 use rand_chacha::ChaCha20Rng;
 use rand_core::Rng;
@@ -36,6 +38,7 @@ pub const NOW: u64 = divex_fixtures::T0;
 /// Everything a sender decides before the envelope is assembled, exposed so that scenarios
 /// can alter any part and re-assemble.
 #[allow(missing_debug_implementations)] // holds a test CEK; never printed
+#[derive(Clone)]
 pub struct Parts {
     /// The content key.
     pub cek: [u8; 32],
@@ -69,6 +72,7 @@ pub fn plan(
         issued_at: now,
         audience: bundles.iter().map(|b| b.encryption().kid()).collect(),
         disclosure: disclosure(RecordType::DrugTest),
+        ledger_head: None,
     };
     let inner = envelope::sign_inner(sender, &metadata, &commitment, payload);
     Parts {
@@ -86,15 +90,27 @@ impl Parts {
         self.inner = envelope::sign_inner(sender, &self.metadata, &self.commitment, payload);
     }
 
-    /// Assembles the envelope: every recipient gets `cek`, layer 0 is sealed under `cek`.
+    /// Assembles the envelope: every recipient gets `cek`, layer 0 is sealed under `cek`, in
+    /// the profile the metadata states (v2 exactly when it carries a ledger head).
     pub fn assemble(&self, rng: &mut ChaCha20Rng) -> Vec<u8> {
+        self.assemble_as(Profile::for_head(self.metadata.ledger_head.is_some()), rng)
+    }
+
+    /// Assembles the envelope with layer 0 of `profile`, whatever the inner message says.
+    pub fn assemble_as(&self, profile: Profile, rng: &mut ChaCha20Rng) -> Vec<u8> {
         let stanzas = self
             .recipients
             .iter()
             .map(|b| envelope::wrap_for(b, &self.cek, rng).expect("wrap"))
             .collect();
-        envelope::encrypt_layer(&self.inner, &self.cek, &self.commitment, stanzas, rng)
-            .expect("encrypt")
+        envelope::encrypt_layer_with(
+            envelope::content_protected(&self.commitment, profile),
+            &self.inner,
+            &self.cek,
+            stanzas,
+            rng,
+        )
+        .expect("encrypt")
     }
 }
 
@@ -706,6 +722,13 @@ pub fn generate() -> Vec<Vector> {
         &g,
         &genuine_metadata,
         &provider,
+        [&court, &probation, &da],
+    ));
+    // Revision 3: profile v2 (spec/envelope.md §15), from seeded generators of its own.
+    out.extend(revision_3::generate(
+        &g,
+        &provider,
+        &lead,
         [&court, &probation, &da],
     ));
     out

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use divex_core::envelope::LedgerHead;
 use divex_core::keys::{KeyId, SigningPublicKey};
 use divex_core::testing::envelope::{Metadata, ResolveError, Sender, SenderResolver};
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,28 @@ pub struct VectorMetadata {
     pub notice: String,
     /// Redacted fields (-65547), in signed order.
     pub redacted: Vec<String>,
+    /// The sender's ledger head (-65548): present exactly for a profile v2 envelope
+    /// (spec/envelope.md §15), absent for v1.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ledger_head: Option<VectorLedgerHead>,
+}
+
+/// A ledger head as a vector states it (spec/envelope.md §12.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VectorLedgerHead {
+    /// Sequence number.
+    pub seq: u64,
+    /// Hash, hex (32 bytes).
+    pub hash: String,
+}
+
+impl From<LedgerHead> for VectorLedgerHead {
+    fn from(h: LedgerHead) -> Self {
+        VectorLedgerHead {
+            seq: h.seq,
+            hash: hex::encode(h.hash),
+        }
+    }
 }
 
 impl VectorMetadata {
@@ -70,6 +93,7 @@ impl VectorMetadata {
             labels: tokens(&d.labels),
             notice: d.notice.to_string(),
             redacted: tokens(&d.redacted),
+            ledger_head: m.ledger_head.map(VectorLedgerHead::from),
         }
     }
 }

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use divex_conformance::{NOW, plan, rewrite, with_label};
+use divex_core::envelope::LedgerHead;
 use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
 use divex_core::records::RecordType;
@@ -29,6 +30,11 @@ fn world() -> World {
 const RECORD: &[u8] = b"attendance 2026-11-18: present, 2.0 hours group";
 
 fn sealed(w: &World) -> Vec<u8> {
+    sealed_with_head(w, None)
+}
+
+/// [`sealed`] in profile v2 when `head` is given (spec/envelope.md §15).
+fn sealed_with_head(w: &World, head: Option<LedgerHead>) -> Vec<u8> {
     envelope::seal(
         w.key("treatment-provider"),
         &[
@@ -39,7 +45,10 @@ fn sealed(w: &World) -> Vec<u8> {
         &disclosure(RecordType::Attendance),
         RECORD,
         NOW,
-        SealOptions::default(),
+        SealOptions {
+            ledger_head: head,
+            ..SealOptions::default()
+        },
     )
     .map(|s| s.bytes)
     .unwrap()
@@ -72,18 +81,28 @@ fn genuine_envelope_opens_for_each_recipient_only() {
 #[test]
 fn every_single_bit_flip_is_refused_with_a_typed_error() {
     let w = world();
-    let env = sealed(&w);
+    // Both profiles: v1, and v2 with the sender's ledger head (spec/envelope.md §15).
+    let head = LedgerHead {
+        seq: 1_000,
+        hash: [0x3c; 32],
+    };
+    for env in [sealed(&w), sealed_with_head(&w, Some(head))] {
+        every_bit_flip_is_refused(&w, &env);
+    }
+}
+
+fn every_bit_flip_is_refused(w: &World, env: &[u8]) {
     let mut classes: BTreeMap<&'static str, usize> = BTreeMap::new();
     for byte in 0..env.len() {
         for bit in 0..8 {
-            let mut t = env.clone();
+            let mut t = env.to_vec();
             t[byte] ^= 1 << bit;
             for me in [
                 w.key("superior-court"),
                 w.key("probation"),
                 w.key("district-attorney"),
             ] {
-                match open(&w, &t, me) {
+                match open(w, &t, me) {
                     Ok(_) => panic!("flipping bit {bit} of byte {byte} still opens"),
                     Err(e) => *classes.entry(e.class()).or_default() += 1,
                 }

@@ -5,6 +5,8 @@
 
 use divex_core::consent::{ConsentSet, RevocationStatement, Subject};
 use divex_core::decision::{DenyReason, MinimumNecessary};
+use divex_core::envelope::LedgerHead;
+use divex_core::error::Classified;
 use divex_core::records::{ClinicalDetail, Record, RecordType};
 use divex_core::testing::RecordExt;
 use divex_core::testing::envelope::{self, ConsentRef, OpenError};
@@ -429,4 +431,53 @@ fn replay_and_expired_sender_certificate_are_refused() {
         ),
         Err(DisclosureError::Envelope(OpenError::UntrustedSender { .. }))
     ));
+}
+
+/// spec/ledger.md §5.1, spec/envelope.md §15: a sender that states its ledger head seals
+/// envelope profile v2, and every recipient is released the head the sender signed; without
+/// a head the envelope is profile v1 and releases none.
+#[test]
+fn the_senders_ledger_head_travels_signed_to_every_recipient() {
+    let w = World::new();
+    let set = held(&w, &ConsentBuilder::pc1000(&w));
+    let record = drug_test();
+    let subj = subject();
+    let head = LedgerHead {
+        seq: 7,
+        hash: [0x42; 32],
+    };
+    let recipients = ["superior-court", "district-attorney"];
+    let sealed = provider_seal(
+        &w,
+        &set,
+        &SealRequest {
+            ledger_head: Some(head),
+            ..pc1000_request(&recipients, &record, &subj)
+        },
+    )
+    .unwrap();
+    assert_eq!(sealed.metadata.ledger_head, Some(head));
+    for who in recipients {
+        let got = open_holding_nothing(&w, &sealed.envelope, who).unwrap();
+        assert_eq!(got.metadata.ledger_head, Some(head), "{who}");
+        assert_eq!(got.record, record);
+    }
+    let v1 = provider_seal(&w, &set, &pc1000_request(&recipients, &record, &subj)).unwrap();
+    assert_eq!(v1.metadata.ledger_head, None);
+    let got = open_holding_nothing(&w, &v1.envelope, "superior-court").unwrap();
+    assert_eq!(got.metadata.ledger_head, None);
+    // A sequence number no ledger can hold is refused before anything is sealed.
+    let err = provider_seal(
+        &w,
+        &set,
+        &SealRequest {
+            ledger_head: Some(LedgerHead {
+                seq: u64::MAX,
+                hash: [0; 32],
+            }),
+            ..pc1000_request(&recipients, &record, &subj)
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.class(), "ledger_head_out_of_range", "{err}");
 }

@@ -8,7 +8,9 @@ use divex_conformance::{Vector, VectorMetadata, file_name, generate, resolver, t
 use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
 use divex_core::testing::AgencyKeysExt;
-use divex_core::testing::envelope::{self, EnvelopeId, EnvelopeLimits, OpenOptions};
+use divex_core::testing::envelope::{
+    self, EnvelopeId, EnvelopeLimits, Layer, OpenError, OpenOptions,
+};
 use divex_fixtures::{SeenSet, agency, rng};
 use rand_core::Rng;
 
@@ -128,7 +130,7 @@ fn every_vector_gives_its_expected_outcome() {
             }
         }
     }
-    assert!(ok >= 7 && refused >= 28, "ok {ok}, refused {refused}");
+    assert!(ok >= 10 && refused >= 50, "ok {ok}, refused {refused}");
 }
 
 /// spec/envelope.md §12.2: a vector's `recipient_secret` is the agency's first 64 generator
@@ -157,4 +159,205 @@ fn recipient_secret_is_the_seed_and_the_clamped_x25519_secret() {
         differ.into_iter().collect::<Vec<_>>(),
         ["district-attorney", "lead-case-manager", "probation"]
     );
+}
+
+/// Whether an error is the one a vector's scenario names.
+type Check = fn(&OpenError) -> bool;
+
+/// spec/envelope.md §15.3: each profile v2 refusal fails at the check its scenario names, in
+/// the layer it names, not merely with the right class.
+#[test]
+fn v2_refusals_fail_at_their_own_check() {
+    let signed_head = "the ledger head must be";
+    let signed_profile = "signed profile version";
+    let marker = "profile marker";
+    let cases: [(&str, Check, &str); 15] = [
+        (
+            "046-v2-head-seq-over-max",
+            |e| {
+                matches!(
+                    e,
+                    OpenError::Structure {
+                        layer: Layer::Signed,
+                        ..
+                    }
+                )
+            },
+            signed_head,
+        ),
+        (
+            "047-v2-head-seq-negative",
+            |e| {
+                matches!(
+                    e,
+                    OpenError::Structure {
+                        layer: Layer::Signed,
+                        ..
+                    }
+                )
+            },
+            signed_head,
+        ),
+        (
+            "048-v2-head-hash-short",
+            |e| {
+                matches!(
+                    e,
+                    OpenError::Structure {
+                        layer: Layer::Signed,
+                        ..
+                    }
+                )
+            },
+            signed_head,
+        ),
+        (
+            "049-v2-head-three-items",
+            |e| {
+                matches!(
+                    e,
+                    OpenError::Structure {
+                        layer: Layer::Signed,
+                        ..
+                    }
+                )
+            },
+            signed_head,
+        ),
+        (
+            "050-v2-head-missing",
+            |e| {
+                matches!(
+                    e,
+                    OpenError::MissingHeader {
+                        layer: Layer::Signed,
+                        label: -65548
+                    }
+                )
+            },
+            "",
+        ),
+        (
+            "051-v2-head-altered",
+            |e| matches!(e, OpenError::BadSignature),
+            "",
+        ),
+        (
+            "052-v2-inner-under-v1-outer",
+            |e| matches!(e, OpenError::UnexpectedHeader { layer: Layer::Signed, label } if label == "-65548"),
+            "",
+        ),
+        (
+            "053-v1-inner-under-v2-outer",
+            |e| {
+                matches!(
+                    e,
+                    OpenError::MissingHeader {
+                        layer: Layer::Signed,
+                        label: -65548
+                    }
+                )
+            },
+            "",
+        ),
+        (
+            "054-v2-inner-profile-one",
+            |e| {
+                matches!(
+                    e,
+                    OpenError::Structure {
+                        layer: Layer::Signed,
+                        ..
+                    }
+                )
+            },
+            signed_profile,
+        ),
+        (
+            "055-v1-inner-profile-two",
+            |e| {
+                matches!(
+                    e,
+                    OpenError::Structure {
+                        layer: Layer::Signed,
+                        ..
+                    }
+                )
+            },
+            signed_profile,
+        ),
+        (
+            "056-v2-marker-stripped",
+            |e| matches!(e, OpenError::Decrypt),
+            "",
+        ),
+        (
+            "057-v2-marker-added",
+            |e| matches!(e, OpenError::Decrypt),
+            "",
+        ),
+        (
+            "058-v2-marker-one",
+            |e| {
+                matches!(
+                    e,
+                    OpenError::Structure {
+                        layer: Layer::Content,
+                        ..
+                    }
+                )
+            },
+            marker,
+        ),
+        (
+            "059-v2-marker-three",
+            |e| {
+                matches!(
+                    e,
+                    OpenError::Structure {
+                        layer: Layer::Content,
+                        ..
+                    }
+                )
+            },
+            marker,
+        ),
+        (
+            "060-v2-marker-unprotected",
+            |e| matches!(e, OpenError::UnexpectedHeader { layer: Layer::Content, label } if label == "-65546"),
+            "",
+        ),
+    ];
+    for (file, is_expected, message) in cases {
+        let v: Vector = serde_json::from_str(
+            &std::fs::read_to_string(dir().join(format!("{file}.json"))).unwrap(),
+        )
+        .unwrap();
+        let e = run(&v).expect_err(file);
+        assert!(is_expected(&e), "{file}: {e:?}");
+        assert!(e.to_string().contains(message), "{file}: {e}");
+    }
+}
+
+/// The v2 `ok` vectors release the signed ledger head; the v1 ones release none.
+#[test]
+fn ok_vectors_release_the_ledger_head_of_their_profile() {
+    let mut heads = Vec::new();
+    for v in generate().iter().filter(|v| v.expect == "ok") {
+        let opened = run(v).unwrap();
+        let released = opened
+            .metadata
+            .ledger_head
+            .map(|h| (h.seq, hex::encode(h.hash)));
+        let stated = v
+            .metadata
+            .as_ref()
+            .unwrap()
+            .ledger_head
+            .as_ref()
+            .map(|h| (h.seq, h.hash.clone()));
+        assert_eq!(released, stated, "{}", v.scenario);
+        heads.extend(released.map(|(seq, _)| seq));
+    }
+    assert_eq!(heads, [41, 0, (1 << 63) - 1]);
 }

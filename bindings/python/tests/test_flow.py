@@ -232,6 +232,49 @@ def test_redact_mode_removes_what_the_consent_does_not_allow() -> None:
     assert "confirmation" not in got.record().to_dict()
 
 
+def test_the_senders_ledger_head_travels_signed_to_the_recipient() -> None:
+    w = World()
+    consents = w.held(w.pc1000())
+    args = dict(
+        recipients=["superior-court"],
+        subject=w.subject,
+        purpose=CJ_PURPOSE,
+        consent_id=PC1000_ID,
+        now=T0,
+    )
+    provider = w.key("treatment-provider")
+    head = divex.LedgerHead(seq=7, hash=bytes(range(32)))
+    sealed = divex.seal_disclosure(
+        provider, w.directory, consents, drug_test(), ledger_head=head, **args
+    )
+    assert sealed.metadata().ledger_head == head
+    got = divex.open_disclosure(sealed.envelope(), w.key("superior-court"), w.directory, now=T0)
+    assert got.metadata().ledger_head == head
+    # Without a head: profile v1, no head released.
+    v1 = divex.seal_disclosure(provider, w.directory, consents, drug_test(), **args)
+    got = divex.open_disclosure(v1.envelope(), w.key("superior-court"), w.directory, now=T0)
+    assert got.metadata().ledger_head is None
+    with pytest.raises(divex.InvalidInputError):
+        divex.seal_disclosure(
+            provider,
+            w.directory,
+            consents,
+            drug_test(),
+            ledger_head=divex.LedgerHead(seq=7, hash=bytes(31)),
+            **args,
+        )
+    with pytest.raises(divex.SealError) as e:
+        divex.seal_disclosure(
+            provider,
+            w.directory,
+            consents,
+            drug_test(),
+            ledger_head=divex.LedgerHead(seq=2**63, hash=bytes(32)),
+            **args,
+        )
+    assert e.value.code == "ledger_head_out_of_range"
+
+
 def test_records_of_every_type_round_trip_through_json() -> None:
     assert len(divex.record_types()) == 13
     for spec in divex.record_schema(divex.RecordType.DRUG_TEST):

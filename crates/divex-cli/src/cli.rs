@@ -53,6 +53,9 @@ pub struct Cli {
 pub enum Command {
     /// Create an agency: generate its keys and write its encrypted keystore.
     Init(InitArgs),
+    /// An agency's keys: rotate them (the old keys are kept to open envelopes sealed to them).
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Trust anchors: create one, issue and revoke agency certificates, publish signed
     /// directory snapshots.
     #[command(subcommand)]
@@ -86,6 +89,31 @@ pub struct InitArgs {
     #[arg(long, value_name = "FILE")]
     pub bundle_out: Option<PathBuf>,
     /// Passphrase key-derivation profile: interactive, or fast (tests and demos only).
+    #[arg(long, env = "DIVEX_KDF", default_value = "interactive", value_parser = parse_kdf)]
+    pub kdf: KdfProfile,
+}
+
+/// `divex keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Replace an agency's keys with new ones; the old keystore is kept, unchanged, under
+    /// `agencies/ID/retired/` to open envelopes sealed to the old keys. Have the trust anchor
+    /// certify the new keys (`divex anchor issue ... --from-keystore ID`) and revoke the old
+    /// certificate as `superseded` (docs/operations.md, "Key rotation").
+    Rotate(KeysRotateArgs),
+}
+
+/// `divex keys rotate`.
+#[derive(Debug, Args)]
+pub struct KeysRotateArgs {
+    /// The agency whose keys to rotate.
+    #[arg(long, value_name = "ID", value_parser = parse_agency_id)]
+    pub agency: String,
+    /// Also write the new public key bundle to this file (to send to the trust anchor).
+    #[arg(long, value_name = "FILE")]
+    pub bundle_out: Option<PathBuf>,
+    /// Passphrase key-derivation profile of the new keystore: interactive, or fast (tests and
+    /// demos only).
     #[arg(long, env = "DIVEX_KDF", default_value = "interactive", value_parser = parse_kdf)]
     pub kdf: KdfProfile,
 }
@@ -399,8 +427,13 @@ pub struct InspectArgs {
 /// `divex ledger ...`.
 #[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
-    /// Verify the hash chain and signed checkpoints; names the first bad entry.
+    /// Verify the hash chain, every checkpoint under the key certified at its time, and the
+    /// high-water mark; names the first bad entry or the missing ones.
     Verify(LedgerAgencyArgs),
+    /// Adopt the ledger's current head as its high-water mark, after verifying it: for a
+    /// ledger written before marks existed, or restored from a backup whose mark was lost.
+    /// Needs the agency's passphrase.
+    Mark(LedgerAgencyArgs),
     /// The accounting of disclosures about one participant (42 CFR §2.24).
     Accounting(LedgerAccountingArgs),
     /// Export the ledger (JSON lines).

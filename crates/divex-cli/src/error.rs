@@ -13,8 +13,9 @@
 //! A library error's exit code follows its category (`divex_core::error::ErrorCategory`):
 //! `envelope`, `denied`, `consent`, `disclosure` and `directory` are 3; `record`, `key`,
 //! `input` and `seal` are 2 (a `seal` that failed in the cryptography itself, 1); `keystore`
-//! is 4 for a wrong passphrase and 3 otherwise; `ledger` is 3 for a tampered ledger or a
-//! replay and 1 otherwise ([`library_exit_code`]).
+//! is 4 for a wrong passphrase and 3 otherwise; `ledger` is 3 for a ledger that fails
+//! verification (tampered, rolled back, forked, without a valid high-water mark, signed with a
+//! compromised key) or a replay, and 1 otherwise ([`library_exit_code`]).
 //!
 //! With `--json`, a failure is `{"error": {"category", "code", "exit_code", "message",
 //! "hint"}}` on standard error. For a library error `code` is its stable class
@@ -432,7 +433,8 @@ pub fn library_exit_code(category: ErrorCategory, class: &str) -> u8 {
             _ => EXIT_REFUSED,
         },
         ErrorCategory::Ledger => match class {
-            "tampered" | "replay" => EXIT_REFUSED,
+            "tampered" | "replay" | "rolled_back" | "forked" | "head_mark_missing"
+            | "head_mark_invalid" | "signer_compromised" => EXIT_REFUSED,
             _ => EXIT_FAILURE,
         },
     }
@@ -461,6 +463,18 @@ fn ledger_hint(e: &LedgerError) -> Option<String> {
         LedgerError::Replay { .. } => {
             Some("this envelope was already opened and recorded in the ledger".into())
         }
+        LedgerError::RolledBack { .. } | LedgerError::Forked { .. } => Some(
+            "the ledger lost or changed entries its agency signed for; nothing was recorded. Keep the file as evidence and restore a copy that reaches its high-water mark".into(),
+        ),
+        LedgerError::HeadMarkMissing { .. } => Some(
+            "restore the ledger's high-water mark (the .head file beside it) from the agency's backup; for a ledger written before divex kept marks, adopt its current head with `divex ledger mark --agency ID`".into(),
+        ),
+        LedgerError::HeadMarkInvalid { .. } => Some(
+            "restore the ledger's high-water mark (the .head file beside it) from the agency's backup; keep the altered one as evidence".into(),
+        ),
+        LedgerError::SignerCompromised { .. } => Some(
+            "the key that signed this history was reported compromised; treat the entries after the compromise as untrusted and rebuild them from the counterparties' ledgers".into(),
+        ),
         _ => None,
     }
 }

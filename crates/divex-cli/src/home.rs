@@ -72,6 +72,12 @@ impl Home {
         self.agency_dir(agency_id).join("keys.divex")
     }
 
+    /// `root/agencies/<id>/retired/`: the keystores `divex keys rotate` retired, one per
+    /// replaced key pair, named `<signing key id>.keys.divex`.
+    pub fn retired_keystores(&self, agency_id: &str) -> PathBuf {
+        self.agency_dir(agency_id).join("retired")
+    }
+
     /// `root/agencies/<id>/ledger.sqlite`: the agency's disclosure ledger.
     pub fn ledger(&self, agency_id: &str) -> PathBuf {
         self.agency_dir(agency_id).join("ledger.sqlite")

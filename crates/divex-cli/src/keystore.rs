@@ -159,6 +159,41 @@ pub fn open_agency(path: &Path, passphrase: &str) -> Result<(String, AgencyKeys)
     format::open_agency(&read(path)?, passphrase).map_err(at(path))
 }
 
+/// Replaces the agency keystore at `path` with one holding `keys` (a key rotation), after
+/// keeping the old file byte for byte at `retired` (spec/directory.md §7: the old keys still
+/// open envelopes sealed to them). Both writes are atomic and 0600; `retired` is never
+/// overwritten, except that an identical copy left by an interrupted rotation counts as
+/// written. Returns nothing until both files are in place.
+pub fn rotate_agency(
+    path: &Path,
+    retired: &Path,
+    agency_id: &str,
+    keys: &AgencyKeys,
+    passphrase: &str,
+    kdf: KdfProfile,
+) -> Result<(), KeystoreError> {
+    let old = read(path)?;
+    let io_err = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| KeystoreError::Io { path: p, source }
+    };
+    match read(retired) {
+        Ok(existing) if existing == old => {}
+        Ok(_) => {
+            return Err(KeystoreError::Exists {
+                path: retired.to_path_buf(),
+            });
+        }
+        Err(KeystoreError::NotFound { .. }) => {
+            fsutil::write_atomic(retired, &old, false).map_err(io_err(retired))?;
+        }
+        Err(e) => return Err(e),
+    }
+    let bytes = format::seal_agency(agency_id, keys, passphrase, kdf).map_err(at(path))?;
+    fsutil::write_atomic(path, &bytes, true).map_err(io_err(path))?;
+    Ok(())
+}
+
 /// Writes a new trust-anchor keystore (see [`create_agency`] for the guarantees).
 pub fn create_anchor(
     path: &Path,

@@ -27,6 +27,7 @@ mod demo;
 mod error;
 mod fsutil;
 mod home;
+mod keyring;
 mod keystore;
 mod passphrase;
 mod support;

@@ -143,6 +143,85 @@ fn seen(what: &'static str, r: &Run) -> Seen {
 /// catch-all `failure`.
 const UNREACHABLE: [(&str, &str); 3] = [("seal", "crypto"), ("ledger", "replay"), ("", "failure")];
 
+/// A provider ledger of two entries, checkpointed and marked, changed by an insider in each
+/// way spec/ledger.md §7 names (each on the intact ledger), then a history signed with a key
+/// reported compromised before it.
+fn ledger_refusals(all: &mut Vec<Seen>) {
+    const PROVIDER: &str = "treatment-provider";
+    let w = World::new();
+    w.seal(&["superior-court"]);
+    w.seal(&["probation"]);
+    let dir = w.home.join("agencies").join(PROVIDER);
+    let (ledger, mark) = (dir.join("ledger.sqlite"), dir.join("ledger.sqlite.head"));
+    let (intact, intact_mark) = (
+        std::fs::read(&ledger).unwrap(),
+        std::fs::read(&mark).unwrap(),
+    );
+    let verify = || w.run(&["--json", "ledger", "verify", "--agency", PROVIDER]);
+    let restore = || {
+        std::fs::write(&ledger, &intact).unwrap();
+        std::fs::write(&mark, &intact_mark).unwrap();
+    };
+    let sql = |statements: &str| {
+        rusqlite::Connection::open(&ledger)
+            .unwrap()
+            .execute_batch(statements)
+            .unwrap();
+    };
+
+    sql("DELETE FROM entries WHERE seq = 2; DELETE FROM checkpoints WHERE seq = 2;");
+    all.push(seen("a ledger shorter than its high-water mark", &verify()));
+    restore();
+
+    // Entry 2 rewritten with a recomputed hash: the chain is consistent, the signed heads
+    // are not reached.
+    let l = divex_ledger::Ledger::open(&ledger, PROVIDER).unwrap();
+    let mut e = l.entries().unwrap().pop().unwrap();
+    drop(l);
+    e.counterparty = "district-attorney".into();
+    e.entry_hash = e.computed_hash();
+    sql(&format!(
+        "UPDATE entries SET counterparty = 'district-attorney', entry_hash = x'{}' WHERE seq = 2;",
+        hex::encode(e.entry_hash)
+    ));
+    all.push(seen("a ledger rewritten below its signed head", &verify()));
+    restore();
+
+    std::fs::remove_file(&mark).unwrap();
+    all.push(seen("a ledger without its high-water mark", &verify()));
+    restore();
+    std::fs::write(&mark, b"not a signed head").unwrap();
+    all.push(seen("an altered high-water mark", &verify()));
+    restore();
+
+    // The provider's key reported compromised a day before it signed its checkpoints.
+    let list = w.run(&["--json", "directory", "list"]).ok().json();
+    let serial = list["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["agency"] == PROVIDER)
+        .unwrap()["serial"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at = (T0 - 86_400).to_string();
+    w.run(&[
+        "anchor",
+        "revoke",
+        "--name",
+        "county",
+        "--serial",
+        &serial,
+        "--reason",
+        "key_compromise",
+        "--at",
+        &at,
+    ])
+    .ok();
+    all.push(seen("a ledger signed with a compromised key", &verify()));
+}
+
 #[test]
 fn every_documented_exit_code_is_what_the_binary_returns() {
     let doc = documented();
@@ -342,6 +421,7 @@ fn every_documented_exit_code_is_what_the_binary_returns() {
         "a ledger file that is not a ledger",
         &w.run(&json(&["ledger", "verify", "--agency", "superior-court"])),
     ));
+    ledger_refusals(&mut all);
     // Last: a damaged keystore.
     let ks = w.home.join("agencies/district-attorney/keys.divex");
     let bytes = std::fs::read(&ks).unwrap();

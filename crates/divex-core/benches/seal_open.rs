@@ -188,6 +188,7 @@ impl Fixture {
                 issued_at: NOW,
                 audience: vec![bundles[0].encryption().kid()],
                 disclosure: disclosure.clone(),
+                ledger_head: None,
             };
             let protected = ProtectedHeader::new(
                 metadata.to_protected_map(&sender.public().signing().kid(), &[0x22; 32]),

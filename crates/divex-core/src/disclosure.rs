@@ -25,8 +25,8 @@ use crate::consent::{
 use crate::decision::{self, Decision, DenyReason, Facts, MinimumNecessary, Permit, Request};
 use crate::directory::{Directory, DirectoryError};
 use crate::envelope::{
-    self, ConsentRef, Metadata, OpenError, OpenOptions, ResolveError, SealError, SealOptions,
-    SealedEnvelope, Sender, SenderResolver,
+    self, ConsentRef, LedgerHead, Metadata, OpenError, OpenOptions, ResolveError, SealError,
+    SealOptions, SealedEnvelope, Sender, SenderResolver,
 };
 use crate::error::{Classified, ErrorCategory};
 use crate::keys::{AgencyKeys, KeyId};
@@ -60,6 +60,10 @@ pub struct SealRequest<'a> {
     pub minimum_necessary: MinimumNecessary,
     /// Attach the consent or reference it.
     pub consent_copy: ConsentCopy,
+    /// The sender's ledger head *before* this disclosure's entries are appended
+    /// (spec/ledger.md §5.1): `Some` seals envelope profile v2, which signs the head in for
+    /// every recipient; `None` seals profile v1 (spec/envelope.md §15).
+    pub ledger_head: Option<LedgerHead>,
 }
 
 /// A sealed disclosure, with everything the sender's ledger records about it: the signed
@@ -88,7 +92,8 @@ pub struct Received {
     pub subject: Subject,
     /// The record.
     pub record: Record,
-    /// The signed metadata.
+    /// The signed metadata; in a profile v2 envelope with the sender's ledger head
+    /// (`metadata.ledger_head`, spec/ledger.md §5.2: what the receipt records).
     pub metadata: Metadata,
     /// The permit the engine gave on re-evaluation.
     pub permit: Permit,
@@ -317,7 +322,10 @@ pub fn seal(
         &disclosure,
         &payload,
         now,
-        SealOptions::default(),
+        SealOptions {
+            ledger_head: req.ledger_head,
+            ..SealOptions::default()
+        },
     )?;
     Ok(Sealed {
         envelope_hash: sha256(&bytes),
@@ -427,7 +435,13 @@ pub fn open(
         .ok_or(OpenError::UnknownSender {
             kid: opened.sender.key.kid(),
         })?;
-    let my_cert = directory.certificate_by_encryption_kid(&me.public().encryption().kid(), now)?;
+    // My certificate as it was when the envelope was sealed to it: keys rotated away since, or
+    // a certificate that has since expired, still open what was sealed to them (spec/consent.md
+    // §8.3 step 3).
+    let my_cert = directory.certificate_by_encryption_kid(
+        &me.public().encryption().kid(),
+        opened.metadata.issued_at,
+    )?;
     let recipient = AgencyFacts::from_certificate(my_cert);
 
     let payload = parse_payload(&opened.payload)?;

@@ -18,8 +18,9 @@
 //!
 //! One entry point seals and one opens a disclosure, each with its options:
 //!
-//! * [`seal`] — a [`SealRequest`] (record, recipients, participant, purpose, consent) checked
-//!   by the consent engine for every recipient, then sealed: a [`Sealed`] disclosure;
+//! * [`seal`] — a [`SealRequest`] (record, recipients, participant, purpose, consent, and the
+//!   sender's ledger head when it states one) checked by the consent engine for every
+//!   recipient, then sealed: a [`Sealed`] disclosure;
 //! * [`open`] — every envelope check of spec/envelope.md §7, then the consent again, under
 //!   [`OpenOptions`] (limits, replay hook, clock skew): a [`Received`] disclosure;
 //! * [`DisclosureError`] — why either refused; every error states its category and stable
@@ -30,8 +31,8 @@
 //! * [`keys`] — agency keys, public bundles, key ids.
 //! * [`vocab`] — the tokens every layer speaks: purposes, security labels, notice codes,
 //!   field names, and the [`vocab::Vocabulary`] trait of every closed token set.
-//! * [`envelope`] — the envelope profile v1 on its own: `seal` and `open` without the
-//!   consent layer (what the envelope spec vectors exercise).
+//! * [`envelope`] — the envelope profiles v1 and v2 on their own: `seal` and `open` without
+//!   the consent layer (what the envelope spec vectors exercise).
 //! * [`records`] — the record catalogue: typed records, each field with its sensitivity
 //!   tier; JSON descriptions of records.
 //! * [`directory`] — trust anchors, agency certificates, revocations; offline validation.

@@ -74,17 +74,19 @@ pub mod rng {
     pub use crate::rng::*;
 }
 
-/// The envelope profile on its own — `seal`, `open` and `open_many` without the consent
+/// The envelope profiles on their own — `seal`, `open` and `open_many` without the consent
 /// layer, with their options, results and sender resolvers (what the envelope spec vectors
-/// exercise) — the building blocks of hostile envelopes, the profile's constants and its
-/// private header labels, besides the envelope API.
+/// exercise) — the building blocks of hostile envelopes, the profiles' constants (`Profile`)
+/// and private header labels, `check_outer` (§7 steps 1-6 for a reader of given profiles),
+/// besides the envelope API.
 pub mod envelope {
     pub use crate::envelope::open::{Opened, open, open_many};
+    pub use crate::envelope::parse::check_outer;
     pub use crate::envelope::profile::*;
     pub use crate::envelope::resolver::*;
     pub use crate::envelope::seal::{
-        SealOptions, SealedEnvelope, encrypt_layer, key_commitment, recipients_digest, seal,
-        sign_inner, wrap_for,
+        SealOptions, SealedEnvelope, content_protected, encrypt_layer, encrypt_layer_with,
+        key_commitment, recipients_digest, seal, sign_inner, wrap_for,
     };
     pub use crate::envelope::*;
 

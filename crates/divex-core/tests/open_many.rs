@@ -127,6 +127,7 @@ fn craft(
         issued_at: NOW,
         audience: vec![me.public().encryption().kid()],
         disclosure: disclosure(),
+        ledger_head: None,
     };
     let protected = ProtectedHeader::new(metadata.to_protected_map(&signer.kid(), &commitment));
     let payload = b"result: negative".to_vec();

@@ -71,6 +71,7 @@ fn owned_parsers_equal_copying_parsers_under_every_bit_flip() {
         issued_at: T0,
         audience: recipients.iter().map(|b| b.encryption().kid()).collect(),
         disclosure,
+        ledger_head: None,
     };
     let inner = envelope::sign_inner(&sender, &metadata, &[4; 32], b"payload");
     let v = codec::decode_with(&inner, &limits).unwrap();

@@ -14,7 +14,9 @@ use divex_core::consent::{
 };
 use divex_core::decision::{MinimumNecessary, Obligations as CoreObligations};
 use divex_core::directory::Role;
-use divex_core::envelope::{EnvelopeId, EnvelopeLimits, Metadata, OpenOptions, SeenEnvelopes};
+use divex_core::envelope::{
+    EnvelopeId, EnvelopeLimits, LedgerHead as CoreLedgerHead, Metadata, OpenOptions, SeenEnvelopes,
+};
 use divex_core::keys::SigningPublicKey;
 use divex_core::records::{Date, RecordType};
 use divex_core::testing::envelope::{self, StaticResolver};
@@ -114,6 +116,36 @@ pub enum UseRestriction {
     NoAdverseAction,
 }
 
+/// A ledger head: the sequence number and hash of the last entry of an agency's ledger,
+/// `(0, genesis)` for an empty one (spec/ledger.md §2). In an envelope (profile v2,
+/// spec/envelope.md §15) it is the sender's head before the disclosure was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LedgerHead {
+    /// Sequence number of the last entry (0 for an empty ledger); at most 2^63 − 1.
+    pub seq: u64,
+    /// The entry's 32-byte SHA-256 hash (the ledger's genesis hash when it is empty).
+    pub hash: Vec<u8>,
+}
+
+impl From<CoreLedgerHead> for LedgerHead {
+    fn from(h: CoreLedgerHead) -> Self {
+        LedgerHead {
+            seq: h.seq,
+            hash: h.hash.to_vec(),
+        }
+    }
+}
+
+impl TryFrom<LedgerHead> for CoreLedgerHead {
+    type Error = DivexError;
+    fn try_from(h: LedgerHead) -> Result<Self> {
+        Ok(CoreLedgerHead {
+            seq: h.seq,
+            hash: array("ledger head hash", &h.hash)?,
+        })
+    }
+}
+
 /// A disclosure to seal.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SealRequest {
@@ -129,6 +161,10 @@ pub struct SealRequest {
     pub minimum_necessary: MinimumNecessary,
     /// Attach the consent or reference it.
     pub consent_copy: ConsentCopy,
+    /// The sender's ledger head before this disclosure is recorded: given, the envelope is
+    /// profile v2 and carries it signed to every recipient; `None` (the default), profile v1.
+    #[uniffi(default = None)]
+    pub ledger_head: Option<LedgerHead>,
 }
 
 /// The signed metadata of an envelope (its inner protected header, spec/envelope.md §2).
@@ -154,6 +190,9 @@ pub struct EnvelopeMetadata {
     pub notice: NoticeCode,
     /// Fields removed under minimum necessary.
     pub redacted: Vec<FieldName>,
+    /// The sender's ledger head before it recorded this disclosure: present in a profile v2
+    /// envelope (spec/envelope.md §15), `None` in a v1 envelope.
+    pub ledger_head: Option<LedgerHead>,
 }
 
 impl From<&Metadata> for EnvelopeMetadata {
@@ -170,6 +209,7 @@ impl From<&Metadata> for EnvelopeMetadata {
             labels: d.labels.clone(),
             notice: d.notice.clone(),
             redacted: d.redacted.clone(),
+            ledger_head: m.ledger_head.map(LedgerHead::from),
         }
     }
 }
@@ -333,6 +373,7 @@ pub fn seal_disclosure(
 ) -> Result<Arc<SealedDisclosure>> {
     let recipients: Vec<&str> = request.recipients.iter().map(String::as_str).collect();
     let subject = CoreSubject::try_from(request.subject)?;
+    let ledger_head = request.ledger_head.map(TryFrom::try_from).transpose()?;
     let sealed = core::seal(
         &sender.inner,
         &directory.get(),
@@ -345,6 +386,7 @@ pub fn seal_disclosure(
             record: &record.inner,
             minimum_necessary: request.minimum_necessary,
             consent_copy: request.consent_copy,
+            ledger_head,
         },
         now,
     )?;

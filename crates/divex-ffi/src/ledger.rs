@@ -161,7 +161,7 @@ impl Ledger {
     /// `signing_public_key`; any edited, deleted, inserted or reordered entry is `tampered`.
     pub fn verify(&self, signing_public_key: Vec<u8>) -> Result<VerifyReport> {
         let key = SigningPublicKey::from_bytes(&signing_public_key)?;
-        let r = self.get().verify(&key)?;
+        let r = self.get().verify_with_key(&key)?;
         Ok(VerifyReport {
             entries: r.entries,
             checkpoints: r.checkpoints,

@@ -67,8 +67,9 @@ pub use directory::{
     SnapshotInfo, certificate_info, roles, trust_anchor_info,
 };
 pub use disclosure::{
-    AgencyFacts, EnvelopeMetadata, KnownSender, Obligations, OpenedEnvelope, ReceivedDisclosure,
-    SealRequest, SealedDisclosure, Subject, open_disclosure, open_envelope, seal_disclosure,
+    AgencyFacts, EnvelopeMetadata, KnownSender, LedgerHead, Obligations, OpenedEnvelope,
+    ReceivedDisclosure, SealRequest, SealedDisclosure, Subject, open_disclosure, open_envelope,
+    seal_disclosure,
 };
 pub use error::{DivexError, Result};
 pub use hpke::{hpke_decrypt, hpke_encrypt};

@@ -124,5 +124,6 @@ pub fn seal_request<'a>(
         record,
         minimum_necessary: MinimumNecessary::Refuse,
         consent_copy: ConsentCopy::Attach,
+        ledger_head: None,
     }
 }

@@ -1,13 +1,22 @@
 //! Signed checkpoints and the verification report.
 
 use divex_core::codec::{Item, encode_array};
-use divex_core::keys::{KeyError, SigningPublicKey};
+use divex_core::keys::{KeyError, KeyId, SigningPublicKey};
+
+use crate::head::SignedHead;
 
 /// Context string, first element of the CBOR array a checkpoint signature covers.
 pub(crate) const CHECKPOINT_CONTEXT: &str = "divex/v1 ledger checkpoint";
 
 /// The agency's signed statement that its ledger's chain had `head` as the hash of entry
 /// `seq` at `time`.
+///
+/// A checkpoint written by this version is a [`SignedHead`] (spec/ledger.md §3.1: a
+/// `COSE_Sign1` with the signing key's id, `kid` is `Some`); the ledger stores its fields and
+/// [`Checkpoint::signed_head`] rebuilds the identical signed bytes. A checkpoint written before
+/// (ledger v1, `kid` is `None`) is an Ed25519 signature over [`Checkpoint::to_be_signed`]; it
+/// is still read and verified, under whichever key certified for the agency at its time
+/// verifies it.
 ///
 /// While the checkpoint is kept, no entry at or below `seq` can be edited, deleted, inserted
 /// or reordered without [`Ledger::verify`](crate::Ledger::verify) noticing, even by someone
@@ -21,8 +30,12 @@ pub struct Checkpoint {
     pub head: [u8; 32],
     /// When the checkpoint was signed (Unix seconds).
     pub time: u64,
-    /// Ed25519 signature over [`Checkpoint::to_be_signed`].
+    /// The Ed25519 signature: over the signed head's COSE `Sig_structure`
+    /// ([`SignedHead::to_be_signed`]) when `kid` is given, else over
+    /// [`Checkpoint::to_be_signed`] (v1).
     pub signature: [u8; 64],
+    /// The id of the signing key (`None` for a v1 checkpoint, which did not record it).
+    pub kid: Option<KeyId>,
 }
 
 impl Checkpoint {
@@ -38,21 +51,39 @@ impl Checkpoint {
         ])
     }
 
-    /// Checks the signature under `key` for the ledger of `agency_id` (strict Ed25519).
+    /// The signed head this checkpoint is, for the ledger of `agency_id` (`None` for a v1
+    /// checkpoint).
+    pub fn signed_head(&self, agency_id: &str) -> Option<SignedHead> {
+        self.kid.map(|kid| SignedHead {
+            agency_id: agency_id.to_owned(),
+            seq: self.seq,
+            head: self.head,
+            time: self.time,
+            kid,
+            signature: self.signature,
+        })
+    }
+
+    /// Checks the signature under `key` for the ledger of `agency_id` (strict Ed25519; for a
+    /// v2 checkpoint, `key` must also have the checkpoint's kid).
     pub fn verify_signature(
         &self,
         agency_id: &str,
         key: &SigningPublicKey,
     ) -> Result<(), KeyError> {
-        key.verify(
-            &Self::to_be_signed(agency_id, self.seq, &self.head, self.time),
-            &self.signature,
-        )
+        match self.signed_head(agency_id) {
+            Some(h) if h.verify_signature(key) => Ok(()),
+            Some(_) => Err(KeyError::BadSignature),
+            None => key.verify(
+                &Self::to_be_signed(agency_id, self.seq, &self.head, self.time),
+                &self.signature,
+            ),
+        }
     }
 }
 
 /// What [`Ledger::verify`](crate::Ledger::verify) checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct VerifyReport {
     /// Number of entries (also the last sequence number).
@@ -65,4 +96,10 @@ pub struct VerifyReport {
     /// chained but not yet signed: someone with write access to the file could rewrite them
     /// and recompute their hashes without `verify` noticing until the next checkpoint.
     pub anchored_seq: u64,
+    /// The entry the high-water mark covers (spec/ledger.md §4; 0 without a mark, or for a
+    /// mark of the empty ledger).
+    pub marked_seq: u64,
+    /// The signing keys of the checkpoints, each once, in the order they first signed (a v1
+    /// checkpoint counted under the key that verified it).
+    pub keys: Vec<KeyId>,
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use divex_core::envelope::EnvelopeId;
 use divex_core::error::{Classified, ErrorCategory};
+use divex_core::keys::KeyId;
 
 /// Why a ledger operation failed.
 ///
@@ -93,6 +94,88 @@ pub enum LedgerError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The ledger is shorter than a head its agency signed (the high-water mark beside the
+    /// file, or a checkpoint in it): entries were deleted from the end, the file was emptied or
+    /// replaced by an older copy (spec/ledger.md §4). Nothing may be appended to it.
+    #[error(
+        "the ledger of {agency_id} ends at entry {present}, but its agency signed a head at entry {signed}: entries {}..={signed} are missing (the ledger was truncated, emptied or restored from an older copy). Keep the file as evidence; restore the missing entries from a verified copy",
+        present.saturating_add(1)
+    )]
+    RolledBack {
+        /// The ledger's agency.
+        agency_id: String,
+        /// The last entry present (0 for an empty ledger).
+        present: u64,
+        /// The entry the signed head covers.
+        signed: u64,
+    },
+    /// An entry differs from a head its agency signed (the mark or a checkpoint) or that a
+    /// counterparty witnessed (spec/ledger.md §5.3): the ledger was rewritten between entries
+    /// `from` and `seq`, with its hashes recomputed.
+    #[error(
+        "the ledger of {agency_id} no longer reaches the head {} at entry {seq}: an entry between {from} and {seq} was rewritten with recomputed hashes. Keep the file as evidence",
+        vouched_by(witness.as_deref())
+    )]
+    Forked {
+        /// The ledger's agency.
+        agency_id: String,
+        /// The first entry that may differ (the one after the highest head that still
+        /// matches).
+        from: u64,
+        /// The entry whose hash differs from the head.
+        seq: u64,
+        /// The counterparty whose witnessed head it differs from; `None` for the agency's
+        /// own signed head.
+        witness: Option<String>,
+    },
+    /// The ledger has entries but its high-water mark file (`<ledger>.head`) is missing.
+    #[error(
+        "the ledger of {agency_id} has {entries} entries but its high-water mark {} is missing: the mark was deleted, or the ledger was copied without it. Restore the mark from the agency's backup",
+        mark.display()
+    )]
+    HeadMarkMissing {
+        /// The ledger's agency.
+        agency_id: String,
+        /// How many entries the ledger has.
+        entries: u64,
+        /// Where the mark should be.
+        mark: PathBuf,
+    },
+    /// The high-water mark file does not verify: altered, another agency's, not a signed
+    /// head, or signed by a key not certified for the agency at the head's time.
+    #[error("the high-water mark of the ledger of {agency_id} does not verify: {reason}")]
+    HeadMarkInvalid {
+        /// The ledger's agency.
+        agency_id: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A signed head (checkpoint or mark) is dated at or after the compromise of the key that
+    /// signed it (a `key_compromise` revocation, spec/directory.md §7.1 rule 3): whoever holds
+    /// the stolen key can sign anything, so nothing it signed from then on is evidence.
+    #[error(
+        "the head of {agency_id}'s ledger at entry {seq} is signed with key {kid}, reported compromised at {compromised_at} (Unix time), and dated {time}, not before the compromise: the history from there on cannot be trusted"
+    )]
+    SignerCompromised {
+        /// The ledger's agency.
+        agency_id: String,
+        /// The entry the head covers.
+        seq: u64,
+        /// The compromised signing key.
+        kid: KeyId,
+        /// When the key was reported compromised.
+        compromised_at: u64,
+        /// The head's time.
+        time: u64,
+    },
+}
+
+/// Who vouches for the head a [`LedgerError::Forked`] entry differs from.
+fn vouched_by(witness: Option<&str>) -> String {
+    match witness {
+        None => "its agency signed".to_owned(),
+        Some(w) => format!("agency {w} recorded from it"),
+    }
 }
 
 /// Maps a rusqlite error to [`LedgerError::Database`] for `action`.
@@ -126,6 +209,11 @@ impl Classified for LedgerError {
             LedgerError::AlreadyRecorded { .. } => "already_recorded",
             LedgerError::InvalidEntry(_) => "invalid_entry",
             LedgerError::Tampered { .. } => "tampered",
+            LedgerError::RolledBack { .. } => "rolled_back",
+            LedgerError::Forked { .. } => "forked",
+            LedgerError::HeadMarkMissing { .. } => "head_mark_missing",
+            LedgerError::HeadMarkInvalid { .. } => "head_mark_invalid",
+            LedgerError::SignerCompromised { .. } => "signer_compromised",
         }
     }
 }

@@ -1,77 +1,41 @@
 //! The SQLite-backed ledger.
 
-use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use divex_core::consent::Subject;
 use divex_core::envelope::{EnvelopeId, SeenEnvelopes};
-use divex_core::keys::{AgencyKeys, SigningPublicKey, StatementSigner};
+use divex_core::keys::AgencyKeys;
 use divex_core::vocab::Vocabulary;
 use divex_core::{Received, Sealed};
-use rusqlite::types::ValueRef;
-use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, TransactionBehavior, params};
 
-use crate::checkpoint::{Checkpoint, VerifyReport};
+use crate::checkpoint::Checkpoint;
 use crate::entry::{self, Direction, Entry, NewEntry, genesis_hash, subject_key};
 use crate::error::{LedgerError, db, tampered};
+use crate::head::SignedHead;
+use crate::mark;
+use crate::rows::{
+    CHECKPOINT_COLUMNS, ENTRY_COLUMNS, MetaError, check_agency, checkpoint_from_row, duplicate_in,
+    entry_from_row, head_in, insert_entry, record_types_json, sql_int,
+};
+use crate::schema::{self, APPLICATION_ID, SCHEMA_VERSION};
 
-/// `PRAGMA application_id` of a divex ledger: "dvxl".
-const APPLICATION_ID: i32 = 0x6476_786c;
-/// `PRAGMA user_version`: the schema this crate reads and writes.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
 /// How long to wait for another process holding the write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The schema. `STRICT` tables refuse values of the wrong type; `seq` is the rowid itself, so
-/// a row's storage identity and its sequence number cannot disagree. The constraints stop
-/// mistakes, not attackers (who can rebuild the tables): [`Ledger::verify`] assumes none of
-/// them.
-const SCHEMA: &str = "
-CREATE TABLE ledger_meta (
-    id             INTEGER PRIMARY KEY CHECK (id = 1),
-    agency_id      TEXT NOT NULL,
-    schema_version INTEGER NOT NULL
-) STRICT;
-CREATE TABLE entries (
-    seq           INTEGER PRIMARY KEY,
-    time          INTEGER NOT NULL,
-    direction     TEXT NOT NULL CHECK (direction IN ('sent', 'received')),
-    counterparty  TEXT NOT NULL,
-    subject_key   BLOB NOT NULL CHECK (length(subject_key) = 32),
-    record_types  TEXT NOT NULL,
-    purpose       TEXT NOT NULL,
-    consent_id    TEXT NOT NULL,
-    envelope_id   BLOB NOT NULL CHECK (length(envelope_id) = 16),
-    envelope_hash BLOB NOT NULL CHECK (length(envelope_hash) = 32),
-    prev_hash     BLOB NOT NULL CHECK (length(prev_hash) = 32),
-    entry_hash    BLOB NOT NULL CHECK (length(entry_hash) = 32)
-) STRICT;
-CREATE UNIQUE INDEX entries_received_once ON entries (envelope_id) WHERE direction = 'received';
-CREATE UNIQUE INDEX entries_sent_once ON entries (envelope_id, counterparty) WHERE direction = 'sent';
-CREATE INDEX entries_by_subject ON entries (subject_key, time);
-CREATE TABLE checkpoints (
-    id        INTEGER PRIMARY KEY,
-    seq       INTEGER NOT NULL,
-    head      BLOB NOT NULL CHECK (length(head) = 32),
-    time      INTEGER NOT NULL,
-    signature BLOB NOT NULL CHECK (length(signature) = 64)
-) STRICT;
-";
-
-const ENTRY_COLUMNS: &str = "seq, time, direction, counterparty, subject_key, record_types, \
-                             purpose, consent_id, envelope_id, envelope_hash, prev_hash, entry_hash";
 
 /// An agency's disclosure ledger: one SQLite file per agency.
 ///
 /// See the [crate documentation](crate) for the schema, the hash chain and what
 /// [`Ledger::verify`] detects.
 pub struct Ledger {
-    conn: Connection,
+    pub(crate) conn: Connection,
     path: PathBuf,
-    agency_id: String,
-    genesis: [u8; 32],
+    /// The high-water mark file, `<path>.head`.
+    pub(crate) mark: PathBuf,
+    pub(crate) agency_id: String,
+    pub(crate) genesis: [u8; 32],
 }
 
 impl fmt::Debug for Ledger {
@@ -118,10 +82,14 @@ impl Ledger {
     /// Opens `agency_id`'s ledger at `path`, creating it (and its schema) if the file does
     /// not exist or is empty.
     ///
-    /// An existing file must be a divex ledger of the same schema version, created for the
-    /// same agency. The connection uses WAL journaling with `synchronous = FULL`: every
-    /// committed entry survives a crash of the process or the machine, and an append
-    /// interrupted at any point leaves the ledger as it was before it.
+    /// An existing file must be a divex ledger created for the same agency; a file of schema
+    /// version 1 is migrated to version 2 in place, in one transaction (its entries and
+    /// checkpoints hash and verify exactly as before). The connection uses WAL journaling with
+    /// `synchronous = FULL`: every committed entry survives a crash of the process or the
+    /// machine, and an append interrupted at any point leaves the ledger as it was before it.
+    ///
+    /// Opening checks nothing beyond the file's identity: run [`Ledger::verify`] before
+    /// trusting the ledger (the CLI does before every `seal` and `open`).
     pub fn open(path: &Path, agency_id: &str) -> Result<Ledger, LedgerError> {
         if agency_id.is_empty() || agency_id.contains('\0') {
             return Err(LedgerError::InvalidAgencyId);
@@ -161,7 +129,7 @@ impl Ledger {
             let objects = tx.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
             Ok((app, version, objects))
         };
-        let (app, mut version, objects) = read_header(&tx).map_err(|e| {
+        let (app, version, objects) = read_header(&tx).map_err(|e| {
             if is_not_a_database(&e) {
                 not_a_ledger("not an SQLite database")
             } else {
@@ -169,28 +137,9 @@ impl Ledger {
             }
         })?;
         match app {
-            0 if objects == 0 => {
-                tx.execute_batch(SCHEMA)
-                    .map_err(db("create the ledger schema"))?;
-                tx.pragma_update(None, "application_id", APPLICATION_ID)
-                    .map_err(db("create the ledger schema"))?;
-                tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-                    .map_err(db("create the ledger schema"))?;
-                tx.execute(
-                    "INSERT INTO ledger_meta (id, agency_id, schema_version) VALUES (1, ?1, ?2)",
-                    params![agency_id, SCHEMA_VERSION],
-                )
-                .map_err(db("create the ledger schema"))?;
-                version = SCHEMA_VERSION;
-            }
-            APPLICATION_ID => {}
+            0 if objects == 0 => schema::create(&tx, agency_id)?,
+            APPLICATION_ID => schema::migrate(&tx, version)?,
             _ => return Err(not_a_ledger("an SQLite database of another application")),
-        }
-        if version != SCHEMA_VERSION {
-            return Err(LedgerError::UnsupportedSchema {
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
         }
         check_agency(&tx, agency_id).map_err(|e| match e {
             MetaError::Missing => not_a_ledger("its ledger_meta row is missing"),
@@ -209,6 +158,7 @@ impl Ledger {
         Ok(Ledger {
             conn,
             path: path.to_owned(),
+            mark: mark::mark_path(path),
             agency_id: agency_id.to_owned(),
             genesis: genesis_hash(agency_id),
         })
@@ -224,11 +174,19 @@ impl Ledger {
         &self.path
     }
 
+    /// The high-water mark file (spec/ledger.md §4): `<ledger file>.head`, beside the ledger.
+    pub fn mark_path(&self) -> &Path {
+        &self.mark
+    }
+
     /// Records one disclosure, in one `IMMEDIATE` transaction (read the head, chain, insert).
     ///
     /// A received envelope id already in the ledger is refused with
     /// [`LedgerError::Replay`]; a sent envelope already recorded for the same recipient
-    /// with [`LedgerError::AlreadyRecorded`]. Nothing is written on error.
+    /// with [`LedgerError::AlreadyRecorded`]. A ledger shorter than its high-water mark, or
+    /// that no longer reaches it, is refused ([`LedgerError::RolledBack`],
+    /// [`LedgerError::Forked`]; the mark's signature is checked by [`Ledger::verify`], which
+    /// needs the directory). Nothing is written on error.
     pub fn append(&mut self, e: &NewEntry) -> Result<Entry, LedgerError> {
         self.insert(std::slice::from_ref(e))?
             .pop()
@@ -301,6 +259,7 @@ impl Ledger {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db("start a write transaction"))?;
         let (mut seq, mut prev) = head_in(&tx, &self.genesis)?;
+        mark::reached(&tx, &self.mark, &self.agency_id, &self.genesis, seq)?;
         let mut out = Vec::with_capacity(new.len());
         for e in new {
             // The unique indexes enforce the same; checking first gives the caller a typed
@@ -339,11 +298,18 @@ impl Ledger {
         Ok(out)
     }
 
-    /// Signs the current head with the agency's key and stores the checkpoint.
+    /// Signs the current head with the agency's keys (a [`SignedHead`], spec/ledger.md §3.1),
+    /// stores it as a checkpoint and advances the high-water mark to it (§4).
     ///
-    /// Checkpoint regularly (the CLI does after each batch): entries after the latest
-    /// checkpoint are protected by the hash chain alone, which someone with write access to
-    /// the file can recompute.
+    /// Checkpoint after every append (the CLI does): entries after the latest checkpoint are
+    /// protected by the hash chain alone, which someone with write access to the file can
+    /// recompute, and the mark is what makes a truncation, an emptied file or an older copy
+    /// detectable. A ledger that no longer reaches its mark is refused, so a rolled-back ledger
+    /// is never signed over.
+    ///
+    /// The mark is written after the checkpoint is committed, atomically, and only if it moves
+    /// forward (another process may have marked a later head meanwhile): a crash in between
+    /// leaves the ledger ahead of its mark, which is allowed (the next checkpoint catches up).
     pub fn checkpoint(&mut self, keys: &AgencyKeys, time: u64) -> Result<Checkpoint, LedgerError> {
         let time_sql = i64::try_from(time).map_err(|_| {
             LedgerError::InvalidEntry(
@@ -355,144 +321,55 @@ impl Ledger {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db("start a write transaction"))?;
         let (seq, head) = head_in(&tx, &self.genesis)?;
-        let signature =
-            keys.sign_message(&Checkpoint::to_be_signed(&self.agency_id, seq, &head, time));
+        mark::reached(&tx, &self.mark, &self.agency_id, &self.genesis, seq)?;
+        let signed = SignedHead::sign(&self.agency_id, seq, head, time, keys);
         tx.execute(
-            "INSERT INTO checkpoints (seq, head, time, signature) VALUES (?1, ?2, ?3, ?4)",
-            params![sql_int(seq)?, &head[..], time_sql, &signature[..]],
+            "INSERT INTO checkpoints (seq, head, time, signature, kid) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                sql_int(seq)?,
+                &head[..],
+                time_sql,
+                &signed.signature[..],
+                &signed.kid.as_bytes()[..]
+            ],
         )
         .map_err(db("store the checkpoint"))?;
         tx.commit().map_err(db("store the checkpoint"))?;
+        self.advance_mark(&signed)?;
         Ok(Checkpoint {
             seq,
             head,
             time,
-            signature,
+            signature: signed.signature,
+            kid: Some(signed.kid),
         })
     }
 
-    /// Verifies the whole ledger against the agency's public signing key.
-    ///
-    /// Recomputes the chain from the genesis hash in `seq` order (never trusting the order
-    /// SQLite returns rows in otherwise), checks every checkpoint's signature and that its
-    /// head is the chain's hash at its `seq`. On the first problem, returns
-    /// [`LedgerError::Tampered`] naming the lowest bad sequence number: an edited field (the
-    /// entry's hash no longer matches), a deleted entry (the missing number), an inserted,
-    /// reordered or renumbered entry (its `prev_hash` or hash does not match), a checkpoint
-    /// with an invalid signature (its `seq`), a checkpoint whose head the chain no longer
-    /// reaches (its `seq`: the rewrite is at or below it), or a ledger truncated below a
-    /// checkpoint (the first missing entry).
-    pub fn verify(&self, key: &SigningPublicKey) -> Result<VerifyReport, LedgerError> {
-        // Read the checkpoints first, then the entries, in one read transaction (a
-        // consistent snapshot even while another process appends).
+    /// Writes `signed` as the high-water mark unless the mark already covers a later entry,
+    /// holding the ledger's write lock so that concurrent writers never move it backwards.
+    fn advance_mark(&mut self, signed: &SignedHead) -> Result<(), LedgerError> {
         let tx = self
             .conn
-            .unchecked_transaction()
-            .map_err(db("start a read transaction"))?;
-        check_agency(&tx, &self.agency_id).map_err(|e| match e {
-            MetaError::Missing => tampered(0, "the ledger_meta row is missing"),
-            MetaError::Other(e) => e,
-        })?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db("start a write transaction"))?;
+        let current = mark::load(&self.mark, &self.agency_id)?;
+        if current.is_none_or(|m| m.seq <= signed.seq) {
+            mark::write(&self.mark, signed).map_err(|source| LedgerError::Create {
+                path: self.mark.clone(),
+                source,
+            })?;
+        }
+        tx.rollback().map_err(db("release the write lock"))
+    }
 
-        // Checkpoints: decoded, sorted by seq; a malformed row is reported at its seq.
-        let mut cps: Vec<(u64, Result<Checkpoint, String>)> = Vec::new();
-        {
-            let mut stmt = tx
-                .prepare("SELECT id, seq, head, time, signature FROM checkpoints ORDER BY seq, id")
-                .map_err(db("read the checkpoints"))?;
-            let mut rows = stmt.query([]).map_err(db("read the checkpoints"))?;
-            while let Some(row) = rows.next().map_err(db("read the checkpoints"))? {
-                cps.push(checkpoint_from_row(row));
-            }
-        }
-        let needed: BTreeSet<u64> = cps.iter().map(|(s, _)| *s).collect();
+    /// The high-water mark, if there is one (not verified: see [`Ledger::verify`]). A file that
+    /// is not a signed head of this agency's ledger is [`LedgerError::HeadMarkInvalid`].
+    pub fn high_water_mark(&self) -> Result<Option<SignedHead>, LedgerError> {
+        self.read_mark()
+    }
 
-        // The chain.
-        let mut hashes: HashMap<u64, [u8; 32]> = HashMap::new();
-        hashes.insert(0, self.genesis);
-        let mut prev = self.genesis;
-        let mut count: u64 = 0;
-        let mut chain_error: Option<LedgerError> = None;
-        {
-            let mut stmt = tx
-                .prepare(&format!("SELECT {ENTRY_COLUMNS} FROM entries ORDER BY seq"))
-                .map_err(db("read the entries"))?;
-            let mut rows = stmt.query([]).map_err(db("read the entries"))?;
-            while let Some(row) = rows.next().map_err(db("read the entries"))? {
-                let expected = count.saturating_add(1);
-                match check_link(row, expected, &prev) {
-                    Ok(hash) => {
-                        if needed.contains(&expected) {
-                            hashes.insert(expected, hash);
-                        }
-                        prev = hash;
-                        count = expected;
-                    }
-                    Err(e) => {
-                        chain_error = Some(e);
-                        break;
-                    }
-                }
-            }
-        }
-
-        // Report the lowest bad seq: a checkpoint problem below the first chain problem wins.
-        let limit = match &chain_error {
-            Some(LedgerError::Tampered { seq, .. }) => *seq,
-            _ => u64::MAX,
-        };
-        let mut anchored: u64 = 0; // the highest checkpoint found good so far
-        for (cp_seq, cp) in &cps {
-            if *cp_seq >= limit {
-                break;
-            }
-            let cp = cp.as_ref().map_err(|r| tampered(*cp_seq, r.clone()))?;
-            if cp.verify_signature(&self.agency_id, key).is_err() {
-                return Err(tampered(
-                    cp.seq,
-                    format!(
-                        "the checkpoint signed at entry {} does not verify under {}'s key \
-                         (the checkpoint was altered, or this is not the agency's key)",
-                        cp.seq, self.agency_id
-                    ),
-                ));
-            }
-            if cp.seq > count {
-                return Err(tampered(
-                    count.saturating_add(1),
-                    format!(
-                        "entries {}..={} are missing: the ledger ends at entry {count} but a \
-                         signed checkpoint covers entry {} (the ledger was truncated)",
-                        count.saturating_add(1),
-                        cp.seq,
-                        cp.seq
-                    ),
-                ));
-            }
-            if hashes.get(&cp.seq) != Some(&cp.head) {
-                return Err(tampered(
-                    cp.seq,
-                    format!(
-                        "the chain no longer reaches the head signed at entry {}: an entry \
-                         between {} and {} was rewritten with recomputed hashes",
-                        cp.seq,
-                        anchored.saturating_add(1).min(cp.seq),
-                        cp.seq
-                    ),
-                ));
-            }
-            anchored = cp.seq;
-        }
-        if let Some(e) = chain_error {
-            return Err(e);
-        }
-        tx.finish().map_err(db("finish reading"))?;
-        Ok(VerifyReport {
-            entries: count,
-            checkpoints: cps.len() as u64,
-            head: prev,
-            anchored_seq: anchored,
-        })
+    fn read_mark(&self) -> Result<Option<SignedHead>, LedgerError> {
+        mark::load(&self.mark, &self.agency_id)
     }
 
     /// The participant's accounting of disclosures (42 CFR §2.24, §2.25): every entry
@@ -532,7 +409,9 @@ impl Ledger {
     pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, LedgerError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, seq, head, time, signature FROM checkpoints ORDER BY seq, id")
+            .prepare(&format!(
+                "SELECT {CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY seq, id"
+            ))
             .map_err(db("read the checkpoints"))?;
         let mut rows = stmt.query([]).map_err(db("read the checkpoints"))?;
         let mut out = Vec::new();
@@ -557,7 +436,8 @@ impl Ledger {
     ///
     /// then one line per entry in `seq` order (`"type":"entry"`, every [`Entry`] field, byte
     /// fields in lower-case hex, `direction` as `"sent"`/`"received"`), then one line per
-    /// checkpoint (`"type":"checkpoint"`, `seq`, `head`, `time`, `signature`). Keys are in
+    /// checkpoint (`"type":"checkpoint"`, `seq`, `head`, `time`, `signature`, and `kid`: the
+    /// signing key's id in hex, `null` for a v1 checkpoint). Keys are in
     /// alphabetical order. The export holds everything needed to re-verify the chain and
     /// the checkpoint signatures offline; it is written as stored, without verifying.
     pub fn export(&self) -> Result<Vec<u8>, LedgerError> {
@@ -601,6 +481,7 @@ impl Ledger {
             m.insert("head".into(), hex::encode(c.head).into());
             m.insert("time".into(), c.time.into());
             m.insert("signature".into(), hex::encode(c.signature).into());
+            m.insert("kid".into(), c.kid.map(|k| k.to_string()).into());
             line(m);
         }
         Ok(out)
@@ -638,273 +519,4 @@ impl SeenEnvelopes for Ledger {
             )
             .unwrap_or(true)
     }
-}
-
-enum MetaError {
-    Missing,
-    Other(LedgerError),
-}
-
-/// Checks that the ledger_meta row names `agency_id`.
-fn check_agency(conn: &Connection, agency_id: &str) -> Result<(), MetaError> {
-    let found: Option<String> = conn
-        .query_row("SELECT agency_id FROM ledger_meta WHERE id = 1", [], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(|e| MetaError::Other(db("read the ledger header")(e)))?;
-    match found {
-        None => Err(MetaError::Missing),
-        Some(found) if found == agency_id => Ok(()),
-        Some(found) => Err(MetaError::Other(LedgerError::WrongAgency {
-            expected: agency_id.to_owned(),
-            found,
-        })),
-    }
-}
-
-/// The error recording `e` would be, if its envelope is already recorded: received at all
-/// (a replay), or sent to the same recipient.
-fn duplicate_in(conn: &Connection, e: &NewEntry) -> Result<Option<LedgerError>, LedgerError> {
-    let envelope_id = e.envelope_id;
-    let exists = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<bool, LedgerError> {
-        conn.query_row(sql, p, |r| r.get(0))
-            .map_err(db("check for an already recorded envelope"))
-    };
-    Ok(match e.direction {
-        Direction::Received => exists(
-            "SELECT EXISTS (SELECT 1 FROM entries WHERE direction = 'received' \
-             AND envelope_id = ?1)",
-            &[&&e.envelope_id.0[..]],
-        )?
-        .then_some(LedgerError::Replay { envelope_id }),
-        Direction::Sent => exists(
-            "SELECT EXISTS (SELECT 1 FROM entries WHERE direction = 'sent' \
-             AND envelope_id = ?1 AND counterparty = ?2)",
-            &[&&e.envelope_id.0[..], &e.counterparty],
-        )?
-        .then(|| LedgerError::AlreadyRecorded {
-            envelope_id,
-            counterparty: e.counterparty.clone(),
-        }),
-    })
-}
-
-fn sql_int(v: u64) -> Result<i64, LedgerError> {
-    i64::try_from(v).map_err(|_| LedgerError::InvalidEntry("a number is too large to store"))
-}
-
-/// The last entry's (seq, entry_hash), or (0, genesis).
-fn head_in(conn: &Connection, genesis: &[u8; 32]) -> Result<(u64, [u8; 32]), LedgerError> {
-    let row: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, entry_hash FROM entries ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(db("read the ledger head"))?;
-    match row {
-        None => Ok((0, *genesis)),
-        Some((seq, hash)) => {
-            let seq_u = u64::try_from(seq)
-                .map_err(|_| tampered(0, format!("a row has sequence number {seq}")))?;
-            let hash = <[u8; 32]>::try_from(hash.as_slice())
-                .map_err(|_| tampered(seq_u, "the entry_hash column is not 32 bytes"))?;
-            Ok((seq_u, hash))
-        }
-    }
-}
-
-fn insert_entry(conn: &Connection, e: &Entry) -> Result<(), LedgerError> {
-    conn.execute(
-        &format!(
-            "INSERT INTO entries ({ENTRY_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-        ),
-        params![
-            sql_int(e.seq)?,
-            sql_int(e.time)?,
-            e.direction.as_str(),
-            e.counterparty,
-            &e.subject_key[..],
-            record_types_json(&e.record_types).to_string(),
-            e.purpose,
-            e.consent_id,
-            &e.envelope_id[..],
-            &e.envelope_hash[..],
-            &e.prev_hash[..],
-            &e.entry_hash[..],
-        ],
-    )
-    .map_err(db("append an entry"))?;
-    Ok(())
-}
-
-/// The `record_types` column: a compact JSON array of strings.
-fn record_types_json(types: &[String]) -> serde_json::Value {
-    serde_json::Value::Array(
-        types
-            .iter()
-            .map(|t| serde_json::Value::String(t.clone()))
-            .collect(),
-    )
-}
-
-/// Checks one row of the chain walk: its seq is `expected`, it decodes, it links to `prev`
-/// and its hash matches its fields. Returns its hash.
-fn check_link(
-    row: &rusqlite::Row<'_>,
-    expected: u64,
-    prev: &[u8; 32],
-) -> Result<[u8; 32], LedgerError> {
-    let (raw_seq, decoded) = entry_from_row(row);
-    let Ok(seq) = u64::try_from(raw_seq) else {
-        return Err(tampered(
-            0,
-            format!(
-                "a row has sequence number {raw_seq}; sequence numbers start at 1 (an inserted row)"
-            ),
-        ));
-    };
-    if seq < expected {
-        return Err(tampered(
-            seq,
-            if seq == 0 {
-                "a row has sequence number 0; sequence numbers start at 1 (an inserted row)"
-                    .to_owned()
-            } else {
-                format!("a second entry has sequence number {seq} (an inserted row)")
-            },
-        ));
-    }
-    if seq > expected {
-        return Err(tampered(
-            expected,
-            format!(
-                "entry {expected} is missing (the next entry present is {seq}): an entry was deleted"
-            ),
-        ));
-    }
-    let e = decoded.map_err(|r| tampered(seq, r))?;
-    if &e.prev_hash != prev {
-        return Err(tampered(
-            seq,
-            if seq == 1 {
-                "its prev_hash is not this agency's genesis hash".to_owned()
-            } else {
-                format!(
-                    "its prev_hash is not the hash of entry {}: an entry was deleted, inserted \
-                     or moved here, or prev_hash was edited",
-                    seq.saturating_sub(1)
-                )
-            },
-        ));
-    }
-    if e.computed_hash() != e.entry_hash {
-        return Err(tampered(
-            seq,
-            "its fields do not match its entry_hash: a field was edited, or the entry was \
-             renumbered",
-        ));
-    }
-    Ok(e.entry_hash)
-}
-
-fn col_int(row: &rusqlite::Row<'_>, i: usize, name: &str) -> Result<i64, String> {
-    match row.get_ref(i) {
-        Ok(ValueRef::Integer(v)) => Ok(v),
-        _ => Err(format!("the {name} column is not an integer")),
-    }
-}
-
-fn col_u64(row: &rusqlite::Row<'_>, i: usize, name: &str) -> Result<u64, String> {
-    u64::try_from(col_int(row, i, name)?).map_err(|_| format!("the {name} column is negative"))
-}
-
-fn col_text(row: &rusqlite::Row<'_>, i: usize, name: &str) -> Result<String, String> {
-    match row.get_ref(i) {
-        Ok(ValueRef::Text(b)) => std::str::from_utf8(b)
-            .map(str::to_owned)
-            .map_err(|_| format!("the {name} column is not valid UTF-8")),
-        _ => Err(format!("the {name} column is not text")),
-    }
-}
-
-fn col_blob<const N: usize>(
-    row: &rusqlite::Row<'_>,
-    i: usize,
-    name: &str,
-) -> Result<[u8; N], String> {
-    match row.get_ref(i) {
-        Ok(ValueRef::Blob(b)) => <[u8; N]>::try_from(b)
-            .map_err(|_| format!("the {name} column is {} bytes, not {N}", b.len())),
-        _ => Err(format!("the {name} column is not a byte string")),
-    }
-}
-
-/// Decodes an `entries` row selected with [`ENTRY_COLUMNS`]: the raw seq, and the entry or
-/// what is malformed in it.
-fn entry_from_row(row: &rusqlite::Row<'_>) -> (i64, Result<Entry, String>) {
-    let seq = match col_int(row, 0, "seq") {
-        Ok(s) => s,
-        Err(r) => return (0, Err(r)),
-    };
-    let decode = || -> Result<Entry, String> {
-        let direction = col_text(row, 2, "direction")?;
-        let record_types = col_text(row, 5, "record_types")?;
-        Ok(Entry {
-            seq: u64::try_from(seq).map_err(|_| "the seq column is negative".to_owned())?,
-            time: col_u64(row, 1, "time")?,
-            direction: Direction::parse(&direction).ok_or_else(|| {
-                "the direction column is neither 'sent' nor 'received'".to_owned()
-            })?,
-            counterparty: col_text(row, 3, "counterparty")?,
-            subject_key: col_blob(row, 4, "subject_key")?,
-            record_types: parse_record_types(&record_types)?,
-            purpose: col_text(row, 6, "purpose")?,
-            consent_id: col_text(row, 7, "consent_id")?,
-            envelope_id: col_blob(row, 8, "envelope_id")?,
-            envelope_hash: col_blob(row, 9, "envelope_hash")?,
-            prev_hash: col_blob(row, 10, "prev_hash")?,
-            entry_hash: col_blob(row, 11, "entry_hash")?,
-        })
-    };
-    (seq, decode())
-}
-
-/// Parses the `record_types` column, which must be exactly what the ledger writes.
-fn parse_record_types(s: &str) -> Result<Vec<String>, String> {
-    const BAD: &str = "the record_types column is not a JSON array of strings as divex writes it";
-    let v: serde_json::Value = serde_json::from_str(s).map_err(|_| BAD.to_owned())?;
-    let types = v
-        .as_array()
-        .ok_or(BAD)?
-        .iter()
-        .map(|t| t.as_str().map(str::to_owned).ok_or(BAD))
-        .collect::<Result<Vec<String>, _>>()?;
-    // Exactly the bytes divex writes: no whitespace, escaping or order variants.
-    let canonical = record_types_json(&types).to_string();
-    if canonical.as_str() != s {
-        return Err(BAD.to_owned());
-    }
-    Ok(types)
-}
-
-/// Decodes a `checkpoints` row: its seq (0 if unreadable) and the checkpoint.
-fn checkpoint_from_row(row: &rusqlite::Row<'_>) -> (u64, Result<Checkpoint, String>) {
-    let seq = col_u64(row, 1, "checkpoint seq");
-    let seq_or_zero = seq.clone().unwrap_or(0);
-    let decode = || -> Result<Checkpoint, String> {
-        Ok(Checkpoint {
-            seq: seq?,
-            head: col_blob(row, 2, "checkpoint head")?,
-            time: col_u64(row, 3, "checkpoint time")?,
-            signature: col_blob(row, 4, "checkpoint signature")?,
-        })
-    };
-    (
-        seq_or_zero,
-        decode().map_err(|r| format!("a checkpoint row is malformed: {r}")),
-    )
 }

@@ -46,6 +46,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
             record: &record,
             minimum_necessary: MinimumNecessary::Refuse,
             consent_copy: ConsentCopy::Attach,
+            ledger_head: None,
         },
         T0,
     )
@@ -58,9 +59,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
     provider
         .checkpoint(w.key("treatment-provider"), T0)
         .unwrap();
-    provider
-        .verify(w.key("treatment-provider").public().signing())
-        .unwrap();
+    provider.verify(&w.directory).unwrap();
 
     // The court opens it with its ledger as the replay guard, and records the receipt.
     let mut court = Ledger::open(&dir.path().join("court.ledger"), "superior-court").unwrap();
@@ -100,9 +99,7 @@ fn a_disclosure_is_recorded_by_sender_and_recipients_and_replays_are_refused() {
         Err(LedgerError::Replay { .. })
     ));
     court.checkpoint(w.key("superior-court"), T0 + 120).unwrap();
-    let report = court
-        .verify(w.key("superior-court").public().signing())
-        .unwrap();
+    let report = court.verify(&w.directory).unwrap();
     assert_eq!((report.entries, report.anchored_seq), (1, 1));
 
     // The participant's accounting, from the provider: both recipients.

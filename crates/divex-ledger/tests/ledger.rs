@@ -60,6 +60,7 @@ fn a_received_envelope_recorded_twice_is_a_replay() {
         other => panic!("expected Replay, got {other:?}"),
     }
     assert_eq!(l.head().unwrap().0, 1, "nothing written");
+    l.checkpoint(&keys(), T0).unwrap();
     assert!(verify(&l).is_ok());
 }
 
@@ -91,7 +92,7 @@ fn the_unique_index_stops_a_replay_that_bypasses_the_check() {
     l.append(&received(1)).unwrap();
     let err = raw(&path)
         .execute(
-            "INSERT INTO entries SELECT 2, time, direction, counterparty, subject_key, \
+            "INSERT INTO entries (seq, time, direction, counterparty, subject_key, record_types, purpose, consent_id, envelope_id, envelope_hash, prev_hash, entry_hash) SELECT 2, time, direction, counterparty, subject_key, \
              record_types, purpose, consent_id, envelope_id, envelope_hash, prev_hash, \
              entry_hash FROM entries WHERE seq = 1",
             [],
@@ -283,7 +284,9 @@ fn checkpoints_verify_only_under_the_agencys_key() {
     );
     assert_eq!(report.head, cp.head);
 
-    let err = l.verify(other_keys().public().signing()).unwrap_err();
+    let err = l
+        .verify_with_key(other_keys().public().signing())
+        .unwrap_err();
     match &err {
         LedgerError::Tampered { seq, reason } => {
             assert_eq!(*seq, 3);
@@ -379,7 +382,10 @@ fn two_handles_on_one_file_interleave_safely() {
     for i in 1..=6u64 {
         let l = if i.is_multiple_of(2) { &mut a } else { &mut b };
         assert_eq!(l.append(&entry(i)).unwrap().seq, i);
+        l.checkpoint(&keys(), T0 + i).unwrap();
     }
+    // Both handles advanced the one high-water mark.
+    assert_eq!(a.high_water_mark().unwrap().unwrap().seq, 6);
     assert_eq!(verify(&a).unwrap().entries, 6);
 }
 
@@ -400,12 +406,12 @@ fn open_refuses_what_is_not_this_agencys_ledger() {
         Err(LedgerError::InvalidAgencyId)
     ));
 
-    raw(&path).pragma_update(None, "user_version", 2).unwrap();
+    raw(&path).pragma_update(None, "user_version", 3).unwrap();
     assert!(matches!(
         Ledger::open(&path, AGENCY),
         Err(LedgerError::UnsupportedSchema {
-            found: 2,
-            supported: 1
+            found: 3,
+            supported: 2
         })
     ));
 

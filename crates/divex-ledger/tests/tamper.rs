@@ -205,7 +205,7 @@ fn a_forged_row_appended_without_the_right_hashes_is_caught() {
     let (_dir, path, l) = fixture();
     let c = raw(&path);
     c.execute(
-        "INSERT INTO entries SELECT 9, time, direction, 'probation', subject_key, record_types, \
+        "INSERT INTO entries (seq, time, direction, counterparty, subject_key, record_types, purpose, consent_id, envelope_id, envelope_hash, prev_hash, entry_hash) SELECT 9, time, direction, 'probation', subject_key, record_types, \
          purpose, consent_id, envelope_id, envelope_hash, prev_hash, entry_hash \
          FROM entries WHERE seq = 8",
         [],
@@ -219,7 +219,7 @@ fn a_row_with_sequence_number_zero_is_caught() {
     let (_dir, path, l) = fixture();
     raw(&path)
         .execute(
-            "INSERT INTO entries VALUES (0, 1, 'sent', 'probation', zeroblob(32), \
+            "INSERT INTO entries (seq, time, direction, counterparty, subject_key, record_types, purpose, consent_id, envelope_id, envelope_hash, prev_hash, entry_hash) VALUES (0, 1, 'sent', 'probation', zeroblob(32), \
              '[\"drug_test\"]', 'p', 'c', zeroblob(16), zeroblob(32), zeroblob(32), \
              zeroblob(32))",
             [],
@@ -244,7 +244,7 @@ fn rewrite_chain(path: &std::path::Path, l: &Ledger, change: impl Fn(&mut Vec<En
         e.entry_hash = e.computed_hash();
         prev = e.entry_hash;
         c.execute(
-            "INSERT INTO entries VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO entries (seq, time, direction, counterparty, subject_key, record_types, purpose, consent_id, envelope_id, envelope_hash, prev_hash, entry_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 e.seq as i64,
                 e.time as i64,
@@ -275,9 +275,10 @@ fn a_consistent_rewrite_below_a_checkpoint_is_caught_at_the_checkpoint() {
     // longer reaches the head the agency signed at 6.
     let (_dir, path, l) = fixture();
     rewrite_chain(&path, &l, |es| es[2].counterparty = "probation".into());
-    let (seq, reason) = tampered(verify(&l));
-    assert_eq!(seq, 6, "{reason}");
-    assert!(reason.contains("between 1 and 6"), "{reason}");
+    // Now its own class (spec/ledger.md §7): the chain is consistent but forked from the
+    // signed head.
+    let e = forked(verify(&l));
+    assert_eq!(e, (1, 6));
 }
 
 #[test]
@@ -291,7 +292,7 @@ fn a_consistent_forged_insertion_below_a_checkpoint_is_caught() {
         forged.envelope_id = [0xee; 16];
         es.insert(2, forged);
     });
-    assert_eq!(tampered(verify(&l)).0, 6);
+    assert_eq!(forked(verify(&l)), (1, 6));
 
     // Without re-hashing the displaced entries, the first bad one is named.
     let (_dir, path, l) = fixture();
@@ -306,7 +307,7 @@ fn a_consistent_forged_insertion_below_a_checkpoint_is_caught() {
     forged.prev_hash = l.entries().unwrap()[1].entry_hash;
     forged.entry_hash = forged.computed_hash();
     c.execute(
-        "INSERT INTO entries VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO entries (seq, time, direction, counterparty, subject_key, record_types, purpose, consent_id, envelope_id, envelope_hash, prev_hash, entry_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             3i64,
             forged.time as i64,
@@ -347,9 +348,31 @@ fn truncating_the_ledger_below_a_checkpoint_is_caught() {
     raw(&path)
         .execute("DELETE FROM entries WHERE seq >= 5", [])
         .unwrap();
-    let (seq, reason) = tampered(verify(&l));
-    assert_eq!(seq, 5, "{reason}");
-    assert!(reason.contains("truncated"), "{reason}");
+    // Now its own class (spec/ledger.md §7), naming the entries the signed head proves.
+    let e = verify(&l).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LedgerError::RolledBack {
+                present: 4,
+                signed: 6,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("entries 5..=6 are missing"), "{e}");
+    assert!(e.to_string().contains("truncated"), "{e}");
+    // So is the high-water mark, with the checkpoint rows deleted too.
+    raw(&path).execute("DELETE FROM checkpoints", []).unwrap();
+    assert!(matches!(
+        verify(&l),
+        Err(LedgerError::RolledBack {
+            present: 4,
+            signed: 6,
+            ..
+        })
+    ));
 
     // Dropping only the unanchored tail is not detectable by the file alone.
     let (_dir, path, l) = fixture();

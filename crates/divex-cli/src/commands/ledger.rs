@@ -1,15 +1,17 @@
-//! `divex ledger verify | accounting | export`: the agency's disclosure ledger.
+//! `divex ledger verify | mark | accounting | export`: the agency's disclosure ledger, and the
+//! check every command that appends to it runs first ([`verified_ledger`]).
 
 use std::io::Write;
 
+use divex_core::directory::Directory;
+use divex_core::keys::AgencyKeys;
 use divex_ledger::{Entry, Ledger};
 use serde_json::json;
 
 use super::{Ctx, print_report, subject};
 use crate::cli::{LedgerAccountingArgs, LedgerAgencyArgs, LedgerExportArgs};
 use crate::error::CliError;
-use crate::keystore;
-use crate::support::{Lines, Report, commit_all, stage};
+use crate::support::{Lines, Report, commit_all, open_agency_keys, stage};
 use crate::timefmt::format_time;
 
 fn open_existing_ledger(ctx: &Ctx, agency: &str) -> Result<Ledger, CliError> {
@@ -25,70 +27,143 @@ fn open_existing_ledger(ctx: &Ctx, agency: &str) -> Result<Ledger, CliError> {
     Ok(Ledger::open(&path, agency)?)
 }
 
+/// The agency's ledger, verified before anything is appended to it (spec/ledger.md §4):
+/// `None` when it does not exist yet (no file, or an empty one) and its high-water mark, if
+/// any, allows that; the ledger otherwise, once [`Ledger::verify`] has accepted its chain, its
+/// checkpoints and its mark. A rolled-back, emptied, truncated or rewritten ledger is refused
+/// with its typed error, and nothing is written (a missing ledger is not created here).
+pub(super) fn verified_ledger(
+    ctx: &Ctx,
+    agency: &str,
+    directory: &Directory,
+) -> Result<Option<Ledger>, CliError> {
+    let path = ctx.home.ledger(agency);
+    if absent_or_empty(&path)? {
+        Ledger::check_new(&path, agency, directory)?;
+        return Ok(None);
+    }
+    let ledger = Ledger::open(&path, agency)?;
+    ledger.verify(directory)?;
+    Ok(Some(ledger))
+}
+
+/// Whether the ledger file does not exist or has no bytes (SQLite would make a new database
+/// of it).
+fn absent_or_empty(path: &std::path::Path) -> Result<bool, CliError> {
+    match std::fs::metadata(path) {
+        Ok(m) => Ok(m.len() == 0),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(CliError::io(path, "the ledger", e)),
+    }
+}
+
+/// Refuses to sign with keys the directory does not certify for `agency` at `now`: every
+/// checkpoint and high-water mark they signed would fail verification (spec/ledger.md §3.2),
+/// and no recipient would accept what they seal.
+pub(super) fn ensure_certified(
+    directory: &Directory,
+    agency: &str,
+    keys: &AgencyKeys,
+    now: u64,
+) -> Result<(), CliError> {
+    let kid = keys.public().signing().kid();
+    let mut refusal = None;
+    for c in directory
+        .certificates_for(agency)
+        .filter(|c| c.keys().signing().kid() == kid)
+    {
+        match directory.check(c, now) {
+            Ok(()) => return Ok(()),
+            Err(e) => refusal = refusal.or(Some(e)),
+        }
+    }
+    Err(match refusal {
+        Some(e) => e.into(),
+        None => CliError::Refused(format!(
+            "the signing key {kid} in the keystore of {agency} is not certified for {agency} in the directory: what it signed would not verify"
+        )),
+    })
+}
+
 pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, CliError> {
-    let ledger = open_existing_ledger(ctx, &a.agency)?;
-    // The checkpoint key: the agency's certified signing keys (newest first), else the one
-    // in its keystore header.
-    let mut keys = Vec::new();
-    let mut source = "the agency's certificate";
-    if let Ok(dir) = ctx.directory() {
-        let mut certs: Vec<_> = dir.certificates_for(&a.agency).collect();
-        certs.reverse();
-        for c in certs {
-            if !keys.contains(c.keys().signing()) {
-                keys.push(c.keys().signing().clone());
-            }
-        }
-    }
-    if keys.is_empty() {
-        source = "the agency's keystore (no certificate in the directory)";
-        let info = keystore::read_info(&ctx.home.keystore(&a.agency))?;
-        if let Some(b) = info.agency_bundle() {
-            keys.push(b.signing().clone());
-        }
-    }
-    let mut first_err = None;
-    let mut report = None;
-    for k in &keys {
-        match ledger.verify(k) {
-            Ok(r) => {
-                report = Some((r, k.kid()));
-                break;
-            }
-            Err(e) => {
-                if first_err.is_none() {
-                    first_err = Some(e);
-                }
-            }
-        }
-    }
-    let Some((r, kid)) = report else {
-        return Err(match first_err {
-            Some(e) => e.into(),
-            None => CliError::Other("no signing key to verify the checkpoints with".into()),
+    let dir = ctx.directory()?;
+    let path = ctx.home.ledger(&a.agency);
+    if absent_or_empty(&path)? {
+        // A deleted or emptied ledger whose mark remains is a rollback, not a missing file.
+        Ledger::check_new(&path, &a.agency, &dir)?;
+        return Err(CliError::NotFound {
+            what: format!("the ledger of agency '{}'", a.agency),
+            path,
+            hint: "the agency has not sealed or opened anything yet; check --agency and --home"
+                .into(),
         });
-    };
+    }
+    let ledger = Ledger::open(&path, &a.agency)?;
+    let r = ledger.verify(&dir)?;
+    let keys: Vec<String> = r.keys.iter().map(ToString::to_string).collect();
     let mut l = Lines::new();
     l.add("agency", &a.agency)
         .add("entries", r.entries.to_string())
         .add("checkpoints", r.checkpoints.to_string())
         .add("signed through entry", r.anchored_seq.to_string())
+        .add("high-water mark", format!("entry {}", r.marked_seq))
         .add("head", hex::encode(r.head))
-        .add("checkpoint key", format!("{} (from {source})", kid));
+        .add(
+            "checkpoint keys",
+            if keys.is_empty() {
+                "none".to_owned()
+            } else {
+                keys.join(", ")
+            },
+        );
     let mut rep = Report::new(
         format!(
-            "Ledger of {} verifies: the hash chain is intact and every checkpoint signature is valid.\n{}",
+            "Ledger of {} verifies: the hash chain is intact, every checkpoint is signed with a key certified for {} at its time, and the ledger reaches its high-water mark.\n{}",
+            a.agency,
             a.agency,
             l.render()
         ),
         json!({"agency": a.agency, "ok": true, "entries": r.entries, "checkpoints": r.checkpoints,
-               "anchored_seq": r.anchored_seq, "head": hex::encode(r.head), "key_id": kid.to_string()}),
+               "anchored_seq": r.anchored_seq, "marked_seq": r.marked_seq,
+               "head": hex::encode(r.head), "key_ids": keys}),
     );
     if r.anchored_seq < r.entries {
         rep = rep.warn(format!(
             "entries {}..{} are chained but not yet covered by a signed checkpoint",
             r.anchored_seq + 1,
             r.entries
+        ));
+    }
+    Ok(rep)
+}
+
+pub(super) fn ledger_mark(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, CliError> {
+    let dir = ctx.directory()?;
+    let mut ledger = open_existing_ledger(ctx, &a.agency)?;
+    let before = ledger.high_water_mark()?;
+    // Refuse before asking for the passphrase when the ledger does not verify (a mark that
+    // exists and is not reached is never replaced).
+    match ledger.verify(&dir) {
+        Ok(_) | Err(divex_ledger::LedgerError::HeadMarkMissing { .. }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let keys = open_agency_keys(&ctx.home, &a.agency)?;
+    ensure_certified(&dir, &a.agency, &keys, ctx.now)?;
+    let cp = ledger.adopt(&keys, &dir, ctx.now)?;
+    let mut rep = Report::new(
+        format!(
+            "The high-water mark of {}'s ledger now covers entry {} ({}).\n",
+            a.agency,
+            cp.seq,
+            ledger.mark_path().display()
+        ),
+        json!({"agency": a.agency, "marked_seq": cp.seq, "head": hex::encode(cp.head),
+               "mark": ledger.mark_path(), "replaced": before.as_ref().map(|m| m.seq)}),
+    );
+    if before.is_none() {
+        rep = rep.warn(format!(
+            "{}'s ledger had no high-water mark: its length as of now is taken as genuine; entries removed before now can only be proved by the counterparties' ledgers",
+            a.agency
         ));
     }
     Ok(rep)

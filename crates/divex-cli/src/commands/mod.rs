@@ -2,13 +2,13 @@
 //! can before it asks for a passphrase, and writes its outputs only after every check passed
 //! (staged, then moved into place), so a failed command leaves the home as it was.
 //!
-//! * `keys` — `init` and `consent patient-key`;
+//! * `keys` — `init`, `keys rotate` and `consent patient-key`;
 //! * `anchor` — `anchor create | issue | revoke | publish`;
 //! * `directory` — `directory import | list`;
 //! * `consent` — `consent create | revoke | event | import | show`;
 //! * `seal` and `open` — disclosures;
 //! * `inspect` — what a file is;
-//! * `ledger` — `ledger verify | accounting | export`.
+//! * `ledger` — `ledger verify | mark | accounting | export`.
 //!
 //! This file holds what they share: the context, the dispatcher and the report printer.
 
@@ -20,7 +20,9 @@ use divex_core::directory::Directory;
 use divex_core::records::Date;
 use serde_json::json;
 
-use crate::cli::{AnchorCommand, Cli, Command, ConsentCommand, DirectoryCommand, LedgerCommand};
+use crate::cli::{
+    AnchorCommand, Cli, Command, ConsentCommand, DirectoryCommand, KeysCommand, LedgerCommand,
+};
 use crate::error::CliError;
 use crate::home::Home;
 use crate::keystore::KdfProfile;
@@ -40,8 +42,8 @@ use anchor::{anchor_create, anchor_issue, anchor_publish, anchor_revoke};
 use consent::{consent_create, consent_event, consent_import, consent_revoke, consent_show};
 use directory::{directory_import, directory_list};
 use inspect::inspect_cmd;
-use keys::{init, patient_key};
-use ledger::{ledger_accounting, ledger_export, ledger_verify};
+use keys::{init, keys_rotate, patient_key};
+use ledger::{ledger_accounting, ledger_export, ledger_mark, ledger_verify};
 use open::open;
 use seal::seal;
 
@@ -150,6 +152,7 @@ fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<Option<R
             return Ok(None);
         }
         Command::Init(a) => init(ctx, &a)?,
+        Command::Keys(KeysCommand::Rotate(a)) => keys_rotate(ctx, &a)?,
         Command::Anchor(AnchorCommand::Create(a)) => anchor_create(ctx, &a)?,
         Command::Anchor(AnchorCommand::Issue(a)) => anchor_issue(ctx, &a)?,
         Command::Anchor(AnchorCommand::Revoke(a)) => anchor_revoke(ctx, &a)?,
@@ -166,6 +169,7 @@ fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<Option<R
         Command::Open(a) => open(ctx, &a)?,
         Command::Inspect(a) => inspect_cmd(ctx, &a)?,
         Command::Ledger(LedgerCommand::Verify(a)) => ledger_verify(ctx, &a)?,
+        Command::Ledger(LedgerCommand::Mark(a)) => ledger_mark(ctx, &a)?,
         Command::Ledger(LedgerCommand::Accounting(a)) => ledger_accounting(ctx, &a)?,
     };
     Ok(Some(report))

@@ -7,11 +7,12 @@ use divex_ledger::Ledger;
 use serde_json::json;
 
 use super::Ctx;
+use super::ledger::verified_ledger;
 use crate::cli::OpenArgs;
 use crate::error::CliError;
+use crate::keyring::Keyring;
 use crate::support::{
-    CONSENT_SUFFIX, Lines, Report, commit_all, hash8, join, open_agency_keys, read_file, stage,
-    wire_name,
+    CONSENT_SUFFIX, Lines, Report, commit_all, hash8, join, read_file, stage, wire_name,
 };
 use crate::timefmt::format_time;
 
@@ -21,27 +22,28 @@ const MAX_ENVELOPE_FILE: usize = 16 * 1024 * 1024;
 pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     let bytes = read_file(&a.file, "the envelope", MAX_ENVELOPE_FILE)?;
     let dir = ctx.directory_with_policy(a.require_fresh_directory)?;
+    // The ledger is the replay hook: a rolled-back, truncated, emptied or rewritten one is
+    // refused before anything is opened (spec/ledger.md §4). If it does not exist yet nothing
+    // was ever received, so it is created only once the envelope has been released (a failed
+    // open writes nothing).
+    let existing = verified_ledger(ctx, &a.agency, &dir)?;
     let consents = ctx.holdings(&a.agency, &dir)?;
-    let keys = open_agency_keys(&ctx.home, &a.agency)?;
+    let keys = Keyring::open(&ctx.home, &a.agency)?;
     let ledger_path = ctx.home.ledger(&a.agency);
-    // The ledger is the replay hook. If it does not exist yet nothing was ever received, so
-    // it is created only once the envelope has been released (a failed open writes nothing).
-    let existing = if ledger_path.exists() {
-        Some(Ledger::open(&ledger_path, &a.agency)?)
-    } else {
-        None
-    };
-    let received = divex_core::open(
-        &bytes,
-        &keys,
-        &dir,
-        &consents,
-        ctx.now,
-        &OpenOptions {
-            seen: existing.as_ref().map(|l| l as &dyn SeenEnvelopes),
-            ..OpenOptions::default()
-        },
-    )?;
+    // Sealed to the current keys, or to keys retired by `divex keys rotate`.
+    let received = keys.open_envelope(|k| {
+        divex_core::open(
+            &bytes,
+            k,
+            &dir,
+            &consents,
+            ctx.now,
+            &OpenOptions {
+                seen: existing.as_ref().map(|l| l as &dyn SeenEnvelopes),
+                ..OpenOptions::default()
+            },
+        )
+    })?;
     // Keep an attached consent this agency did not hold (it may be referenced later).
     let mut staged = Vec::new();
     if consents.get(received.consent.id()).is_none() {
@@ -59,7 +61,7 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
         None => Ledger::open(&ledger_path, &a.agency)?,
     };
     let entry = ledger.record_received(&received, ctx.now)?;
-    ledger.checkpoint(&keys, ctx.now)?;
+    ledger.checkpoint(keys.current(), ctx.now)?;
     commit_all(staged)?;
 
     let md = &received.metadata;

@@ -5,13 +5,15 @@ use std::io::Read;
 use std::path::Path;
 
 use divex_core::decision::MinimumNecessary;
+use divex_core::envelope::LedgerHead;
 use divex_core::records::{Record, RecordType};
 use divex_core::vocab::Purpose;
 use divex_core::vocab::Vocabulary;
 use divex_core::{ConsentCopy, SealRequest};
-use divex_ledger::Ledger;
+use divex_ledger::{Ledger, genesis_hash};
 use serde_json::json;
 
+use super::ledger::{ensure_certified, verified_ledger};
 use super::{Ctx, subject};
 use crate::cli::SealArgs;
 use crate::error::CliError;
@@ -74,9 +76,20 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
     for to in &a.to {
         dir.current_certificate(to, ctx.now)?;
     }
+    // A rolled-back, truncated, emptied or rewritten ledger is refused before anything else
+    // (spec/ledger.md §4): the disclosure would be recorded over a history that lost entries.
+    let existing = verified_ledger(ctx, &a.agency, &dir)?;
     let consents = ctx.holdings(&a.agency, &dir)?;
     let keys = open_agency_keys(&ctx.home, &a.agency)?;
+    ensure_certified(&dir, &a.agency, &keys, ctx.now)?;
     let recipients: Vec<&str> = a.to.iter().map(String::as_str).collect();
+    // The ledger's head before this disclosure is recorded, signed into the envelope
+    // (profile v2, spec/ledger.md §5.1): every recipient keeps it, and can later prove a
+    // truncation or rewrite of this ledger below it.
+    let (seq, hash) = match &existing {
+        Some(l) => l.head()?,
+        None => (0, genesis_hash(&a.agency)),
+    };
     let sealed = divex_core::seal(
         &keys,
         &dir,
@@ -97,6 +110,7 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
             } else {
                 ConsentCopy::Attach
             },
+            ledger_head: Some(LedgerHead { seq, hash }),
         },
         ctx.now,
     )?;
@@ -106,7 +120,10 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
         .clone()
         .unwrap_or_else(|| ctx.home.envelopes_dir().join(format!("{id}.envelope.cose")));
     let staged = stage(&out, &sealed.envelope, false)?;
-    let mut ledger = Ledger::open(&ctx.home.ledger(&a.agency), &a.agency)?;
+    let mut ledger = match existing {
+        Some(l) => l,
+        None => Ledger::open(&ctx.home.ledger(&a.agency), &a.agency)?,
+    };
     let entries = ledger.record_sent(&sealed, ctx.now)?;
     ledger.checkpoint(&keys, ctx.now)?;
     commit_all(vec![staged])?;
@@ -136,6 +153,10 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
         l.add("redacted", join(&sealed.metadata.disclosure.redacted));
     }
     l.add(
+        "ledger head",
+        format!("entry {seq} (signed into the envelope: recipients can witness it)"),
+    );
+    l.add(
         "ledger",
         format!(
             "{} entr{} recorded, checkpoint signed",
@@ -154,6 +175,7 @@ pub(super) fn seal(ctx: &Ctx, a: &SealArgs) -> Result<Report, CliError> {
                "from": a.agency, "to": a.to, "record_type": rt.as_str(), "purpose": a.purpose,
                "consent_id": a.consent, "consent_copy": if attached { "attached" } else { "reference" },
                "labels": sealed.metadata.disclosure.labels, "redacted": sealed.metadata.disclosure.redacted,
-               "ledger_entries": entries.iter().map(|e| e.seq).collect::<Vec<_>>()}),
+               "ledger_entries": entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+               "ledger_head": {"seq": seq, "hash": hex::encode(hash)}}),
     ))
 }

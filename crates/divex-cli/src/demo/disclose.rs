@@ -4,7 +4,7 @@
 
 use divex_core::consent::UseRestriction;
 use divex_core::decision::MinimumNecessary;
-use divex_core::envelope::{OpenOptions, SeenEnvelopes};
+use divex_core::envelope::{LedgerHead, OpenOptions, SeenEnvelopes};
 use divex_core::error::Classified;
 use divex_core::records::{Record, RecordType};
 use divex_core::vocab::Vocabulary;
@@ -34,6 +34,9 @@ impl Story {
     /// an error.
     pub(super) fn disclose(&mut self, s: Send<'_>) -> Result<(), CliError> {
         let record_type = s.record.record_type().as_str();
+        // The sender's ledger head, signed into the envelope (profile v2): each recipient
+        // records it and can later prove the sender's ledger was not cut below it.
+        let (seq, hash) = agency(&self.agencies, s.from)?.ledger.head()?;
         let request = SealRequest {
             recipients: s.to,
             subject: &self.subject,
@@ -42,6 +45,7 @@ impl Story {
             record: &s.record,
             minimum_necessary: MinimumNecessary::Refuse,
             consent_copy: ConsentCopy::Attach,
+            ledger_head: Some(LedgerHead { seq, hash }),
         };
         let sender = agency(&self.agencies, s.from)?;
         let mut event = Event::new(self.now, s.from, Outcome::Sent, s.what).to(s.to);

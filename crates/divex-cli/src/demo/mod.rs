@@ -159,6 +159,13 @@ fn create_parent(path: &Path) -> Result<(), CliError> {
     path.parent().map_or(Ok(()), create_dir)
 }
 
+/// Replaces a file atomically (the directory after a rotation).
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    fsutil::write_atomic(path, bytes, true)
+        .map(|_| ())
+        .map_err(|e| CliError::io(path, "a demo file", e))
+}
+
 /// Writes a new file atomically (never over an existing one).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     fsutil::write_atomic(path, bytes, false)

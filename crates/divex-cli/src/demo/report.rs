@@ -30,6 +30,8 @@ pub(super) enum Outcome {
     NoEffect,
     /// A signed statement took effect.
     InEffect,
+    /// An agency rotated its keys.
+    Rotated,
 }
 
 impl Outcome {
@@ -40,6 +42,7 @@ impl Outcome {
             Outcome::Refused => "REFUSED",
             Outcome::NoEffect => "NO EFFECT",
             Outcome::InEffect => "IN EFFECT",
+            Outcome::Rotated => "ROTATED",
         }
     }
 }
@@ -127,9 +130,7 @@ impl Story {
         let mut ledgers = Vec::new();
         for cast in &CAST {
             let a = agency(&self.agencies, cast.id)?;
-            let report = a
-                .ledger
-                .verify(keys(&self.world, cast.id)?.public().signing())?;
+            let report = a.ledger.verify(&self.world.directory)?;
             ledgers.push(LedgerRow {
                 agency: a.cast.id,
                 entries: report.entries,

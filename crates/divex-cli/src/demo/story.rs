@@ -18,9 +18,11 @@ use super::report::{Event, Outcome};
 use super::world::{Story, agency, agency_mut, keys};
 use super::{
     CASE, CASE_MANAGER, COURT, DA, LEAD_ID, PC1000_ID, POLICE, PROBATION, PROVIDER, RELEASE_ID,
-    START, date, day, write_file,
+    START, date, day, replace_file, write_file,
 };
 use crate::error::CliError;
+use crate::keyring::RETIRED_SUFFIX;
+use crate::keystore::{self, KdfProfile};
 
 impl Story {
     /// The whole story, in order.
@@ -33,6 +35,7 @@ impl Story {
         self.lead_engagement()?;
         self.progress_report()?;
         self.court_response()?;
+        self.court_rotates_keys()?;
         self.lead_update()?;
         self.discharge_completed()?;
         self.replay_refused()?;
@@ -304,6 +307,56 @@ impl Story {
             purpose: &REFERRAL_PURPOSE,
             consent_id: RELEASE_ID,
         })
+    }
+
+    /// Mid-case, the court rotates its keys exactly as spec/directory.md §7 describes: it
+    /// signs a checkpoint of its ledger with the key it is retiring, then `divex keys rotate`
+    /// keeps the old keystore as retired, the anchor certifies the new keys and revokes the
+    /// old certificate `superseded`, and the directory is redistributed. Nothing the court
+    /// signed before stops counting: the release it witnessed, its ledger checkpoint.
+    fn court_rotates_keys(&mut self) -> Result<(), CliError> {
+        self.advance(2);
+        let retiring = keys(&self.world, COURT)?;
+        agency_mut(&mut self.agencies, COURT)?
+            .ledger
+            .checkpoint(retiring, self.now)?;
+        let at = self.now + 3600;
+        let old = self.world.rotate(COURT, at, Some("superseded"));
+        let old_kid = old.public().signing().kid().to_string();
+        let retired = self
+            .home
+            .retired_keystores(COURT)
+            .join(format!("{old_kid}{RETIRED_SUFFIX}"));
+        keystore::rotate_agency(
+            &self.home.keystore(COURT),
+            &retired,
+            COURT,
+            keys(&self.world, COURT)?,
+            &self.passphrase,
+            KdfProfile::Fast,
+        )?;
+        replace_file(
+            &self.home.directory_file(),
+            &self.world.directory.to_bytes(),
+        )?;
+        let new_kid = keys(&self.world, COURT)?
+            .public()
+            .signing()
+            .kid()
+            .to_string();
+        self.push(
+            Event::new(
+                at,
+                COURT,
+                Outcome::Rotated,
+                format!("keys rotated: signing key {} → {}", &old_kid[..8], &new_kid[..8]),
+            )
+            .to(&[PROVIDER, DA, PROBATION])
+            .note("divex keys rotate: the old keystore is kept under retired/ to open envelopes sealed to it, and never signs again")
+            .note("the anchor certified the new keys and revoked the old certificate as superseded; every agency received the new directory")
+            .note("what the court signed with the old key stays valid, judged at its own time: the release it witnessed, its ledger checkpoint"),
+        );
+        Ok(())
     }
 
     /// Day 98: a second LEAD update.

@@ -26,6 +26,8 @@ fn demo_plays_the_story_and_every_ledger_verifies() {
         "[replay]",
         "final disposition of CR-2025-000417: dismissed",
         "IN EFFECT  participant",
+        "ROTATED    superior-court",
+        "keys rotated: signing key",
         "[revoked] disclosure to probation refused: consent c-pc1000-0001 was revoked",
         "Accounting of disclosures for Jordan Avery Reyes (42 CFR §2.24), from the treatment-provider ledger",
         "from the lead-case-manager ledger",
@@ -35,22 +37,27 @@ fn demo_plays_the_story_and_every_ledger_verifies() {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
 
-    // Every ledger verifies against the agency's certified key, independently of the
-    // demo's own report, and holds a checkpoint.
+    // Every ledger verifies against the directory (each checkpoint under the key certified at
+    // its time), independently of the demo's own report, and holds a checkpoint.
     let home = Home::new(d);
     let directory = Directory::from_bytes(&fs::read(home.directory_file()).unwrap()).unwrap();
     for c in &CAST {
-        let cert = directory.current_certificate(c.id, START).unwrap();
         let ledger = Ledger::open(&home.ledger(c.id), c.id).unwrap();
-        let report = ledger.verify(cert.keys().signing()).unwrap();
+        let report = ledger.verify(&directory).unwrap();
         assert!(report.entries > 0, "{}", c.id);
-        assert_eq!(report.checkpoints, 1, "{}", c.id);
+        // The court also checkpointed with the key it retired mid-case.
+        let expected = if c.id == COURT { 2 } else { 1 };
+        assert_eq!(report.checkpoints, expected, "{}", c.id);
         assert!(
             text.contains(&format!("{}…  ok", &hex(&report.head)[..16])),
             "{}: {text}",
             c.id
         );
         assert!(home.keystore(c.id).is_file());
+        let retired = std::fs::read_dir(home.retired_keystores(c.id))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(retired, usize::from(c.id == COURT), "{}", c.id);
     }
     assert!(home.anchor_keystore(ANCHOR).is_file());
     assert!(

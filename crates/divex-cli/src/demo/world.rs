@@ -8,6 +8,7 @@ use divex_core::directory::{DirectoryError, Role};
 use divex_core::keys::AgencyKeys;
 use divex_fixtures::{DAY, World, subject};
 use divex_ledger::Ledger;
+use zeroize::Zeroizing;
 
 use super::report::Event;
 use super::{
@@ -100,6 +101,8 @@ pub(super) struct Story {
     pub(super) timeline: Vec<Event>,
     /// The discharge envelope, re-presented to the court to show replay detection.
     pub(super) discharge: Option<Vec<u8>>,
+    /// The keystores' passphrase (the court's rotation writes a new keystore).
+    pub(super) passphrase: Zeroizing<String>,
 }
 
 pub(super) fn agency<'a>(
@@ -184,6 +187,7 @@ impl Story {
             envelopes: 0,
             timeline: Vec::new(),
             discharge: None,
+            passphrase: Zeroizing::new(passphrase.to_owned()),
         })
     }
 

@@ -36,6 +36,15 @@ pub enum SealError {
         /// Its maximum length.
         max: usize,
     },
+    /// The ledger head's sequence number is larger than any ledger holds (2^63 − 1,
+    /// spec/envelope.md §15.2).
+    #[error(
+        "the ledger head's sequence number {seq} is over the largest a ledger holds (2^63 - 1); pass the ledger's own head"
+    )]
+    LedgerHeadOutOfRange {
+        /// The sequence number given.
+        seq: u64,
+    },
     /// The sealed envelope would exceed the size limit.
     #[error("the envelope would be {size} bytes, over the limit of {limit}")]
     TooLarge {
@@ -223,6 +232,7 @@ classified!(SealError, Seal, |e| match e {
     SealError::TooManyRecipients { .. } => "too_many_recipients",
     SealError::DuplicateRecipient { .. } => "duplicate_recipient",
     SealError::InvalidField { .. } => "invalid_field",
+    SealError::LedgerHeadOutOfRange { .. } => "ledger_head_out_of_range",
     SealError::TooLarge { .. } => "too_large",
     SealError::Crypto => "crypto",
 });

@@ -1,4 +1,4 @@
-//! Private COSE header labels of the divex profile (spec/envelope.md §2). All are in the
+//! Private COSE header labels of the divex profiles (spec/envelope.md §2). All are in the
 //! private-use range (< -65536).
 
 /// Key commitment, bstr .size 32 (layer-0 protected and inner protected).
@@ -19,8 +19,11 @@ pub const RECORD_TYPE: i64 = -65543;
 pub const SECURITY_LABELS: i64 = -65544;
 /// §2.32 notice code, token.
 pub const NOTICE: i64 = -65545;
-/// Envelope profile version, uint (1).
+/// Envelope profile version, uint: 1 or 2 in the inner header; from profile v2 on also in
+/// layer 0's protected header, as the profile marker (spec/envelope.md §15.1).
 pub const PROFILE: i64 = -65546;
 /// Fields removed from the record under the minimum-necessary rule (42 CFR §2.13(a)):
 /// tokens, ascending, unique; empty when nothing was redacted.
 pub const REDACTED: i64 = -65547;
+/// The sender's ledger head, `[seq, hash]` (profile v2 only, spec/envelope.md §15.2).
+pub const LEDGER_HEAD: i64 = -65548;

@@ -1,12 +1,15 @@
-//! What an envelope's signed header says: the envelope id, issue time, audience and the
-//! sender's statement about the disclosure (spec/envelope.md §2.3), and its encoding as the
-//! inner protected header.
+//! What an envelope's signed header says: the envelope id, issue time, audience, the
+//! sender's statement about the disclosure (spec/envelope.md §2.3) and, in profile v2, the
+//! sender's ledger head (§15.2); and its encoding as the inner protected header.
 
 use std::fmt;
 
 use super::error::SealError;
 use super::labels;
-use super::{ENVELOPE_ID_LEN, KEY_COMMITMENT_LEN, MAX_CONSENT_ID_LEN, MAX_LABELS, PROFILE_VERSION};
+use super::{
+    ENVELOPE_ID_LEN, KEY_COMMITMENT_LEN, LEDGER_HASH_LEN, MAX_CONSENT_ID_LEN, MAX_LABELS,
+    MAX_LEDGER_SEQ, Profile,
+};
 use crate::codec::{Map, Value};
 use crate::cose::{alg, label};
 use crate::keys::KeyId;
@@ -66,6 +69,18 @@ pub struct Disclosure {
     pub redacted: Vec<FieldName>,
 }
 
+/// A ledger head: the sequence number and hash of the last entry of an agency's disclosure
+/// ledger, `(0, genesis)` for an empty one (spec/ledger.md §2). In an envelope it is the
+/// sender's head *before* the disclosure's own entries are appended, signed with the
+/// envelope (profile v2, spec/envelope.md §15.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LedgerHead {
+    /// Sequence number of the last entry (0 for an empty ledger); at most 2^63 − 1.
+    pub seq: u64,
+    /// SHA-256 hash of that entry (the ledger's genesis hash for an empty ledger).
+    pub hash: [u8; LEDGER_HASH_LEN],
+}
+
 /// The complete signed metadata of an envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metadata {
@@ -77,6 +92,9 @@ pub struct Metadata {
     pub audience: Vec<KeyId>,
     /// The sender's statement.
     pub disclosure: Disclosure,
+    /// The sender's ledger head before this disclosure was recorded: present exactly in a
+    /// profile v2 envelope (spec/envelope.md §15), `None` in a v1 envelope.
+    pub ledger_head: Option<LedgerHead>,
 }
 
 impl Disclosure {
@@ -104,9 +122,30 @@ impl Disclosure {
     }
 }
 
+impl LedgerHead {
+    /// The check the type cannot make (spec/envelope.md §15.2): the sequence number fits a
+    /// ledger.
+    pub(super) fn validate(&self) -> Result<(), SealError> {
+        if self.seq > MAX_LEDGER_SEQ {
+            return Err(SealError::LedgerHeadOutOfRange { seq: self.seq });
+        }
+        Ok(())
+    }
+
+    /// `[seq, hash]`.
+    pub(crate) fn to_value(self) -> Value {
+        Value::Array(vec![Value::from(self.seq), Value::bytes(self.hash)])
+    }
+}
+
 impl Metadata {
+    /// The profile this metadata is sealed in: v2 exactly when it states a ledger head.
+    pub(crate) fn profile(&self) -> Profile {
+        Profile::for_head(self.ledger_head.is_some())
+    }
+
     /// The inner protected header: `alg`, the sender's `kid`, the metadata labels and the key
-    /// commitment.
+    /// commitment; profile 1, or profile 2 and the ledger head when there is one.
     pub(crate) fn to_protected_map(
         &self,
         sender_kid: &KeyId,
@@ -153,10 +192,13 @@ impl Metadata {
             (labels::SECURITY_LABELS, tokens(&self.disclosure.labels)),
             (labels::REDACTED, tokens(&self.disclosure.redacted)),
             (labels::NOTICE, Value::from(self.disclosure.notice.as_str())),
-            (labels::PROFILE, Value::from(PROFILE_VERSION)),
+            (labels::PROFILE, Value::from(self.profile().number())),
         ];
+        let head = self
+            .ledger_head
+            .map(|h| (labels::LEDGER_HEAD, LedgerHead::to_value(h)));
         let mut m = Map::new();
-        for (k, v) in entries {
+        for (k, v) in entries.into_iter().chain(head) {
             // Labels are distinct constants.
             let _ = m.insert(Value::from(k), v);
         }

@@ -1,17 +1,19 @@
-//! The divex envelope (profile v1, spec/envelope.md): a `COSE_Sign1` signed by the sending
-//! agency, carrying the disclosure metadata in its protected header, encrypted as a
-//! `COSE_Encrypt` to one COSE-HPKE recipient per receiving agency.
+//! The divex envelope (profiles v1 and v2, spec/envelope.md): a `COSE_Sign1` signed by the
+//! sending agency, carrying the disclosure metadata in its protected header, encrypted as a
+//! `COSE_Encrypt` to one COSE-HPKE recipient per receiving agency. Profile v2 (§15) adds the
+//! sender's [`LedgerHead`] to the signed metadata and a profile marker to layer 0; an envelope
+//! is sealed as v2 exactly when the sender states its head, and `open` reads both.
 //!
 //! ```text
 //! COSE_Encrypt (tag 96)                                   what a relay sees
-//!   protected   {1: 24, kc: HKDF(CEK)}                    key commitment
+//!   protected   {1: 24, kc: HKDF(CEK)}                    key commitment (v2: and profile 2)
 //!   unprotected {5: iv}
 //!   ciphertext  ChaCha20/Poly1305(CEK, Enc_structure with external_aad = SHA-256(recipients))
 //!   recipients  [[{1: 50, 4: kid}, {-4: ek}, HPKE(CEK)], ...]   sorted by kid
 //!     plaintext = COSE_Sign1 (tag 18)                     what only recipients see
 //!       protected {1: -19, 4: sender kid, envelope id, issued-at, audience, purpose,
 //!                  consent reference, record type, labels, notice, redacted fields,
-//!                  profile version, kc}
+//!                  profile version, kc; v2: the sender's ledger head}
 //!       payload   the disclosure
 //! ```
 //!
@@ -24,7 +26,7 @@
 //! them through `divex_core::testing`.
 //!
 //! This module holds what callers share with them: the signed [`Metadata`] (with its
-//! [`Disclosure`], [`ConsentRef`] and [`EnvelopeId`]), the [`OpenOptions`] and
+//! [`Disclosure`], [`ConsentRef`], [`EnvelopeId`] and [`LedgerHead`]), the [`OpenOptions`] and
 //! [`EnvelopeLimits`] of `open`, the replay hook [`SeenEnvelopes`], and the errors
 //! [`OpenError`], [`SealError`] and [`Layer`].
 //!
@@ -44,19 +46,19 @@ pub(crate) mod labels;
 mod limits;
 mod metadata;
 pub(crate) mod open;
-mod parse;
+pub(crate) mod parse;
 pub(crate) mod profile;
 pub(crate) mod resolver;
 pub(crate) mod seal;
 
 pub use error::{Layer, OpenError, SealError};
 pub use limits::EnvelopeLimits;
-pub use metadata::{ConsentRef, Disclosure, EnvelopeId, Metadata};
+pub use metadata::{ConsentRef, Disclosure, EnvelopeId, LedgerHead, Metadata};
 pub use open::OpenOptions;
 pub(crate) use open::verify;
 pub(crate) use profile::{
-    ENVELOPE_ID_LEN, KEY_COMMITMENT_INFO, KEY_COMMITMENT_LEN, MAX_CONSENT_ID_LEN, MAX_LABELS,
-    PROFILE_VERSION,
+    ENVELOPE_ID_LEN, KEY_COMMITMENT_INFO, KEY_COMMITMENT_LEN, LEDGER_HASH_LEN, MAX_CONSENT_ID_LEN,
+    MAX_LABELS, MAX_LEDGER_SEQ, Profile,
 };
 pub use resolver::SeenEnvelopes;
 pub(crate) use resolver::{ResolveError, Sender, SenderResolver};

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use super::Profile;
 use super::batch;
 use super::error::OpenError;
 use super::limits::EnvelopeLimits;
@@ -251,7 +252,7 @@ fn open_to_signature(
         });
     }
     let climits = limits.codec();
-    let outer = parse_outer(envelope, &climits, &limits)?;
+    let outer = parse_outer(envelope, &climits, &limits, Profile::READABLE)?;
 
     // 7. Find my recipient by kid (recipients are sorted: binary search).
     let my_kid = me.public().encryption().kid();
@@ -305,7 +306,7 @@ fn open_to_signature(
     drop(cek);
 
     // 11. Strict decode of the inner COSE_Sign1.
-    let inner = parse_inner(&inner_bytes, &climits)?;
+    let inner = parse_inner(&inner_bytes, &climits, outer.profile)?;
 
     // 12. Signer known and trusted.
     let sender = senders

@@ -1,11 +1,15 @@
 //! Strict decoding of the two layers and the profile checks of spec/envelope.md §7 steps 1-6
-//! and 11: exact header sets, algorithms, sizes, token syntax.
+//! and 11: exact header sets, algorithms, sizes, token syntax. The profile (v1 or v2, §15) is
+//! decided at layer 0 (step 5) and the inner message must be of the same profile (step 11).
 
 use super::error::{Layer, OpenError};
 use super::labels;
 use super::limits::EnvelopeLimits;
-use super::metadata::{ConsentRef, Disclosure, EnvelopeId, Metadata};
-use super::{ENVELOPE_ID_LEN, KEY_COMMITMENT_LEN, MAX_CONSENT_ID_LEN, MAX_LABELS, PROFILE_VERSION};
+use super::metadata::{ConsentRef, Disclosure, EnvelopeId, LedgerHead, Metadata};
+use super::{
+    ENVELOPE_ID_LEN, KEY_COMMITMENT_LEN, LEDGER_HASH_LEN, MAX_CONSENT_ID_LEN, MAX_LABELS,
+    MAX_LEDGER_SEQ, Profile,
+};
 use crate::codec::{self, DecodeLimits, Map, Value};
 use crate::cose::{self, CoseError, Sign1, alg, label};
 use crate::keys::{KEY_ID_LEN, KeyId};
@@ -14,6 +18,8 @@ use crate::vocab::Vocabulary;
 use crate::vocab::{MAX_TOKEN_LEN, is_token};
 
 pub(super) struct Outer {
+    /// The profile layer 0 states (spec/envelope.md §7 step 5).
+    pub(super) profile: Profile,
     pub(super) msg: cose::Encrypt,
     pub(super) commitment: [u8; KEY_COMMITMENT_LEN],
     pub(super) iv: [u8; cose::IV_LEN],
@@ -34,8 +40,19 @@ fn structure(layer: Layer) -> impl Fn(CoseError) -> OpenError {
 
 /// Checks that `m` has exactly the labels in `allowed` (all required).
 fn exact_labels(m: &Map, layer: Layer, required: &[i64]) -> Result<(), OpenError> {
+    labels_within(m, layer, required, required)
+}
+
+/// Checks that every label of `m`, in encoding order, is in `allowed` (`unexpected_header`),
+/// then that every label of `required` is present (`missing_header`).
+fn labels_within(
+    m: &Map,
+    layer: Layer,
+    allowed: &[i64],
+    required: &[i64],
+) -> Result<(), OpenError> {
     for k in m.keys() {
-        let ok = k.as_i64().is_some_and(|l| required.contains(&l));
+        let ok = k.as_i64().is_some_and(|l| allowed.contains(&l));
         if !ok {
             return Err(OpenError::UnexpectedHeader {
                 layer,
@@ -78,10 +95,50 @@ fn fixed<const N: usize>(
         .ok_or(OpenError::Structure { layer, reason })
 }
 
+/// The profile layer 0's protected header `p` states, for a reader of `readable` profiles
+/// (spec/envelope.md §7 step 5, after `alg`): its labels within the union of their layer-0
+/// sets, `alg` and the key commitment present, and the profile marker, when present, naming
+/// a readable profile that has one. Absent, the profile is v1.
+fn content_profile(p: &Map, readable: &[Profile]) -> Result<Profile, OpenError> {
+    let layer = Layer::Content;
+    let allowed: Vec<i64> = readable
+        .iter()
+        .flat_map(|r| r.content_labels().iter().copied())
+        .collect();
+    labels_within(p, layer, &allowed, &[label::ALG, labels::KEY_COMMITMENT])?;
+    match p.get_label(labels::PROFILE) {
+        None => Ok(Profile::V1),
+        Some(v) => v
+            .as_u64()
+            .and_then(Profile::from_marker)
+            .filter(|profile| readable.contains(profile))
+            .ok_or(OpenError::Structure {
+                layer,
+                reason: "the profile marker must be 2 (spec/envelope.md §15)",
+            }),
+    }
+}
+
+/// Steps 1-6 of spec/envelope.md §7 as a reader of the `readable` profiles runs them, under
+/// the default limits: the profile of `envelope`, or the first failure. No key is involved:
+/// whatever this refuses, such a reader refuses before decryption (§15.4). A test hook
+/// (`divex_core::testing::envelope::check_outer`); `open` runs the same steps.
+pub fn check_outer(envelope: &[u8], readable: &[Profile]) -> Result<Profile, OpenError> {
+    let limits = EnvelopeLimits::DEFAULT;
+    if envelope.len() > limits.max_envelope_bytes {
+        return Err(OpenError::TooLarge {
+            size: envelope.len(),
+            limit: limits.max_envelope_bytes,
+        });
+    }
+    parse_outer(envelope, &limits.codec(), &limits, readable).map(|o| o.profile)
+}
+
 pub(super) fn parse_outer(
     bytes: &[u8],
     climits: &DecodeLimits,
     limits: &EnvelopeLimits,
+    readable: &[Profile],
 ) -> Result<Outer, OpenError> {
     let v = codec::decode_with(bytes, climits).map_err(|source| OpenError::Malformed {
         layer: Layer::Content,
@@ -106,7 +163,7 @@ pub(super) fn parse_outer(
 
     let p = msg.protected.map();
     check_alg(p, Layer::Content, alg::CHACHA20_POLY1305)?;
-    exact_labels(p, Layer::Content, &[label::ALG, labels::KEY_COMMITMENT])?;
+    let profile = content_profile(p, readable)?;
     exact_labels(&msg.unprotected, Layer::Content, &[label::IV])?;
     let commitment = fixed::<KEY_COMMITMENT_LEN>(
         p.get_label(labels::KEY_COMMITMENT),
@@ -164,6 +221,7 @@ pub(super) fn parse_outer(
         eks.push(ek);
     }
     Ok(Outer {
+        profile,
         msg,
         commitment,
         iv,
@@ -236,37 +294,45 @@ fn token_list<T: TryFrom<String> + AsRef<str>>(
     Ok(out)
 }
 
-pub(super) fn parse_inner(bytes: &[u8], climits: &DecodeLimits) -> Result<Inner, OpenError> {
+/// The ledger head `[seq, hash]` of a v2 inner header (spec/envelope.md §15.2).
+fn ledger_head(v: Option<&Value>) -> Result<LedgerHead, OpenError> {
+    let err = OpenError::Structure {
+        layer: Layer::Signed,
+        reason: "the ledger head must be [seq, hash] with seq at most 2^63 - 1 and a 32-byte hash",
+    };
+    match v.and_then(Value::as_array) {
+        Some([seq, hash]) => Ok(LedgerHead {
+            seq: seq
+                .as_u64()
+                .filter(|s| *s <= MAX_LEDGER_SEQ)
+                .ok_or(err.clone())?,
+            hash: hash
+                .as_bytes()
+                .and_then(|b| <[u8; LEDGER_HASH_LEN]>::try_from(b).ok())
+                .ok_or(err)?,
+        }),
+        _ => Err(err),
+    }
+}
+
+/// Step 11: the inner `COSE_Sign1` of an envelope whose layer 0 states `profile`.
+pub(super) fn parse_inner(
+    bytes: &[u8],
+    climits: &DecodeLimits,
+    profile: Profile,
+) -> Result<Inner, OpenError> {
     let layer = Layer::Signed;
     let v = codec::decode_with(bytes, climits)
         .map_err(|source| OpenError::Malformed { layer, source })?;
     let sign1 = Sign1::from_owned_value(v, true, climits).map_err(structure(layer))?;
     let p = sign1.protected.map();
     check_alg(p, layer, alg::ED25519)?;
-    exact_labels(
-        p,
-        layer,
-        &[
-            label::ALG,
-            label::KID,
-            labels::KEY_COMMITMENT,
-            labels::ENVELOPE_ID,
-            labels::ISSUED_AT,
-            labels::AUDIENCE,
-            labels::PURPOSE,
-            labels::CONSENT_REF,
-            labels::RECORD_TYPE,
-            labels::SECURITY_LABELS,
-            labels::NOTICE,
-            labels::PROFILE,
-            labels::REDACTED,
-        ],
-    )?;
+    exact_labels(p, layer, profile.inner_labels())?;
     exact_labels(&sign1.unprotected, layer, &[])?;
-    if p.get_label(labels::PROFILE).and_then(Value::as_u64) != Some(PROFILE_VERSION) {
+    if p.get_label(labels::PROFILE).and_then(Value::as_u64) != Some(profile.number()) {
         return Err(OpenError::Structure {
             layer,
-            reason: "unknown envelope profile version",
+            reason: "the signed profile version is not the one the encryption layer states",
         });
     }
     let sender_kid = KeyId::from_bytes(&fixed::<KEY_ID_LEN>(
@@ -341,18 +407,24 @@ pub(super) fn parse_inner(bytes: &[u8], climits: &DecodeLimits) -> Result<Inner,
         p.get_label(labels::REDACTED),
         "redacted fields must be a sorted, duplicate-free array of at most 32 tokens",
     )?;
+    let disclosure = Disclosure {
+        purpose: token(p.get_label(labels::PURPOSE), "purpose must be a token")?,
+        consent,
+        record_type: record_type(p.get_label(labels::RECORD_TYPE))?,
+        labels: sec_labels,
+        redacted,
+        notice: token(p.get_label(labels::NOTICE), "notice must be a token")?,
+    };
+    let ledger_head = match profile {
+        Profile::V1 => None,
+        Profile::V2 => Some(ledger_head(p.get_label(labels::LEDGER_HEAD))?),
+    };
     let metadata = Metadata {
         envelope_id,
         issued_at,
         audience,
-        disclosure: Disclosure {
-            purpose: token(p.get_label(labels::PURPOSE), "purpose must be a token")?,
-            consent,
-            record_type: record_type(p.get_label(labels::RECORD_TYPE))?,
-            labels: sec_labels,
-            redacted,
-            notice: token(p.get_label(labels::NOTICE), "notice must be a token")?,
-        },
+        disclosure,
+        ledger_head,
     };
     Ok(Inner {
         sign1,

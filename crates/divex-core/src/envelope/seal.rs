@@ -1,5 +1,6 @@
 //! `seal`: sign the disclosure, encrypt it once under a fresh content key, and wrap that
-//! key for each recipient (spec/envelope.md §5).
+//! key for each recipient (spec/envelope.md §5); profile v2 when the sender states its ledger
+//! head (§15), v1 otherwise.
 
 use std::fmt;
 
@@ -11,8 +12,8 @@ use zeroize::Zeroizing;
 use super::error::SealError;
 use super::labels;
 use super::limits::EnvelopeLimits;
-use super::metadata::{Disclosure, EnvelopeId, Metadata, sorted_tokens};
-use super::{ENVELOPE_ID_LEN, KEY_COMMITMENT_INFO, KEY_COMMITMENT_LEN};
+use super::metadata::{Disclosure, EnvelopeId, LedgerHead, Metadata, sorted_tokens};
+use super::{ENVELOPE_ID_LEN, KEY_COMMITMENT_INFO, KEY_COMMITMENT_LEN, Profile};
 use crate::codec::{self, Map, Value};
 use crate::cose::{self, HpkeParams, ProtectedHeader, Recipient, alg, label};
 use crate::keys::{AgencyKeys, PublicBundle};
@@ -81,7 +82,23 @@ pub fn wrap_for<R: CryptoRng>(
     })
 }
 
-/// Encrypts `inner` under `cek` as layer 0 for the given (already sorted) recipients.
+/// Layer 0's protected header of `profile` (spec/envelope.md §5.4): `{1: 24, -65537: kc}`,
+/// and from v2 on the profile marker `-65546: 2`.
+pub fn content_protected(commitment: &[u8; KEY_COMMITMENT_LEN], profile: Profile) -> Map {
+    let mut pm = Map::new();
+    let _ = pm.insert(Value::from(label::ALG), Value::from(alg::CHACHA20_POLY1305));
+    let _ = pm.insert(
+        Value::from(labels::KEY_COMMITMENT),
+        Value::bytes(commitment),
+    );
+    if profile.has_marker() {
+        let _ = pm.insert(Value::from(labels::PROFILE), Value::from(profile.number()));
+    }
+    pm
+}
+
+/// Encrypts `inner` under `cek` as a profile v1 layer 0 for the given (already sorted)
+/// recipients.
 pub fn encrypt_layer<R: CryptoRng>(
     inner: &[u8],
     cek: &[u8],
@@ -89,13 +106,25 @@ pub fn encrypt_layer<R: CryptoRng>(
     recipients: Vec<Recipient>,
     rng: &mut R,
 ) -> Result<Vec<u8>, SealError> {
-    let mut pm = Map::new();
-    let _ = pm.insert(Value::from(label::ALG), Value::from(alg::CHACHA20_POLY1305));
-    let _ = pm.insert(
-        Value::from(labels::KEY_COMMITMENT),
-        Value::bytes(commitment),
-    );
-    let protected = ProtectedHeader::new(pm);
+    encrypt_layer_with(
+        content_protected(commitment, Profile::V1),
+        inner,
+        cek,
+        recipients,
+        rng,
+    )
+}
+
+/// Encrypts `inner` under `cek` as layer 0 with the protected header `protected` (normally
+/// [`content_protected`]) for the given (already sorted) recipients.
+pub fn encrypt_layer_with<R: CryptoRng + ?Sized>(
+    protected: Map,
+    inner: &[u8],
+    cek: &[u8],
+    recipients: Vec<Recipient>,
+    rng: &mut R,
+) -> Result<Vec<u8>, SealError> {
+    let protected = ProtectedHeader::new(protected);
     let mut iv = [0u8; cose::IV_LEN];
     rng.fill_bytes(&mut iv);
     // The recipients array is encoded once: its SHA-256 is layer 0's external_aad, and the
@@ -129,6 +158,9 @@ pub struct SealOptions<'a> {
     /// default) uses the operating system's. A seeded generator is for reproducible test
     /// vectors only.
     pub rng: Option<&'a mut dyn CryptoRng>,
+    /// The sender's ledger head before this disclosure is recorded: `Some` seals profile v2
+    /// with the head signed in (spec/envelope.md §15), `None` (the default) profile v1.
+    pub ledger_head: Option<LedgerHead>,
 }
 
 impl fmt::Debug for SealOptions<'_> {
@@ -136,6 +168,7 @@ impl fmt::Debug for SealOptions<'_> {
         f.debug_struct("SealOptions")
             .field("limits", &self.limits)
             .field("rng", &if self.rng.is_some() { "caller's" } else { "OS" })
+            .field("ledger_head", &self.ledger_head)
             .finish()
     }
 }
@@ -163,12 +196,16 @@ pub fn seal(
     options: SealOptions<'_>,
 ) -> Result<SealedEnvelope, SealError> {
     let limits = options.limits.clamped();
+    let head = options.ledger_head;
     match options.rng {
-        Some(rng) => seal_with(sender, recipients, disclosure, payload, now, limits, rng),
+        Some(rng) => seal_with(
+            sender, recipients, disclosure, head, payload, now, limits, rng,
+        ),
         None => seal_with(
             sender,
             recipients,
             disclosure,
+            head,
             payload,
             now,
             limits,
@@ -177,16 +214,21 @@ pub fn seal(
     }
 }
 
+#[allow(clippy::too_many_arguments)] // `seal`'s arguments, unpacked once
 fn seal_with(
     sender: &AgencyKeys,
     recipients: &[PublicBundle],
     disclosure: &Disclosure,
+    ledger_head: Option<LedgerHead>,
     payload: &[u8],
     now: u64,
     limits: EnvelopeLimits,
     mut rng: &mut dyn CryptoRng,
 ) -> Result<SealedEnvelope, SealError> {
     disclosure.validate()?;
+    if let Some(head) = &ledger_head {
+        head.validate()?;
+    }
     if recipients.is_empty() {
         return Err(SealError::NoRecipients);
     }
@@ -231,13 +273,20 @@ fn seal_with(
             redacted: sorted_tokens(&disclosure.redacted),
             ..disclosure.clone()
         },
+        ledger_head,
     };
     let inner = sign_inner(sender, &metadata, &commitment, payload);
     let stanzas = sorted
         .iter()
         .map(|b| wrap_for(b, cek.as_ref(), &mut rng))
         .collect::<Result<Vec<_>, _>>()?;
-    let bytes = encrypt_layer(&inner, cek.as_ref(), &commitment, stanzas, &mut rng)?;
+    let bytes = encrypt_layer_with(
+        content_protected(&commitment, metadata.profile()),
+        &inner,
+        cek.as_ref(),
+        stanzas,
+        &mut rng,
+    )?;
     // Never hand out an envelope that `open` would refuse as too large.
     if bytes.len() > limits.max_envelope_bytes {
         return Err(SealError::TooLarge {

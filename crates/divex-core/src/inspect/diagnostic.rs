@@ -150,6 +150,7 @@ fn label_name(l: i64) -> Option<&'static str> {
         labels::NOTICE => "divex notice",
         labels::PROFILE => "divex profile",
         labels::REDACTED => "divex redacted fields",
+        labels::LEDGER_HEAD => "divex ledger head",
         _ => return None,
     })
 }

@@ -34,6 +34,7 @@ use crate::directory::{
     AgencyCertificate, CertificateRevocation, Directory, TYP_CERTIFICATE, TYP_DIRECTORY,
     TYP_REVOCATION, TYP_SNAPSHOT, TrustAnchor,
 };
+use crate::envelope::labels;
 use crate::error::{Classified, ErrorCategory};
 use crate::keys::{KeyId, PublicBundle};
 use crate::keystore::KeystoreInfo;
@@ -401,9 +402,19 @@ fn inspect_envelope(
             reason: e.to_string(),
         })?;
     let mut recipients = Vec::new();
+    // The profile as layer 0 states it (spec/envelope.md §7 step 5): the marker, or v1 without
+    // one. `inspect` shows structure and checks nothing, so an unknown marker is shown as is.
+    let profile = match enc.protected.map().get_label(labels::PROFILE) {
+        None => "1".to_owned(),
+        Some(v) if v.as_u64() == Some(2) => {
+            "2 (the sender's ledger head is signed inside, spec/envelope.md §15)".to_owned()
+        }
+        Some(v) => format!("unknown ({})", codec::diagnostic(v)),
+    };
     let mut summary = vec![
         kv("size", format!("{} bytes", bytes.len())),
         kv("envelope hash (SHA-256)", hex(&Sha256::digest(bytes))),
+        kv("profile", profile),
         kv("recipients", enc.recipients.len().to_string()),
     ];
     for r in &enc.recipients {

@@ -80,5 +80,6 @@ pub fn request(recipients: &[&str], consent_copy: ConsentCopy) -> SealRequest {
         consent_id: CONSENT_ID.into(),
         minimum_necessary: MinimumNecessary::Refuse,
         consent_copy,
+        ledger_head: None,
     }
 }

@@ -95,9 +95,35 @@ pub fn tampered(r: Result<VerifyReport, LedgerError>) -> (u64, String) {
     }
 }
 
-/// Verifies with the agency's key.
+/// The range (`from`, `seq`) of a `Forked` verification failure, checking that its message
+/// names it.
+pub fn forked(r: Result<VerifyReport, LedgerError>) -> (u64, u64) {
+    match r {
+        Err(e @ LedgerError::Forked { from, seq, .. }) => {
+            assert!(
+                e.to_string().contains(&format!("between {from} and {seq}")),
+                "{e}"
+            );
+            (from, seq)
+        }
+        other => panic!("expected Forked, got {other:?}"),
+    }
+}
+
+/// A directory certifying [`AGENCY`] with [`keys`] (and the superior court with
+/// [`other_keys`]) from a year before [`T0`] to three years after it.
+pub fn directory() -> divex_core::directory::Directory {
+    divex_fixtures::World::builder()
+        .seeded(divex_fixtures::Seeds::label("ledger tests"))
+        .only([AGENCY, "superior-court"])
+        .build()
+        .directory
+}
+
+/// Verifies against [`directory`] (every checkpoint and the high-water mark under the key
+/// certified at its time).
 pub fn verify(l: &Ledger) -> Result<VerifyReport, LedgerError> {
-    l.verify(keys().public().signing())
+    l.verify(&directory())
 }
 
 /// A sealed disclosure of test entry `i`'s envelope to `recipients`, as
@@ -130,6 +156,7 @@ pub fn sealed(i: u64, recipients: &[&str]) -> divex_core::Sealed {
                 },
                 ..disclosure(RecordType::DrugTest)
             },
+            ledger_head: None,
         },
         envelope_hash: [i as u8; 32],
         subject: subject(),

@@ -5,6 +5,7 @@ import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNotNull
+import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
 /** The whole PC 1000 story through the Kotlin bindings. */
@@ -212,6 +213,35 @@ class FullFlowTest {
                 }
             }
             test.close()
+        }
+    }
+
+    @Test
+    fun `the sender's ledger head travels signed to the recipient`() {
+        Pc1000World().use { w ->
+            w.signAndDistribute()
+            val hash = ByteArray(32) { it.toByte() }
+            w.drugTest().use { test ->
+                fun seal(ledgerHead: LedgerHead?) = sealDisclosure(
+                    w.provider.keys, w.provider.directory, w.provider.consents, test,
+                    w.request(listOf(COURT)).copy(ledgerHead = ledgerHead), NOW + 60u,
+                )
+                fun opened(sealed: SealedDisclosure) =
+                    openDisclosure(sealed.envelope(), w.court.keys, w.court.directory, NOW + 120u, w.court.consents)
+                // With a head: profile v2, the head signed in and released to the recipient.
+                seal(LedgerHead(7uL, hash)).use { sealed ->
+                    opened(sealed).use { r ->
+                        for (got in listOf(sealed.metadata().ledgerHead, r.metadata().ledgerHead)) {
+                            assertEquals(7uL, got?.seq)
+                            assertContentEquals(hash, got?.hash)
+                        }
+                    }
+                }
+                // Without: profile v1, no head.
+                seal(null).use { sealed -> opened(sealed).use { r -> assertNull(r.metadata().ledgerHead) } }
+                val refused = assertFailsWith<SealException> { seal(LedgerHead(ULong.MAX_VALUE, hash)) }
+                assertEquals("ledger_head_out_of_range", refused.code)
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package org.divex
 import java.io.File
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
+import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import kotlin.test.fail
 import org.json.JSONArray
@@ -58,7 +59,7 @@ class SpecVectorsTest {
         }
 
     @TestFactory
-    fun envelope(): List<DynamicTest> = tests("envelope", 42) { v ->
+    fun envelope(): List<DynamicTest> = tests("envelope", 60) { v ->
         AgencyKeys.fromSecretBytesTestVectorsOnly(v.hex("recipient_secret")).use { me ->
             val senders = v.getJSONArray("senders").objects().map {
                 // A sender marked `untrusted` is known, but its certificate is not valid now.
@@ -82,6 +83,16 @@ class SpecVectorsTest {
                 assertEquals(want.strings("labels"), m.labels)
                 assertEquals(want.getString("notice"), m.notice)
                 assertEquals(want.strings("redacted"), m.redacted)
+                // Profile v2 (spec/envelope.md §15): the vector states the ledger head exactly
+                // when the envelope carries one.
+                val head = want.optJSONObject("ledger_head")
+                if (head == null) {
+                    assertNull(m.ledgerHead)
+                } else {
+                    val got = m.ledgerHead ?: fail("no ledger head released")
+                    assertEquals(head.getLong("seq").toULong(), got.seq)
+                    assertEquals(head.getString("hash"), got.hash.toHex())
+                }
                 null
             }
         }
