@@ -485,7 +485,11 @@ pub fn certificate_parse(data: &[u8]) -> Outcome {
                 assert_eq!((d.snapshots().count(), s.digest), (1, sha256(data)));
                 let bundle = d.to_bytes();
                 let again = Directory::from_bytes(&bundle).expect("a snapshot's bundle reads");
-                assert_eq!(again.to_bytes(), bundle, "snapshot bundle re-encoding differs");
+                assert_eq!(
+                    again.to_bytes(),
+                    bundle,
+                    "snapshot bundle re-encoding differs"
+                );
             }
             None => assert_eq!(d.to_bytes(), data, "directory bundle re-encoding differs"),
         }
