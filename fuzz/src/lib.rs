@@ -438,8 +438,9 @@ pub fn consent_verify(data: &[u8]) -> Outcome {
     }
 }
 
-/// `certificate_parse`: agency certificates, certificate revocations, directory bundles
-/// (read, and merged into the fixed directory), anchor files and public key bundles. Whatever
+/// `certificate_parse`: agency certificates, certificate revocations, directory bundles and
+/// signed snapshots (read, and merged into the fixed directory), anchor files and public key
+/// bundles. Whatever
 /// parses re-encodes to the same bytes; whatever the anchor's signature verifies (or the
 /// directory merges) was genuinely issued.
 pub fn certificate_parse(data: &[u8]) -> Outcome {
@@ -478,7 +479,20 @@ pub fn certificate_parse(data: &[u8]) -> Outcome {
     }
     if let Ok(d) = Directory::from_bytes(data) {
         accepted = true;
-        assert_eq!(d.to_bytes(), data, "directory bundle re-encoding differs");
+        match d.snapshots().next() {
+            // A signed snapshot: recorded once, as itself, and its bundle reads back as is.
+            Some(s) => {
+                assert_eq!((d.snapshots().count(), s.digest), (1, sha256(data)));
+                let bundle = d.to_bytes();
+                let again = Directory::from_bytes(&bundle).expect("a snapshot's bundle reads");
+                assert_eq!(
+                    again.to_bytes(),
+                    bundle,
+                    "snapshot bundle re-encoding differs"
+                );
+            }
+            None => assert_eq!(d.to_bytes(), data, "directory bundle re-encoding differs"),
+        }
     }
     let mut merged = f.world.directory.clone();
     if merged.merge(data).is_ok() {
