@@ -168,6 +168,37 @@ pub enum LedgerError {
         /// The head's time.
         time: u64,
     },
+    /// A witness holds a head of this ledger that the ledger no longer reaches
+    /// (spec/ledger.md §5.3): entries the agency had when it sent a disclosure to the witness
+    /// were removed afterwards, even if the agency re-signed its checkpoints and mark.
+    #[error(
+        "the ledger of {agency_id} ends at entry {present}, but agency {witness} recorded from it a head at entry {seq}: entries {}..={seq} were removed after that disclosure. Keep the file as evidence",
+        present.saturating_add(1)
+    )]
+    Truncated {
+        /// The ledger's agency.
+        agency_id: String,
+        /// The last entry present.
+        present: u64,
+        /// The highest entry a witnessed head covers.
+        seq: u64,
+        /// The agency whose ledger witnessed it.
+        witness: String,
+    },
+    /// A sender presented a ledger head shorter than one it presented before
+    /// (spec/ledger.md §5.2): its ledger was truncated or rolled back in between. The
+    /// disclosure must not be released.
+    #[error(
+        "agency {sender} presented its ledger head at entry {presented}, but a head at entry {recorded} was already recorded from it: its ledger shrank. The disclosure is refused"
+    )]
+    SenderHeadRegressed {
+        /// The sender.
+        sender: String,
+        /// The head's `seq` in this disclosure.
+        presented: u64,
+        /// The highest head `seq` recorded from the sender before.
+        recorded: u64,
+    },
 }
 
 /// Who vouches for the head a [`LedgerError::Forked`] entry differs from.
@@ -192,9 +223,14 @@ pub(crate) fn tampered(seq: u64, reason: impl Into<String>) -> LedgerError {
 }
 
 impl Classified for LedgerError {
-    /// [`ErrorCategory::Ledger`], with the class the CLI and the bindings report.
+    /// [`ErrorCategory::Ledger`], with the class the CLI and the bindings report, except
+    /// that a sender's regressed head is a refused disclosure ([`ErrorCategory::Disclosure`],
+    /// spec/ledger.md §7).
     fn category(&self) -> ErrorCategory {
-        ErrorCategory::Ledger
+        match self {
+            LedgerError::SenderHeadRegressed { .. } => ErrorCategory::Disclosure,
+            _ => ErrorCategory::Ledger,
+        }
     }
 
     fn class(&self) -> &'static str {
@@ -214,6 +250,8 @@ impl Classified for LedgerError {
             LedgerError::HeadMarkMissing { .. } => "head_mark_missing",
             LedgerError::HeadMarkInvalid { .. } => "head_mark_invalid",
             LedgerError::SignerCompromised { .. } => "signer_compromised",
+            LedgerError::Truncated { .. } => "truncated",
+            LedgerError::SenderHeadRegressed { .. } => "sender_head_regressed",
         }
     }
 }

@@ -12,7 +12,7 @@ use divex_core::{Received, Sealed};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior, params};
 
 use crate::checkpoint::Checkpoint;
-use crate::entry::{self, Direction, Entry, NewEntry, genesis_hash, subject_key};
+use crate::entry::{self, Direction, Entry, NewEntry, Receipt, genesis_hash, subject_key};
 use crate::error::{LedgerError, db, tampered};
 use crate::head::SignedHead;
 use crate::mark;
@@ -31,7 +31,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// [`Ledger::verify`] detects.
 pub struct Ledger {
     pub(crate) conn: Connection,
-    path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The high-water mark file, `<path>.head`.
     pub(crate) mark: PathBuf,
     pub(crate) agency_id: String,
@@ -226,15 +226,38 @@ impl Ledger {
                 consent_id: d.consent.id.clone(),
                 envelope_id: sealed.metadata.envelope_id,
                 envelope_hash: sealed.envelope_hash,
+                receipt: None,
             })
             .collect();
         self.insert(&entries)
     }
 
     /// Records a received and released disclosure (sender, participant, record type, purpose
-    /// and consent as the sender signed them). A second receipt of the same envelope is
-    /// [`LedgerError::Replay`].
+    /// and consent as the sender signed them, and the envelope's `issued_at`). A second
+    /// receipt of the same envelope is [`LedgerError::Replay`].
+    ///
+    /// The same as [`Ledger::record_received_with`] without a sender head and not out of
+    /// order.
     pub fn record_received(&mut self, r: &Received, time: u64) -> Result<Entry, LedgerError> {
+        self.record_received_with(r, time, None, false)
+    }
+
+    /// Records a received and released disclosure with what the recipient learned beyond v1
+    /// (spec/ledger.md §2, §5.2): the sender's ledger head `(seq, hash)` signed in the envelope
+    /// (`None` if the envelope carries none), and whether the envelope was issued out of order
+    /// (spec/consent.md §8.3; [`Ledger::latest_issued_at`] is what that is judged against).
+    ///
+    /// A sender head with a lower `seq` than one already recorded from the same sender is
+    /// refused ([`LedgerError::SenderHeadRegressed`]): a sender's ledger never shrinks. Call
+    /// [`Ledger::check_sender_head`] before releasing the record, so that the refusal comes
+    /// before anything is shown; this checks again in the append's transaction.
+    pub fn record_received_with(
+        &mut self,
+        r: &Received,
+        time: u64,
+        sender_head: Option<(u64, [u8; 32])>,
+        issued_out_of_order: bool,
+    ) -> Result<Entry, LedgerError> {
         let md = &r.metadata;
         self.append(&NewEntry {
             time,
@@ -246,7 +269,39 @@ impl Ledger {
             consent_id: md.disclosure.consent.id.clone(),
             envelope_id: md.envelope_id,
             envelope_hash: r.envelope_hash,
+            receipt: Some(Receipt {
+                issued_at: md.issued_at,
+                issued_out_of_order,
+                sender_head,
+            }),
         })
+    }
+
+    /// Refuses a sender head whose `seq` is lower than the highest one already recorded from
+    /// `sender` ([`LedgerError::SenderHeadRegressed`], spec/ledger.md §5.2); an equal or higher
+    /// one is accepted. Read-only: for the recipient to check before it releases a record.
+    pub fn check_sender_head(&self, sender: &str, seq: u64) -> Result<(), LedgerError> {
+        sender_head_not_regressed(&self.conn, sender, seq)
+    }
+
+    /// The latest `issued_at` of an envelope received from `sender_agency` under `consent_id`
+    /// (`None` if none was recorded with its issue time): what a new envelope's `issued_at` is
+    /// compared with to flag it as issued out of order (spec/consent.md §8.3).
+    pub fn latest_issued_at(
+        &self,
+        sender_agency: &str,
+        consent_id: &str,
+    ) -> Result<Option<u64>, LedgerError> {
+        let latest: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT max(issued_at) FROM entries WHERE direction = 'received' \
+                 AND counterparty = ?1 AND consent_id = ?2",
+                params![sender_agency, consent_id],
+                |r| r.get(0),
+            )
+            .map_err(db("read the latest issue time"))?;
+        Ok(latest.and_then(|t| u64::try_from(t).ok()))
     }
 
     /// Appends `new` in one transaction.
@@ -266,6 +321,9 @@ impl Ledger {
             // error rather than a constraint failure.
             if let Some(dup) = duplicate_in(&tx, e)? {
                 return Err(dup);
+            }
+            if let Some((head_seq, _)) = e.receipt.and_then(|r| r.sender_head) {
+                sender_head_not_regressed(&tx, &e.counterparty, head_seq)?;
             }
             seq = seq
                 .checked_add(1)
@@ -288,6 +346,7 @@ impl Ledger {
                 envelope_hash: e.envelope_hash,
                 prev_hash: prev,
                 entry_hash: [0; 32],
+                receipt: e.receipt,
             };
             entry.entry_hash = entry.computed_hash();
             insert_entry(&tx, &entry)?;
@@ -435,7 +494,10 @@ impl Ledger {
     /// ```
     ///
     /// then one line per entry in `seq` order (`"type":"entry"`, every [`Entry`] field, byte
-    /// fields in lower-case hex, `direction` as `"sent"`/`"received"`), then one line per
+    /// fields in lower-case hex, `direction` as `"sent"`/`"received"`; an entry's
+    /// [`Receipt`](crate::Receipt), when it has one, as `issued_at`, `issued_out_of_order` and,
+    /// when the sender's head is known, `sender_head_seq` and `sender_head_hash`), then one
+    /// line per
     /// checkpoint (`"type":"checkpoint"`, `seq`, `head`, `time`, `signature`, and `kid`: the
     /// signing key's id in hex, `null` for a v1 checkpoint). Keys are in
     /// alphabetical order. The export holds everything needed to re-verify the chain and
@@ -472,6 +534,14 @@ impl Ledger {
             m.insert("envelope_hash".into(), hex::encode(e.envelope_hash).into());
             m.insert("prev_hash".into(), hex::encode(e.prev_hash).into());
             m.insert("entry_hash".into(), hex::encode(e.entry_hash).into());
+            if let Some(r) = &e.receipt {
+                m.insert("issued_at".into(), r.issued_at.into());
+                m.insert("issued_out_of_order".into(), r.issued_out_of_order.into());
+                if let Some((seq, hash)) = &r.sender_head {
+                    m.insert("sender_head_seq".into(), (*seq).into());
+                    m.insert("sender_head_hash".into(), hex::encode(hash).into());
+                }
+            }
             line(m);
         }
         for c in &checkpoints {
@@ -500,6 +570,26 @@ impl Ledger {
             out.push(e.map_err(|r| tampered(seq, r))?);
         }
         Ok(out)
+    }
+}
+
+/// [`Ledger::check_sender_head`] on `conn`.
+fn sender_head_not_regressed(conn: &Connection, sender: &str, seq: u64) -> Result<(), LedgerError> {
+    let recorded: Option<i64> = conn
+        .query_row(
+            "SELECT max(sender_head_seq) FROM entries WHERE direction = 'received' \
+             AND counterparty = ?1",
+            params![sender],
+            |r| r.get(0),
+        )
+        .map_err(db("read the sender heads recorded"))?;
+    match recorded.and_then(|r| u64::try_from(r).ok()) {
+        Some(recorded) if seq < recorded => Err(LedgerError::SenderHeadRegressed {
+            sender: sender.to_owned(),
+            presented: seq,
+            recorded,
+        }),
+        _ => Ok(()),
     }
 }
 

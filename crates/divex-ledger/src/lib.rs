@@ -68,9 +68,11 @@ mod mark;
 mod rows;
 mod schema;
 mod verify;
+mod witness;
 
 pub use checkpoint::{Checkpoint, VerifyReport};
-pub use entry::{Direction, Entry, NewEntry, genesis_hash, subject_key};
+pub use entry::{Direction, Entry, NewEntry, Receipt, genesis_hash, subject_key};
 pub use error::LedgerError;
 pub use head::{MAX_HEAD_BYTES, SignedHead};
 pub use ledger::Ledger;
+pub use witness::{Discrepancy, WitnessReport};

@@ -349,6 +349,7 @@ fn a_v1_file_is_migrated_in_place_and_still_verifies() {
                 envelope_hash: n.envelope_hash,
                 prev_hash: prev,
                 entry_hash: [0; 32],
+                receipt: None,
             };
             e.entry_hash = e.computed_hash();
             c.execute(

@@ -5,11 +5,11 @@ use std::io::Write;
 
 use divex_core::directory::Directory;
 use divex_core::keys::AgencyKeys;
-use divex_ledger::{Entry, Ledger};
+use divex_ledger::{Discrepancy, Entry, Ledger};
 use serde_json::json;
 
 use super::{Ctx, print_report, subject};
-use crate::cli::{LedgerAccountingArgs, LedgerAgencyArgs, LedgerExportArgs};
+use crate::cli::{LedgerAccountingArgs, LedgerAgencyArgs, LedgerExportArgs, LedgerVerifyArgs};
 use crate::error::CliError;
 use crate::support::{Lines, Report, commit_all, load_directory, open_agency_keys, stage};
 use crate::timefmt::format_time;
@@ -85,7 +85,7 @@ pub(super) fn ensure_certified(
     })
 }
 
-pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, CliError> {
+pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> Result<Report, CliError> {
     let dir = load_directory(&ctx.home)?;
     let path = ctx.home.ledger(&a.agency);
     if absent_or_empty(&path)? {
@@ -116,16 +116,64 @@ pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, C
                 keys.join(", ")
             },
         );
+    // The witnesses: each counterparty's record of this ledger's heads (spec/ledger.md §5.3).
+    let mut witnessed = Vec::new();
+    let mut warnings = Vec::new();
+    for path in &a.witnesses {
+        if !path.is_file() {
+            return Err(CliError::NotFound {
+                what: "the witness ledger".into(),
+                path: path.clone(),
+                hint: "give the path of another agency's ledger file (agencies/ID/ledger.sqlite in its home)".into(),
+            });
+        }
+        let witness = Ledger::open_read_only(path)?;
+        let w = ledger.verify_witnessed(&witness)?;
+        l.add(
+            format!("witness {}", w.witness),
+            if w.heads == 0 {
+                "recorded no head of this ledger".to_owned()
+            } else {
+                format!(
+                    "{} head{} recorded; entries 1..={} proved",
+                    w.heads,
+                    if w.heads == 1 { "" } else { "s" },
+                    w.proved_seq
+                )
+            },
+        );
+        warnings.extend(
+            w.discrepancies
+                .iter()
+                .map(|d| format!("witness {}: {d}", w.witness)),
+        );
+        witnessed.push(json!({
+            "agency": w.witness, "file": path, "heads": w.heads, "proved_seq": w.proved_seq,
+            "discrepancies": w.discrepancies.iter().map(|d| match d {
+                Discrepancy::NotReceived { seq, envelope_id } => json!({
+                    "kind": d.kind(), "seq": seq, "envelope_id": hex::encode(envelope_id)}),
+                Discrepancy::NotRecordedAsSent { witness_seq, envelope_id } => json!({
+                    "kind": d.kind(), "witness_seq": witness_seq,
+                    "envelope_id": hex::encode(envelope_id)}),
+                _ => json!({"kind": d.kind(), "detail": d.to_string()}),
+            }).collect::<Vec<_>>(),
+        }));
+    }
     let mut rep = Report::new(
         format!(
-            "Ledger of {} verifies: the hash chain is intact, every checkpoint is signed with a key certified for {} at its time, and the ledger reaches its high-water mark.\n{}",
+            "Ledger of {} verifies: the hash chain is intact, every checkpoint is signed with a key certified for {} at its time, and the ledger reaches its high-water mark{}.\n{}",
             a.agency,
             a.agency,
+            if a.witnesses.is_empty() {
+                ""
+            } else {
+                " and every head its witnesses recorded"
+            },
             l.render()
         ),
         json!({"agency": a.agency, "ok": true, "entries": r.entries, "checkpoints": r.checkpoints,
                "anchored_seq": r.anchored_seq, "marked_seq": r.marked_seq,
-               "head": hex::encode(r.head), "key_ids": keys}),
+               "head": hex::encode(r.head), "key_ids": keys, "witnesses": witnessed}),
     );
     if r.anchored_seq < r.entries {
         rep = rep.warn(format!(
@@ -133,6 +181,9 @@ pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, C
             r.anchored_seq + 1,
             r.entries
         ));
+    }
+    for w in warnings {
+        rep = rep.warn(w);
     }
     Ok(rep)
 }
