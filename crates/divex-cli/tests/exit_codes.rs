@@ -423,8 +423,46 @@ fn every_documented_exit_code_is_what_the_binary_returns() {
     let envelope = w.seal(&["probation"]);
     let envelope = envelope.to_str().unwrap();
     let open = ["open", "--agency", "probation", envelope];
-    w.run(&open).ok();
-    all.push(seen("an envelope opened twice", &w.run(&json(&open))));
+    // Another envelope under this envelope's id was received before (spec/ledger.md §6: the
+    // same envelope opened twice is only shown again).
+    {
+        let id: [u8; 16] = hex::decode(
+            std::path::Path::new(envelope)
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .trim_end_matches(".envelope.cose"),
+        )
+        .unwrap()
+        .try_into()
+        .unwrap();
+        let ks = std::fs::read(w.home.join("agencies/probation/keys.divex")).unwrap();
+        let (_, keys) = divex_core::keystore::open_agency(&ks, PASS).unwrap();
+        let mut l = divex_ledger::Ledger::open(
+            &w.home.join("agencies/probation/ledger.sqlite"),
+            "probation",
+        )
+        .unwrap();
+        l.append(&divex_ledger::NewEntry {
+            time: T0,
+            direction: divex_ledger::Direction::Received,
+            counterparty: "treatment-provider".into(),
+            subject: divex_fixtures::subject(),
+            record_types: vec![divex_core::records::RecordType::DrugTest],
+            purpose: divex_fixtures::CJ_PURPOSE.clone(),
+            consent_id: "c-pc1000-0001".into(),
+            envelope_id: divex_core::envelope::EnvelopeId(id),
+            envelope_hash: [0xee; 32],
+            receipt: None,
+        })
+        .unwrap();
+        l.checkpoint(&keys, T0).unwrap();
+    }
+    all.push(seen(
+        "another envelope under a recorded envelope id",
+        &w.run(&json(&open)),
+    ));
     let bytes = std::fs::read(envelope).unwrap();
     std::fs::write(w.path("cut.cose"), &bytes[..bytes.len() / 2]).unwrap();
     let cut = w.path("cut.cose");

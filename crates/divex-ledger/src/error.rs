@@ -55,6 +55,27 @@ pub enum LedgerError {
     /// NUL character.
     #[error("the agency id is empty or contains a NUL character; give the agency's directory id")]
     InvalidAgencyId,
+    /// A file beside the ledger (its lock, its high-water mark) or an output it checks could
+    /// not be read or written.
+    #[error("{what} {} could not be read or written: {source}", path.display())]
+    Io {
+        /// What the file is.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another process has been recording in the agency's ledger for longer than the lock
+    /// timeout (10 seconds): nothing was recorded.
+    #[error(
+        "another divex process has been recording in the ledger of {agency_id} for more than 10 seconds; nothing was recorded, try again"
+    )]
+    Busy {
+        /// The ledger's agency.
+        agency_id: String,
+    },
     /// The ledger belongs to another agency.
     #[error("the ledger belongs to agency {found}, not {expected}; open {expected}'s own ledger")]
     WrongAgency {
@@ -237,6 +258,8 @@ impl Classified for LedgerError {
         match self {
             LedgerError::Database { .. } => "database",
             LedgerError::Create { .. } => "create_file",
+            LedgerError::Io { .. } => "io",
+            LedgerError::Busy { .. } => "busy",
             LedgerError::NotALedger { .. } => "not_a_ledger",
             LedgerError::UnsupportedSchema { .. } => "unsupported_schema",
             LedgerError::InvalidAgencyId => "invalid_agency_id",

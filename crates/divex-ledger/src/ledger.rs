@@ -16,6 +16,7 @@ use crate::entry::{self, Direction, Entry, NewEntry, Receipt, genesis_hash, subj
 use crate::error::{LedgerError, db, tampered};
 use crate::head::SignedHead;
 use crate::mark;
+use crate::pending::Recording;
 use crate::rows::{
     CHECKPOINT_COLUMNS, ENTRY_COLUMNS, MetaError, check_agency, checkpoint_from_row, duplicate_in,
     entry_from_row, head_in, insert_entry, record_types_json, sql_int,
@@ -198,38 +199,7 @@ impl Ledger {
     /// is read from `sealed` — the participant, and the record type, purpose, consent and
     /// envelope id as the envelope signs them — so the ledger says exactly what was sent.
     pub fn record_sent(&mut self, sealed: &Sealed, time: u64) -> Result<Vec<Entry>, LedgerError> {
-        if sealed.permits.is_empty() {
-            return Err(LedgerError::InvalidEntry(
-                "the sealed disclosure names no recipient",
-            ));
-        }
-        let d = &sealed.metadata.disclosure;
-        if sealed
-            .permits
-            .iter()
-            .any(|(_, p)| p.consent_id != d.consent.id)
-        {
-            return Err(LedgerError::InvalidEntry(
-                "the consent the envelope references is not the one the recipients' permits name",
-            ));
-        }
-        let entries: Vec<NewEntry> = sealed
-            .permits
-            .iter()
-            .map(|(recipient, _)| NewEntry {
-                time,
-                direction: Direction::Sent,
-                counterparty: recipient.clone(),
-                subject: sealed.subject.clone(),
-                record_types: vec![d.record_type],
-                purpose: d.purpose.clone(),
-                consent_id: d.consent.id.clone(),
-                envelope_id: sealed.metadata.envelope_id,
-                envelope_hash: sealed.envelope_hash,
-                receipt: None,
-            })
-            .collect();
-        self.insert(&entries)
+        self.insert(&sent_entries(sealed, time)?)
     }
 
     /// Records a received and released disclosure (sender, participant, record type, purpose
@@ -306,55 +276,21 @@ impl Ledger {
 
     /// Appends `new` in one transaction.
     fn insert(&mut self, new: &[NewEntry]) -> Result<Vec<Entry>, LedgerError> {
+        self.begin_insert(new)?.commit()
+    }
+
+    /// Validates `new` and appends it in a new `IMMEDIATE` transaction, left open.
+    pub(crate) fn begin_insert(&mut self, new: &[NewEntry]) -> Result<Recording<'_>, LedgerError> {
         for e in new {
             entry::validate(e)?;
         }
+        let drafts: Vec<Entry> = new.iter().map(draft).collect();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db("start a write transaction"))?;
-        let (mut seq, mut prev) = head_in(&tx, &self.genesis)?;
-        mark::reached(&tx, &self.mark, &self.agency_id, &self.genesis, seq)?;
-        let mut out = Vec::with_capacity(new.len());
-        for e in new {
-            // The unique indexes enforce the same; checking first gives the caller a typed
-            // error rather than a constraint failure.
-            if let Some(dup) = duplicate_in(&tx, e)? {
-                return Err(dup);
-            }
-            if let Some((head_seq, _)) = e.receipt.and_then(|r| r.sender_head) {
-                sender_head_not_regressed(&tx, &e.counterparty, head_seq)?;
-            }
-            seq = seq
-                .checked_add(1)
-                .filter(|s| i64::try_from(*s).is_ok())
-                .ok_or(LedgerError::InvalidEntry("the ledger is full"))?;
-            let mut entry = Entry {
-                seq,
-                time: e.time,
-                direction: e.direction,
-                counterparty: e.counterparty.clone(),
-                subject_key: subject_key(&e.subject),
-                record_types: e
-                    .record_types
-                    .iter()
-                    .map(|t| t.as_str().to_owned())
-                    .collect(),
-                purpose: e.purpose.as_str().to_owned(),
-                consent_id: e.consent_id.clone(),
-                envelope_id: e.envelope_id.0,
-                envelope_hash: e.envelope_hash,
-                prev_hash: prev,
-                entry_hash: [0; 32],
-                receipt: e.receipt,
-            };
-            entry.entry_hash = entry.computed_hash();
-            insert_entry(&tx, &entry)?;
-            prev = entry.entry_hash;
-            out.push(entry);
-        }
-        tx.commit().map_err(db("commit the new entries"))?;
-        Ok(out)
+        let entries = append_drafts(&tx, &self.mark, &self.agency_id, &self.genesis, drafts)?;
+        Ok(Recording { tx, entries })
     }
 
     /// Signs the current head with the agency's keys (a [`SignedHead`], spec/ledger.md §3.1),
@@ -404,6 +340,24 @@ impl Ledger {
         })
     }
 
+    /// Signs the head of a new, empty ledger as its high-water mark (entry 0, the genesis hash)
+    /// without storing a checkpoint: for a command that is about to record its first entry, so
+    /// that what a crash leaves pending can later be completed over a ledger with a mark
+    /// (spec/ledger.md §6). Does nothing when a mark exists; refuses a ledger with entries
+    /// (use [`Ledger::checkpoint`], or [`Ledger::adopt`]).
+    pub fn mark_empty(&mut self, keys: &AgencyKeys, time: u64) -> Result<(), LedgerError> {
+        let (seq, head) = head_in(&self.conn, &self.genesis)?;
+        if seq != 0 {
+            return Err(LedgerError::InvalidEntry(
+                "the ledger has entries: its head is marked by a checkpoint",
+            ));
+        }
+        if self.read_mark()?.is_some() {
+            return Ok(());
+        }
+        self.advance_mark(&SignedHead::sign(&self.agency_id, 0, head, time, keys))
+    }
+
     /// Writes `signed` as the high-water mark unless the mark already covers a later entry,
     /// holding the ledger's write lock so that concurrent writers never move it backwards.
     fn advance_mark(&mut self, signed: &SignedHead) -> Result<(), LedgerError> {
@@ -413,7 +367,8 @@ impl Ledger {
             .map_err(db("start a write transaction"))?;
         let current = mark::load(&self.mark, &self.agency_id)?;
         if current.is_none_or(|m| m.seq <= signed.seq) {
-            mark::write(&self.mark, signed).map_err(|source| LedgerError::Create {
+            mark::write(&self.mark, signed).map_err(|source| LedgerError::Io {
+                what: "the high-water mark",
                 path: self.mark.clone(),
                 source,
             })?;
@@ -571,6 +526,102 @@ impl Ledger {
         }
         Ok(out)
     }
+}
+
+/// The sent entries of a sealed disclosure: one per recipient in `sealed.permits`, everything
+/// read from `sealed` as the envelope signs it.
+pub(crate) fn sent_entries(sealed: &Sealed, time: u64) -> Result<Vec<NewEntry>, LedgerError> {
+    if sealed.permits.is_empty() {
+        return Err(LedgerError::InvalidEntry(
+            "the sealed disclosure names no recipient",
+        ));
+    }
+    let d = &sealed.metadata.disclosure;
+    if sealed
+        .permits
+        .iter()
+        .any(|(_, p)| p.consent_id != d.consent.id)
+    {
+        return Err(LedgerError::InvalidEntry(
+            "the consent the envelope references is not the one the recipients' permits name",
+        ));
+    }
+    Ok(sealed
+        .permits
+        .iter()
+        .map(|(recipient, _)| NewEntry {
+            time,
+            direction: Direction::Sent,
+            counterparty: recipient.clone(),
+            subject: sealed.subject.clone(),
+            record_types: vec![d.record_type],
+            purpose: d.purpose.clone(),
+            consent_id: d.consent.id.clone(),
+            envelope_id: sealed.metadata.envelope_id,
+            envelope_hash: sealed.envelope_hash,
+            receipt: None,
+        })
+        .collect())
+}
+
+/// An entry to append, before the ledger gives it a sequence number and chains it (`seq`,
+/// `prev_hash` and `entry_hash` are filled in by [`append_drafts`]).
+pub(crate) fn draft(e: &NewEntry) -> Entry {
+    Entry {
+        seq: 0,
+        time: e.time,
+        direction: e.direction,
+        counterparty: e.counterparty.clone(),
+        subject_key: subject_key(&e.subject),
+        record_types: e
+            .record_types
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .collect(),
+        purpose: e.purpose.as_str().to_owned(),
+        consent_id: e.consent_id.clone(),
+        envelope_id: e.envelope_id.0,
+        envelope_hash: e.envelope_hash,
+        prev_hash: [0; 32],
+        entry_hash: [0; 32],
+        receipt: e.receipt,
+    }
+}
+
+/// Chains and inserts `drafts` after the ledger's head, inside the caller's write transaction:
+/// refuses a ledger that does not reach its high-water mark, an envelope already recorded and
+/// a regressed sender head, in that order.
+pub(crate) fn append_drafts(
+    tx: &Connection,
+    mark_file: &Path,
+    agency_id: &str,
+    genesis: &[u8; 32],
+    drafts: Vec<Entry>,
+) -> Result<Vec<Entry>, LedgerError> {
+    let (mut seq, mut prev) = head_in(tx, genesis)?;
+    mark::reached(tx, mark_file, agency_id, genesis, seq)?;
+    let mut out = Vec::with_capacity(drafts.len());
+    for mut entry in drafts {
+        // The unique indexes enforce the same; checking first gives the caller a typed error
+        // rather than a constraint failure.
+        if let Some(dup) = duplicate_in(tx, &entry)? {
+            return Err(dup);
+        }
+        if let Some((head_seq, _)) = entry.receipt.and_then(|r| r.sender_head) {
+            sender_head_not_regressed(tx, &entry.counterparty, head_seq)?;
+        }
+        seq = seq
+            .checked_add(1)
+            .filter(|s| i64::try_from(*s).is_ok())
+            .ok_or(LedgerError::InvalidEntry("the ledger is full"))?;
+        entry.seq = seq;
+        entry.prev_hash = prev;
+        entry.entry_hash = entry.computed_hash();
+        insert_entry(tx, &entry)?;
+        prev = entry.entry_hash;
+        out.push(entry);
+    }
+    Ok(out)
 }
 
 /// [`Ledger::check_sender_head`] on `conn`.

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use divex_core::keys::KeyId;
 
 use crate::checkpoint::Checkpoint;
-use crate::entry::{Direction, Entry, NewEntry, Receipt};
+use crate::entry::{Direction, Entry, Receipt};
 use crate::error::{LedgerError, db, tampered};
 
 /// The `entries` columns of an [`Entry`], in [`entry_from_row`]'s order.
@@ -49,9 +49,9 @@ pub(crate) fn check_agency(conn: &Connection, agency_id: &str) -> Result<(), Met
 /// (a replay), or sent to the same recipient.
 pub(crate) fn duplicate_in(
     conn: &Connection,
-    e: &NewEntry,
+    e: &Entry,
 ) -> Result<Option<LedgerError>, LedgerError> {
-    let envelope_id = e.envelope_id;
+    let envelope_id = divex_core::envelope::EnvelopeId(e.envelope_id);
     let exists = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<bool, LedgerError> {
         conn.query_row(sql, p, |r| r.get(0))
             .map_err(db("check for an already recorded envelope"))
@@ -60,13 +60,13 @@ pub(crate) fn duplicate_in(
         Direction::Received => exists(
             "SELECT EXISTS (SELECT 1 FROM entries WHERE direction = 'received' \
              AND envelope_id = ?1)",
-            &[&&e.envelope_id.0[..]],
+            &[&&e.envelope_id[..]],
         )?
         .then_some(LedgerError::Replay { envelope_id }),
         Direction::Sent => exists(
             "SELECT EXISTS (SELECT 1 FROM entries WHERE direction = 'sent' \
              AND envelope_id = ?1 AND counterparty = ?2)",
-            &[&&e.envelope_id.0[..], &e.counterparty],
+            &[&&e.envelope_id[..], &e.counterparty],
         )?
         .then(|| LedgerError::AlreadyRecorded {
             envelope_id,

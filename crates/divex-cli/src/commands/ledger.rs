@@ -1,5 +1,5 @@
 //! `divex ledger verify | mark | accounting | export`: the agency's disclosure ledger, and the
-//! check every command that appends to it runs first ([`verified_ledger`]).
+//! check every command that appends to it runs first ([`writable_ledger`]).
 
 use std::io::Write;
 
@@ -27,12 +27,13 @@ fn open_existing_ledger(ctx: &Ctx, agency: &str) -> Result<Ledger, CliError> {
     Ok(Ledger::open(&path, agency)?)
 }
 
-/// The agency's ledger, verified before anything is appended to it (spec/ledger.md §4):
-/// `None` when it does not exist yet (no file, or an empty one) and its high-water mark, if
-/// any, allows that; the ledger otherwise, once [`Ledger::verify`] has accepted its chain, its
-/// checkpoints and its mark. A rolled-back, emptied, truncated or rewritten ledger is refused
-/// with its typed error, and nothing is written (a missing ledger is not created here).
-pub(super) fn verified_ledger(
+/// The agency's ledger, ready to be appended to (spec/ledger.md §4, §6): `None` when it does
+/// not exist yet (no file, or an empty one) and its high-water mark, if any, allows that; the
+/// ledger otherwise, once the seals a previous command left pending are completed or forgotten
+/// ([`Ledger::reconcile`]) and [`Ledger::verify`] has accepted its chain, its checkpoints and
+/// its mark. A rolled-back, emptied, truncated or rewritten ledger is refused with its typed
+/// error, and nothing is written (a missing ledger is not created here).
+pub(super) fn writable_ledger(
     ctx: &Ctx,
     agency: &str,
     directory: &Directory,
@@ -42,7 +43,11 @@ pub(super) fn verified_ledger(
         Ledger::check_new(&path, agency, directory)?;
         return Ok(None);
     }
-    let ledger = Ledger::open(&path, agency)?;
+    let mut ledger = Ledger::open(&path, agency)?;
+    if ledger.has_pending()? {
+        let lock = ledger.writer_lock()?;
+        ledger.reconcile(&lock, ctx.now)?;
+    }
     ledger.verify(directory)?;
     Ok(Some(ledger))
 }
@@ -184,6 +189,11 @@ pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> Result<Report, C
     }
     for w in warnings {
         rep = rep.warn(w);
+    }
+    if ledger.has_pending()? {
+        rep = rep.warn(
+            "a seal is pending (its command was interrupted): the next `divex seal` or `divex open` of this agency records it if its envelope was written, or forgets it",
+        );
     }
     Ok(rep)
 }
