@@ -444,8 +444,9 @@ pub struct InspectArgs {
 #[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
     /// Verify the hash chain, every checkpoint under the key certified at its time, and the
-    /// high-water mark; names the first bad entry or the missing ones.
-    Verify(LedgerAgencyArgs),
+    /// high-water mark; names the first bad entry or the missing ones. With --witness, also
+    /// check the heads of this ledger that other agencies recorded.
+    Verify(LedgerVerifyArgs),
     /// Adopt the ledger's current head as its high-water mark, after verifying it: for a
     /// ledger written before marks existed, or restored from a backup whose mark was lost.
     /// Needs the agency's passphrase.
@@ -462,6 +463,18 @@ pub struct LedgerAgencyArgs {
     /// The agency.
     #[arg(long, value_name = "ID", value_parser = parse_agency_id)]
     pub agency: String,
+}
+
+/// `divex ledger verify`.
+#[derive(Debug, Args)]
+pub struct LedgerVerifyArgs {
+    /// The agency whose ledger to verify.
+    #[arg(long, value_name = "ID", value_parser = parse_agency_id)]
+    pub agency: String,
+    /// Another agency's ledger file (repeatable): every head of this agency's ledger it
+    /// recorded with a disclosure must still be reached (spec/ledger.md §5.3). It is only read.
+    #[arg(long = "witness", value_name = "LEDGER_FILE")]
+    pub witnesses: Vec<PathBuf>,
 }
 
 /// `divex ledger accounting`.

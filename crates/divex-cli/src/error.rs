@@ -14,8 +14,9 @@
 //! `envelope`, `denied`, `consent`, `disclosure` and `directory` are 3; `record`, `key`,
 //! `input` and `seal` are 2 (a `seal` that failed in the cryptography itself, 1); `keystore`
 //! is 4 for a wrong passphrase and 3 otherwise; `ledger` is 3 for a ledger that fails
-//! verification (tampered, rolled back, forked, without a valid high-water mark, signed with a
-//! compromised key) or a replay, and 1 otherwise ([`library_exit_code`]).
+//! verification (tampered, rolled back, forked, truncated below a witnessed head, without a
+//! valid high-water mark, signed with a compromised key) or a replay, and 1 otherwise
+//! ([`library_exit_code`]).
 //!
 //! With `--json`, a failure is `{"error": {"category", "code", "exit_code", "message",
 //! "hint"}}` on standard error. For a library error `code` is its stable class
@@ -443,7 +444,7 @@ pub fn library_exit_code(category: ErrorCategory, class: &str) -> u8 {
         },
         ErrorCategory::Ledger => match class {
             "tampered" | "replay" | "rolled_back" | "forked" | "head_mark_missing"
-            | "head_mark_invalid" | "signer_compromised" => EXIT_REFUSED,
+            | "head_mark_invalid" | "signer_compromised" | "truncated" => EXIT_REFUSED,
             _ => EXIT_FAILURE,
         },
     }
@@ -472,6 +473,12 @@ fn ledger_hint(e: &LedgerError) -> Option<String> {
         LedgerError::Replay { .. } => {
             Some("this envelope was already opened and recorded in the ledger".into())
         }
+        LedgerError::Truncated { .. } => Some(
+            "a counterparty holds this agency's signed statement that its ledger was longer: entries were removed after they were disclosed, even if the ledger's own signatures verify. Keep the file as evidence".into(),
+        ),
+        LedgerError::SenderHeadRegressed { .. } => Some(
+            "the sender's ledger shrank since its last disclosure to this agency; nothing was released or recorded. Ask the sender to explain".into(),
+        ),
         LedgerError::RolledBack { .. } | LedgerError::Forked { .. } => Some(
             "the ledger lost or changed entries its agency signed for; nothing was recorded. Keep the file as evidence and restore a copy that reaches its high-water mark".into(),
         ),

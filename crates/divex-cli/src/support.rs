@@ -227,6 +227,33 @@ pub fn open_agency_keys(home: &Home, agency_id: &str) -> Result<AgencyKeys, CliE
     Ok(keys)
 }
 
+/// The environment variable of the crash test hook ([`crash_point`]).
+pub const CRASH_ENV: &str = "DIVEX_TEST_CRASH_AT";
+
+/// **Test hook, debug builds only.** When the environment variable `DIVEX_TEST_CRASH_AT`
+/// names this point, the process aborts here at once — no destructor, no flush, no cleanup —
+/// as a crash or a `SIGKILL` would stop it. The crash test (`tests/crash.rs`) uses it to stop
+/// `seal` and `open` between each of their durable steps; release builds compile it to nothing.
+pub fn crash_point(name: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var_os(CRASH_ENV).is_some_and(|v| v == name) {
+        std::process::abort();
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = name;
+}
+
+/// Writes `bytes` to `path` durably (a temporary file in the same directory, `fsync`,
+/// `rename`, `fsync` of the directory), never over an existing file.
+pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    commit_all(vec![stage(path, bytes, false)?]).map(|_| ())
+}
+
+/// Whether `path` holds exactly `bytes` (an identical existing output counts as written).
+pub fn holds(path: &Path, bytes: &[u8]) -> bool {
+    fsutil::read_bounded(path, bytes.len() as u64).is_ok_and(|b| b == bytes)
+}
+
 /// The first 8 bytes of SHA-256, in hex: a short, stable file-name tag.
 pub fn hash8(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes).get(..8).unwrap_or_default())

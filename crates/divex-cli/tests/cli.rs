@@ -155,27 +155,33 @@ fn the_whole_flow_seal_open_inspect_ledger() {
     assert_eq!(j["record"]["results"][0]["result"], "negative");
     assert_eq!(j["consent_id"], "c-pc1000-0001");
 
-    // A second open is a replay: refused, nothing written.
+    // A second open of the same envelope shows it again: no new entry, nothing written
+    // (spec/ledger.md §6; a different envelope under a recorded id is still a replay:
+    // tests/exactly_once.rs).
     let before = snapshot(&w.home);
-    w.run_at(
-        T0 + 180,
-        &["open", "--agency", "superior-court", env.to_str().unwrap()],
-    )
-    .fails(EXIT_REFUSED, "replay");
-    let r = w.run_at(
-        T0 + 180,
-        &[
-            "--json",
-            "open",
-            "--agency",
-            "superior-court",
-            env.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(
-        r.error_code(),
-        ("envelope".into(), "replay".into(), EXIT_REFUSED)
-    );
+    let again = w
+        .run_at(
+            T0 + 180,
+            &["open", "--agency", "superior-court", env.to_str().unwrap()],
+        )
+        .ok();
+    assert!(again.stdout.contains("fentanyl"));
+    assert!(again.stdout.contains("shown again"), "{}", again.stdout);
+    let r = w
+        .run_at(
+            T0 + 180,
+            &[
+                "--json",
+                "open",
+                "--agency",
+                "superior-court",
+                env.to_str().unwrap(),
+            ],
+        )
+        .ok()
+        .json();
+    assert_eq!(r["shown_again"], true);
+    assert_eq!(r["ledger_entry"], 1);
     assert_unchanged(&before, &w.home);
     // Probation is not an addressee.
     w.run_at(

@@ -194,6 +194,51 @@ fn ledger_refusals(all: &mut Vec<Seen>) {
     all.push(seen("an altered high-water mark", &verify()));
     restore();
 
+    // A counterparty recorded the provider's head at entry 1; the provider then truncated
+    // its ledger to nothing and re-signed it (`ledger mark`).
+    let witness = w.path("court-witness.sqlite");
+    {
+        let l = divex_ledger::Ledger::open(&ledger, PROVIDER).unwrap();
+        let first = l.entries().unwrap().remove(0);
+        let second = l.entries().unwrap().remove(1);
+        drop(l);
+        let mut court = divex_ledger::Ledger::open(&witness, "superior-court").unwrap();
+        court
+            .append(&divex_ledger::NewEntry {
+                time: T0,
+                direction: divex_ledger::Direction::Received,
+                counterparty: PROVIDER.into(),
+                subject: divex_fixtures::subject(),
+                record_types: vec![divex_core::records::RecordType::DrugTest],
+                purpose: divex_fixtures::CJ_PURPOSE.clone(),
+                consent_id: second.consent_id.clone(),
+                envelope_id: divex_core::envelope::EnvelopeId(second.envelope_id),
+                envelope_hash: second.envelope_hash,
+                receipt: Some(divex_ledger::Receipt {
+                    issued_at: T0,
+                    issued_out_of_order: false,
+                    sender_head: Some((1, first.entry_hash)),
+                }),
+            })
+            .unwrap();
+    }
+    sql("DELETE FROM entries; DELETE FROM checkpoints;");
+    std::fs::remove_file(&mark).unwrap();
+    w.run(&["ledger", "mark", "--agency", PROVIDER]).ok();
+    all.push(seen(
+        "a ledger truncated below a head a counterparty witnessed",
+        &w.run(&[
+            "--json",
+            "ledger",
+            "verify",
+            "--agency",
+            PROVIDER,
+            "--witness",
+            witness.to_str().unwrap(),
+        ]),
+    ));
+    restore();
+
     // The provider's key reported compromised a day before it signed its checkpoints.
     let list = w.run(&["--json", "directory", "list"]).ok().json();
     let serial = list["certificates"]
@@ -378,8 +423,46 @@ fn every_documented_exit_code_is_what_the_binary_returns() {
     let envelope = w.seal(&["probation"]);
     let envelope = envelope.to_str().unwrap();
     let open = ["open", "--agency", "probation", envelope];
-    w.run(&open).ok();
-    all.push(seen("an envelope opened twice", &w.run(&json(&open))));
+    // Another envelope under this envelope's id was received before (spec/ledger.md §6: the
+    // same envelope opened twice is only shown again).
+    {
+        let id: [u8; 16] = hex::decode(
+            std::path::Path::new(envelope)
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .trim_end_matches(".envelope.cose"),
+        )
+        .unwrap()
+        .try_into()
+        .unwrap();
+        let ks = std::fs::read(w.home.join("agencies/probation/keys.divex")).unwrap();
+        let (_, keys) = divex_core::keystore::open_agency(&ks, PASS).unwrap();
+        let mut l = divex_ledger::Ledger::open(
+            &w.home.join("agencies/probation/ledger.sqlite"),
+            "probation",
+        )
+        .unwrap();
+        l.append(&divex_ledger::NewEntry {
+            time: T0,
+            direction: divex_ledger::Direction::Received,
+            counterparty: "treatment-provider".into(),
+            subject: divex_fixtures::subject(),
+            record_types: vec![divex_core::records::RecordType::DrugTest],
+            purpose: divex_fixtures::CJ_PURPOSE.clone(),
+            consent_id: "c-pc1000-0001".into(),
+            envelope_id: divex_core::envelope::EnvelopeId(id),
+            envelope_hash: [0xee; 32],
+            receipt: None,
+        })
+        .unwrap();
+        l.checkpoint(&keys, T0).unwrap();
+    }
+    all.push(seen(
+        "another envelope under a recorded envelope id",
+        &w.run(&json(&open)),
+    ));
     let bytes = std::fs::read(envelope).unwrap();
     std::fs::write(w.path("cut.cose"), &bytes[..bytes.len() / 2]).unwrap();
     let cut = w.path("cut.cose");

@@ -97,6 +97,7 @@ fn advance(home: &Path, agency: &str) {
         consent_id: "c-pc1000-0001".into(),
         envelope_id: divex_core::envelope::EnvelopeId([0xa5; 16]),
         envelope_hash: [0x5a; 32],
+        receipt: None,
     })
     .unwrap();
     l.checkpoint(&keys, now + 1).unwrap();

@@ -171,8 +171,8 @@ fn the_court_rotates_mid_case_and_every_envelope_still_opens() {
     )
     .fails(EXIT_REFUSED, "not addressed to this agency");
 
-    // A second rotation keeps both retired keystores; the first envelope opened is a replay,
-    // not "not addressed to us".
+    // A second rotation keeps both retired keystores; the first envelope opened is shown
+    // again from the ledger (spec/ledger.md §6), not refused as "not addressed to us".
     court(
         later + DAY,
         &["keys", "rotate", "--agency", "superior-court"],
@@ -182,16 +182,19 @@ fn the_court_rotates_mid_case_and_every_envelope_still_opens() {
         .unwrap()
         .count();
     assert_eq!(retired_count, 2);
-    court(
+    let j = court(
         later + DAY,
         &[
             "open",
             "--agency",
             "superior-court",
             opened_before.to_str().unwrap(),
+            "--json",
         ],
     )
-    .fails(EXIT_REFUSED, "replay");
+    .ok()
+    .json();
+    assert_eq!(j["shown_again"], true, "{j}");
 
     // The court's ledger holds checkpoints signed with all three keys; each verifies under
     // the key certified when it was signed (spec/ledger.md §3.2).

@@ -52,6 +52,24 @@ impl fmt::Display for Direction {
     }
 }
 
+/// What a received entry records beyond ledger v1 (spec/ledger.md §2, §5.2): when the sender
+/// says it issued the envelope, whether that was earlier than an envelope already accepted
+/// from the same sender under the same consent, and the sender's own ledger head before it
+/// recorded the disclosure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Receipt {
+    /// The envelope's signed `issued_at` (Unix seconds, at most `i64::MAX`).
+    pub issued_at: u64,
+    /// The envelope was issued earlier than the latest `issued_at` already accepted from the
+    /// sender for the consent (spec/consent.md §8.3, "Monotonic issue times"); it was released
+    /// anyway, and is flagged.
+    pub issued_out_of_order: bool,
+    /// The sender's ledger head `(seq, hash)` before the disclosure was appended, as the
+    /// sender signed it in the envelope (spec/ledger.md §5.1); `None` when the envelope carries
+    /// none.
+    pub sender_head: Option<(u64, [u8; 32])>,
+}
+
 /// A disclosure to record, before the ledger gives it a sequence number and chains it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEntry {
@@ -74,6 +92,8 @@ pub struct NewEntry {
     pub envelope_id: EnvelopeId,
     /// SHA-256 of the envelope bytes.
     pub envelope_hash: [u8; 32],
+    /// For a received disclosure, what the envelope said beyond v1 (`None` for a sent one).
+    pub receipt: Option<Receipt>,
 }
 
 /// A recorded, chained ledger entry.
@@ -103,6 +123,10 @@ pub struct Entry {
     pub prev_hash: [u8; 32],
     /// This entry's hash ([`Entry::computed_hash`] when the entry is intact).
     pub entry_hash: [u8; 32],
+    /// For a received entry recorded by ledger schema 2, the envelope's issue time, the
+    /// out-of-order flag and the sender's head (`None` for sent entries and for received
+    /// entries recorded by schema 1).
+    pub receipt: Option<Receipt>,
 }
 
 impl Entry {
@@ -114,10 +138,14 @@ impl Entry {
     /// ```
     ///
     /// (integers as unsigned integers, `direction` as the text `"sent"` or `"received"`,
-    /// hashes and the envelope id as byte strings, everything else as text). For an intact
-    /// entry it equals [`Entry::entry_hash`].
+    /// hashes and the envelope id as byte strings, everything else as text), followed for an
+    /// entry with a [`Receipt`] by the element `[issued_at, issued_out_of_order]` (the flag as
+    /// the unsigned integer 0 or 1) and, when the sender's head is known, by a last element
+    /// `[sender_head_seq, sender_head_hash]` (spec/ledger.md §2). An entry without a receipt —
+    /// every sent entry, and every entry ledger v1 recorded — hashes exactly as in v1. For an
+    /// intact entry it equals [`Entry::entry_hash`].
     pub fn computed_hash(&self) -> [u8; 32] {
-        let fields = [
+        let mut fields = vec![
             Item::Text(ENTRY_CONTEXT),
             Item::Uint(self.seq),
             Item::Uint(self.time),
@@ -136,6 +164,15 @@ impl Entry {
             Item::Bytes(&self.envelope_hash),
             Item::Bytes(&self.prev_hash),
         ];
+        if let Some(r) = &self.receipt {
+            fields.push(Item::Array(vec![
+                Item::Uint(r.issued_at),
+                Item::Uint(u64::from(r.issued_out_of_order)),
+            ]));
+            if let Some((seq, hash)) = &r.sender_head {
+                fields.push(Item::Array(vec![Item::Uint(*seq), Item::Bytes(hash)]));
+            }
+        }
         Sha256::digest(encode_array(&fields)).into()
     }
 }
@@ -206,6 +243,21 @@ pub(crate) fn validate(e: &NewEntry) -> Result<(), LedgerError> {
         "the consent id is empty",
         "the consent id contains a NUL character",
     )?;
+    if let Some(r) = &e.receipt {
+        if e.direction != Direction::Received {
+            return Err(LedgerError::InvalidEntry(
+                "only a received disclosure has an issue time and a sender head",
+            ));
+        }
+        if i64::try_from(r.issued_at).is_err()
+            || r.sender_head
+                .is_some_and(|(seq, _)| i64::try_from(seq).is_err())
+        {
+            return Err(LedgerError::InvalidEntry(
+                "the issue time or the sender's head is beyond what the ledger can store",
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -293,6 +345,7 @@ mod tests {
             envelope_hash: [3; 32],
             prev_hash: [4; 32],
             entry_hash: [0; 32],
+            receipt: None,
         };
         let h = e.computed_hash();
         type Edit = Box<dyn Fn(&mut Entry)>;
@@ -319,5 +372,89 @@ mod tests {
         let mut f = e.clone();
         f.entry_hash = [9; 32];
         assert_eq!(f.computed_hash(), h);
+
+        // A receipt and each of its fields are covered too.
+        let mut r = e.clone();
+        r.direction = Direction::Received;
+        r.receipt = Some(Receipt {
+            issued_at: 5,
+            issued_out_of_order: false,
+            sender_head: Some((6, [7; 32])),
+        });
+        let hr = r.computed_hash();
+        let receipt_edits: Vec<Edit> = vec![
+            Box::new(|e| e.receipt = None),
+            Box::new(|e| e.receipt.as_mut().unwrap().issued_at = 6),
+            Box::new(|e| e.receipt.as_mut().unwrap().issued_out_of_order = true),
+            Box::new(|e| e.receipt.as_mut().unwrap().sender_head = None),
+            Box::new(|e| e.receipt.as_mut().unwrap().sender_head = Some((7, [7; 32]))),
+            Box::new(|e| e.receipt.as_mut().unwrap().sender_head = Some((6, [8; 32]))),
+        ];
+        for (i, edit) in receipt_edits.iter().enumerate() {
+            let mut f = r.clone();
+            edit(&mut f);
+            assert_ne!(f.computed_hash(), hr, "receipt edit {i} not covered");
+        }
+    }
+
+    #[test]
+    fn the_entry_hash_is_the_documented_array() {
+        use divex_core::testing::codec::Value;
+        let mut e = Entry {
+            seq: 3,
+            time: 4,
+            direction: Direction::Received,
+            counterparty: "probation".into(),
+            subject_key: [1; 32],
+            record_types: vec!["drug_test".into()],
+            purpose: "p".into(),
+            consent_id: "k".into(),
+            envelope_id: [2; 16],
+            envelope_hash: [3; 32],
+            prev_hash: [4; 32],
+            entry_hash: [0; 32],
+            receipt: None,
+        };
+        let v1 = vec![
+            Value::from("divex/v1 ledger entry"),
+            Value::from(3u64),
+            Value::from(4u64),
+            Value::from("received"),
+            Value::from("probation"),
+            Value::bytes([1; 32]),
+            Value::Array(vec![Value::from("drug_test")]),
+            Value::from("p"),
+            Value::from("k"),
+            Value::bytes([2; 16]),
+            Value::bytes([3; 32]),
+            Value::bytes([4; 32]),
+        ];
+        let digest = |items: Vec<Value>| -> [u8; 32] {
+            Sha256::digest(divex_core::testing::codec::encode(&Value::Array(items))).into()
+        };
+        // v1 (and every entry without a receipt): exactly the twelve fields.
+        assert_eq!(e.computed_hash(), digest(v1.clone()));
+        // A receipt without the sender's head: one more element.
+        e.receipt = Some(Receipt {
+            issued_at: 9,
+            issued_out_of_order: true,
+            sender_head: None,
+        });
+        let mut v2 = v1.clone();
+        v2.push(Value::Array(vec![Value::from(9u64), Value::from(1u64)]));
+        assert_eq!(e.computed_hash(), digest(v2.clone()));
+        // With the sender's head: the head is the last element.
+        e.receipt = Some(Receipt {
+            issued_at: 9,
+            issued_out_of_order: false,
+            sender_head: Some((17, [5; 32])),
+        });
+        let mut v3 = v1;
+        v3.push(Value::Array(vec![Value::from(9u64), Value::from(0u64)]));
+        v3.push(Value::Array(vec![
+            Value::from(17u64),
+            Value::bytes([5; 32]),
+        ]));
+        assert_eq!(e.computed_hash(), digest(v3));
     }
 }

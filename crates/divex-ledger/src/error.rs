@@ -55,6 +55,27 @@ pub enum LedgerError {
     /// NUL character.
     #[error("the agency id is empty or contains a NUL character; give the agency's directory id")]
     InvalidAgencyId,
+    /// A file beside the ledger (its lock, its high-water mark) or an output it checks could
+    /// not be read or written.
+    #[error("{what} {} could not be read or written: {source}", path.display())]
+    Io {
+        /// What the file is.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another process has been recording in the agency's ledger for longer than the lock
+    /// timeout (10 seconds): nothing was recorded.
+    #[error(
+        "another divex process has been recording in the ledger of {agency_id} for more than 10 seconds; nothing was recorded, try again"
+    )]
+    Busy {
+        /// The ledger's agency.
+        agency_id: String,
+    },
     /// The ledger belongs to another agency.
     #[error("the ledger belongs to agency {found}, not {expected}; open {expected}'s own ledger")]
     WrongAgency {
@@ -168,6 +189,37 @@ pub enum LedgerError {
         /// The head's time.
         time: u64,
     },
+    /// A witness holds a head of this ledger that the ledger no longer reaches
+    /// (spec/ledger.md §5.3): entries the agency had when it sent a disclosure to the witness
+    /// were removed afterwards, even if the agency re-signed its checkpoints and mark.
+    #[error(
+        "the ledger of {agency_id} ends at entry {present}, but agency {witness} recorded from it a head at entry {seq}: entries {}..={seq} were removed after that disclosure. Keep the file as evidence",
+        present.saturating_add(1)
+    )]
+    Truncated {
+        /// The ledger's agency.
+        agency_id: String,
+        /// The last entry present.
+        present: u64,
+        /// The highest entry a witnessed head covers.
+        seq: u64,
+        /// The agency whose ledger witnessed it.
+        witness: String,
+    },
+    /// A sender presented a ledger head shorter than one it presented before
+    /// (spec/ledger.md §5.2): its ledger was truncated or rolled back in between. The
+    /// disclosure must not be released.
+    #[error(
+        "agency {sender} presented its ledger head at entry {presented}, but a head at entry {recorded} was already recorded from it: its ledger shrank. The disclosure is refused"
+    )]
+    SenderHeadRegressed {
+        /// The sender.
+        sender: String,
+        /// The head's `seq` in this disclosure.
+        presented: u64,
+        /// The highest head `seq` recorded from the sender before.
+        recorded: u64,
+    },
 }
 
 /// Who vouches for the head a [`LedgerError::Forked`] entry differs from.
@@ -192,15 +244,22 @@ pub(crate) fn tampered(seq: u64, reason: impl Into<String>) -> LedgerError {
 }
 
 impl Classified for LedgerError {
-    /// [`ErrorCategory::Ledger`], with the class the CLI and the bindings report.
+    /// [`ErrorCategory::Ledger`], with the class the CLI and the bindings report, except
+    /// that a sender's regressed head is a refused disclosure ([`ErrorCategory::Disclosure`],
+    /// spec/ledger.md §7).
     fn category(&self) -> ErrorCategory {
-        ErrorCategory::Ledger
+        match self {
+            LedgerError::SenderHeadRegressed { .. } => ErrorCategory::Disclosure,
+            _ => ErrorCategory::Ledger,
+        }
     }
 
     fn class(&self) -> &'static str {
         match self {
             LedgerError::Database { .. } => "database",
             LedgerError::Create { .. } => "create_file",
+            LedgerError::Io { .. } => "io",
+            LedgerError::Busy { .. } => "busy",
             LedgerError::NotALedger { .. } => "not_a_ledger",
             LedgerError::UnsupportedSchema { .. } => "unsupported_schema",
             LedgerError::InvalidAgencyId => "invalid_agency_id",
@@ -214,6 +273,8 @@ impl Classified for LedgerError {
             LedgerError::HeadMarkMissing { .. } => "head_mark_missing",
             LedgerError::HeadMarkInvalid { .. } => "head_mark_invalid",
             LedgerError::SignerCompromised { .. } => "signer_compromised",
+            LedgerError::Truncated { .. } => "truncated",
+            LedgerError::SenderHeadRegressed { .. } => "sender_head_regressed",
         }
     }
 }

@@ -12,10 +12,11 @@ use divex_core::{Received, Sealed};
 use rusqlite::{Connection, ErrorCode, TransactionBehavior, params};
 
 use crate::checkpoint::Checkpoint;
-use crate::entry::{self, Direction, Entry, NewEntry, genesis_hash, subject_key};
+use crate::entry::{self, Direction, Entry, NewEntry, Receipt, genesis_hash, subject_key};
 use crate::error::{LedgerError, db, tampered};
 use crate::head::SignedHead;
 use crate::mark;
+use crate::pending::Recording;
 use crate::rows::{
     CHECKPOINT_COLUMNS, ENTRY_COLUMNS, MetaError, check_agency, checkpoint_from_row, duplicate_in,
     entry_from_row, head_in, insert_entry, record_types_json, sql_int,
@@ -31,7 +32,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// [`Ledger::verify`] detects.
 pub struct Ledger {
     pub(crate) conn: Connection,
-    path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The high-water mark file, `<path>.head`.
     pub(crate) mark: PathBuf,
     pub(crate) agency_id: String,
@@ -198,43 +199,35 @@ impl Ledger {
     /// is read from `sealed` — the participant, and the record type, purpose, consent and
     /// envelope id as the envelope signs them — so the ledger says exactly what was sent.
     pub fn record_sent(&mut self, sealed: &Sealed, time: u64) -> Result<Vec<Entry>, LedgerError> {
-        if sealed.permits.is_empty() {
-            return Err(LedgerError::InvalidEntry(
-                "the sealed disclosure names no recipient",
-            ));
-        }
-        let d = &sealed.metadata.disclosure;
-        if sealed
-            .permits
-            .iter()
-            .any(|(_, p)| p.consent_id != d.consent.id)
-        {
-            return Err(LedgerError::InvalidEntry(
-                "the consent the envelope references is not the one the recipients' permits name",
-            ));
-        }
-        let entries: Vec<NewEntry> = sealed
-            .permits
-            .iter()
-            .map(|(recipient, _)| NewEntry {
-                time,
-                direction: Direction::Sent,
-                counterparty: recipient.clone(),
-                subject: sealed.subject.clone(),
-                record_types: vec![d.record_type],
-                purpose: d.purpose.clone(),
-                consent_id: d.consent.id.clone(),
-                envelope_id: sealed.metadata.envelope_id,
-                envelope_hash: sealed.envelope_hash,
-            })
-            .collect();
-        self.insert(&entries)
+        self.insert(&sent_entries(sealed, time)?)
     }
 
     /// Records a received and released disclosure (sender, participant, record type, purpose
-    /// and consent as the sender signed them). A second receipt of the same envelope is
-    /// [`LedgerError::Replay`].
+    /// and consent as the sender signed them, and the envelope's `issued_at`). A second
+    /// receipt of the same envelope is [`LedgerError::Replay`].
+    ///
+    /// The same as [`Ledger::record_received_with`] without a sender head and not out of
+    /// order.
     pub fn record_received(&mut self, r: &Received, time: u64) -> Result<Entry, LedgerError> {
+        self.record_received_with(r, time, None, false)
+    }
+
+    /// Records a received and released disclosure with what the recipient learned beyond v1
+    /// (spec/ledger.md §2, §5.2): the sender's ledger head `(seq, hash)` signed in the envelope
+    /// (`None` if the envelope carries none), and whether the envelope was issued out of order
+    /// (spec/consent.md §8.3; [`Ledger::latest_issued_at`] is what that is judged against).
+    ///
+    /// A sender head with a lower `seq` than one already recorded from the same sender is
+    /// refused ([`LedgerError::SenderHeadRegressed`]): a sender's ledger never shrinks. Call
+    /// [`Ledger::check_sender_head`] before releasing the record, so that the refusal comes
+    /// before anything is shown; this checks again in the append's transaction.
+    pub fn record_received_with(
+        &mut self,
+        r: &Received,
+        time: u64,
+        sender_head: Option<(u64, [u8; 32])>,
+        issued_out_of_order: bool,
+    ) -> Result<Entry, LedgerError> {
         let md = &r.metadata;
         self.append(&NewEntry {
             time,
@@ -246,56 +239,58 @@ impl Ledger {
             consent_id: md.disclosure.consent.id.clone(),
             envelope_id: md.envelope_id,
             envelope_hash: r.envelope_hash,
+            receipt: Some(Receipt {
+                issued_at: md.issued_at,
+                issued_out_of_order,
+                sender_head,
+            }),
         })
+    }
+
+    /// Refuses a sender head whose `seq` is lower than the highest one already recorded from
+    /// `sender` ([`LedgerError::SenderHeadRegressed`], spec/ledger.md §5.2); an equal or higher
+    /// one is accepted. Read-only: for the recipient to check before it releases a record.
+    pub fn check_sender_head(&self, sender: &str, seq: u64) -> Result<(), LedgerError> {
+        sender_head_not_regressed(&self.conn, sender, seq)
+    }
+
+    /// The latest `issued_at` of an envelope received from `sender_agency` under `consent_id`
+    /// (`None` if none was recorded with its issue time): what a new envelope's `issued_at` is
+    /// compared with to flag it as issued out of order (spec/consent.md §8.3).
+    pub fn latest_issued_at(
+        &self,
+        sender_agency: &str,
+        consent_id: &str,
+    ) -> Result<Option<u64>, LedgerError> {
+        let latest: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT max(issued_at) FROM entries WHERE direction = 'received' \
+                 AND counterparty = ?1 AND consent_id = ?2",
+                params![sender_agency, consent_id],
+                |r| r.get(0),
+            )
+            .map_err(db("read the latest issue time"))?;
+        Ok(latest.and_then(|t| u64::try_from(t).ok()))
     }
 
     /// Appends `new` in one transaction.
     fn insert(&mut self, new: &[NewEntry]) -> Result<Vec<Entry>, LedgerError> {
+        self.begin_insert(new)?.commit()
+    }
+
+    /// Validates `new` and appends it in a new `IMMEDIATE` transaction, left open.
+    pub(crate) fn begin_insert(&mut self, new: &[NewEntry]) -> Result<Recording<'_>, LedgerError> {
         for e in new {
             entry::validate(e)?;
         }
+        let drafts: Vec<Entry> = new.iter().map(draft).collect();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db("start a write transaction"))?;
-        let (mut seq, mut prev) = head_in(&tx, &self.genesis)?;
-        mark::reached(&tx, &self.mark, &self.agency_id, &self.genesis, seq)?;
-        let mut out = Vec::with_capacity(new.len());
-        for e in new {
-            // The unique indexes enforce the same; checking first gives the caller a typed
-            // error rather than a constraint failure.
-            if let Some(dup) = duplicate_in(&tx, e)? {
-                return Err(dup);
-            }
-            seq = seq
-                .checked_add(1)
-                .filter(|s| i64::try_from(*s).is_ok())
-                .ok_or(LedgerError::InvalidEntry("the ledger is full"))?;
-            let mut entry = Entry {
-                seq,
-                time: e.time,
-                direction: e.direction,
-                counterparty: e.counterparty.clone(),
-                subject_key: subject_key(&e.subject),
-                record_types: e
-                    .record_types
-                    .iter()
-                    .map(|t| t.as_str().to_owned())
-                    .collect(),
-                purpose: e.purpose.as_str().to_owned(),
-                consent_id: e.consent_id.clone(),
-                envelope_id: e.envelope_id.0,
-                envelope_hash: e.envelope_hash,
-                prev_hash: prev,
-                entry_hash: [0; 32],
-            };
-            entry.entry_hash = entry.computed_hash();
-            insert_entry(&tx, &entry)?;
-            prev = entry.entry_hash;
-            out.push(entry);
-        }
-        tx.commit().map_err(db("commit the new entries"))?;
-        Ok(out)
+        let entries = append_drafts(&tx, &self.mark, &self.agency_id, &self.genesis, drafts)?;
+        Ok(Recording { tx, entries })
     }
 
     /// Signs the current head with the agency's keys (a [`SignedHead`], spec/ledger.md §3.1),
@@ -345,6 +340,24 @@ impl Ledger {
         })
     }
 
+    /// Signs the head of a new, empty ledger as its high-water mark (entry 0, the genesis hash)
+    /// without storing a checkpoint: for a command that is about to record its first entry, so
+    /// that what a crash leaves pending can later be completed over a ledger with a mark
+    /// (spec/ledger.md §6). Does nothing when a mark exists; refuses a ledger with entries
+    /// (use [`Ledger::checkpoint`], or [`Ledger::adopt`]).
+    pub fn mark_empty(&mut self, keys: &AgencyKeys, time: u64) -> Result<(), LedgerError> {
+        let (seq, head) = head_in(&self.conn, &self.genesis)?;
+        if seq != 0 {
+            return Err(LedgerError::InvalidEntry(
+                "the ledger has entries: its head is marked by a checkpoint",
+            ));
+        }
+        if self.read_mark()?.is_some() {
+            return Ok(());
+        }
+        self.advance_mark(&SignedHead::sign(&self.agency_id, 0, head, time, keys))
+    }
+
     /// Writes `signed` as the high-water mark unless the mark already covers a later entry,
     /// holding the ledger's write lock so that concurrent writers never move it backwards.
     fn advance_mark(&mut self, signed: &SignedHead) -> Result<(), LedgerError> {
@@ -354,7 +367,8 @@ impl Ledger {
             .map_err(db("start a write transaction"))?;
         let current = mark::load(&self.mark, &self.agency_id)?;
         if current.is_none_or(|m| m.seq <= signed.seq) {
-            mark::write(&self.mark, signed).map_err(|source| LedgerError::Create {
+            mark::write(&self.mark, signed).map_err(|source| LedgerError::Io {
+                what: "the high-water mark",
                 path: self.mark.clone(),
                 source,
             })?;
@@ -435,7 +449,10 @@ impl Ledger {
     /// ```
     ///
     /// then one line per entry in `seq` order (`"type":"entry"`, every [`Entry`] field, byte
-    /// fields in lower-case hex, `direction` as `"sent"`/`"received"`), then one line per
+    /// fields in lower-case hex, `direction` as `"sent"`/`"received"`; an entry's
+    /// [`Receipt`](crate::Receipt), when it has one, as `issued_at`, `issued_out_of_order` and,
+    /// when the sender's head is known, `sender_head_seq` and `sender_head_hash`), then one
+    /// line per
     /// checkpoint (`"type":"checkpoint"`, `seq`, `head`, `time`, `signature`, and `kid`: the
     /// signing key's id in hex, `null` for a v1 checkpoint). Keys are in
     /// alphabetical order. The export holds everything needed to re-verify the chain and
@@ -472,6 +489,14 @@ impl Ledger {
             m.insert("envelope_hash".into(), hex::encode(e.envelope_hash).into());
             m.insert("prev_hash".into(), hex::encode(e.prev_hash).into());
             m.insert("entry_hash".into(), hex::encode(e.entry_hash).into());
+            if let Some(r) = &e.receipt {
+                m.insert("issued_at".into(), r.issued_at.into());
+                m.insert("issued_out_of_order".into(), r.issued_out_of_order.into());
+                if let Some((seq, hash)) = &r.sender_head {
+                    m.insert("sender_head_seq".into(), (*seq).into());
+                    m.insert("sender_head_hash".into(), hex::encode(hash).into());
+                }
+            }
             line(m);
         }
         for c in &checkpoints {
@@ -503,6 +528,122 @@ impl Ledger {
     }
 }
 
+/// The sent entries of a sealed disclosure: one per recipient in `sealed.permits`, everything
+/// read from `sealed` as the envelope signs it.
+pub(crate) fn sent_entries(sealed: &Sealed, time: u64) -> Result<Vec<NewEntry>, LedgerError> {
+    if sealed.permits.is_empty() {
+        return Err(LedgerError::InvalidEntry(
+            "the sealed disclosure names no recipient",
+        ));
+    }
+    let d = &sealed.metadata.disclosure;
+    if sealed
+        .permits
+        .iter()
+        .any(|(_, p)| p.consent_id != d.consent.id)
+    {
+        return Err(LedgerError::InvalidEntry(
+            "the consent the envelope references is not the one the recipients' permits name",
+        ));
+    }
+    Ok(sealed
+        .permits
+        .iter()
+        .map(|(recipient, _)| NewEntry {
+            time,
+            direction: Direction::Sent,
+            counterparty: recipient.clone(),
+            subject: sealed.subject.clone(),
+            record_types: vec![d.record_type],
+            purpose: d.purpose.clone(),
+            consent_id: d.consent.id.clone(),
+            envelope_id: sealed.metadata.envelope_id,
+            envelope_hash: sealed.envelope_hash,
+            receipt: None,
+        })
+        .collect())
+}
+
+/// An entry to append, before the ledger gives it a sequence number and chains it (`seq`,
+/// `prev_hash` and `entry_hash` are filled in by [`append_drafts`]).
+pub(crate) fn draft(e: &NewEntry) -> Entry {
+    Entry {
+        seq: 0,
+        time: e.time,
+        direction: e.direction,
+        counterparty: e.counterparty.clone(),
+        subject_key: subject_key(&e.subject),
+        record_types: e
+            .record_types
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .collect(),
+        purpose: e.purpose.as_str().to_owned(),
+        consent_id: e.consent_id.clone(),
+        envelope_id: e.envelope_id.0,
+        envelope_hash: e.envelope_hash,
+        prev_hash: [0; 32],
+        entry_hash: [0; 32],
+        receipt: e.receipt,
+    }
+}
+
+/// Chains and inserts `drafts` after the ledger's head, inside the caller's write transaction:
+/// refuses a ledger that does not reach its high-water mark, an envelope already recorded and
+/// a regressed sender head, in that order.
+pub(crate) fn append_drafts(
+    tx: &Connection,
+    mark_file: &Path,
+    agency_id: &str,
+    genesis: &[u8; 32],
+    drafts: Vec<Entry>,
+) -> Result<Vec<Entry>, LedgerError> {
+    let (mut seq, mut prev) = head_in(tx, genesis)?;
+    mark::reached(tx, mark_file, agency_id, genesis, seq)?;
+    let mut out = Vec::with_capacity(drafts.len());
+    for mut entry in drafts {
+        // The unique indexes enforce the same; checking first gives the caller a typed error
+        // rather than a constraint failure.
+        if let Some(dup) = duplicate_in(tx, &entry)? {
+            return Err(dup);
+        }
+        if let Some((head_seq, _)) = entry.receipt.and_then(|r| r.sender_head) {
+            sender_head_not_regressed(tx, &entry.counterparty, head_seq)?;
+        }
+        seq = seq
+            .checked_add(1)
+            .filter(|s| i64::try_from(*s).is_ok())
+            .ok_or(LedgerError::InvalidEntry("the ledger is full"))?;
+        entry.seq = seq;
+        entry.prev_hash = prev;
+        entry.entry_hash = entry.computed_hash();
+        insert_entry(tx, &entry)?;
+        prev = entry.entry_hash;
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+/// [`Ledger::check_sender_head`] on `conn`.
+fn sender_head_not_regressed(conn: &Connection, sender: &str, seq: u64) -> Result<(), LedgerError> {
+    let recorded: Option<i64> = conn
+        .query_row(
+            "SELECT max(sender_head_seq) FROM entries WHERE direction = 'received' \
+             AND counterparty = ?1",
+            params![sender],
+            |r| r.get(0),
+        )
+        .map_err(db("read the sender heads recorded"))?;
+    match recorded.and_then(|r| u64::try_from(r).ok()) {
+        Some(recorded) if seq < recorded => Err(LedgerError::SenderHeadRegressed {
+            sender: sender.to_owned(),
+            presented: seq,
+            recorded,
+        }),
+        _ => Ok(()),
+    }
+}
+
 impl SeenEnvelopes for Ledger {
     /// Whether an envelope with this id was already recorded as received.
     ///
@@ -518,5 +659,14 @@ impl SeenEnvelopes for Ledger {
                 |r| r.get::<_, bool>(0),
             )
             .unwrap_or(true)
+    }
+
+    /// The latest issue time recorded from `sender` under `consent_id`
+    /// ([`Ledger::latest_issued_at`]); `None` when the database cannot be read (the ordering
+    /// flag is then not raised; the replay check above still fails closed).
+    fn latest_issued_at(&self, sender: &str, consent_id: &str) -> Option<u64> {
+        Ledger::latest_issued_at(self, sender, consent_id)
+            .ok()
+            .flatten()
     }
 }

@@ -23,11 +23,15 @@
 //!   `(subject_key, time)` serves [`Ledger::accounting`].
 //! * `checkpoints (id, seq, head, time, signature, kid)`: `kid` is the signing key's id, `NULL`
 //!   for a checkpoint written by schema 1.
+//! * `pending`: seals between their sealing and their recording, and the agency's latest
+//!   recorded seal (spec/ledger.md §6; [`PendingSeal`], [`Ledger::reconcile`]). Not part of the
+//!   chain; it holds the participant's key, never the name.
 //!
 //! A schema 1 file is migrated in place when it is opened (new columns, all `NULL`).
 //!
 //! Beside it, `<file>.head` holds the **high-water mark**: the latest [`SignedHead`] the agency
-//! produced (spec/ledger.md §4), written atomically with mode 0600 by [`Ledger::checkpoint`].
+//! produced (spec/ledger.md §4), written atomically with mode 0600 by [`Ledger::checkpoint`];
+//! `<file>.lock` is the writer lock a recording command holds ([`Ledger::writer_lock`]).
 //!
 //! ## The chain
 //!
@@ -65,12 +69,16 @@ mod error;
 mod head;
 mod ledger;
 mod mark;
+mod pending;
 mod rows;
 mod schema;
 mod verify;
+mod witness;
 
 pub use checkpoint::{Checkpoint, VerifyReport};
-pub use entry::{Direction, Entry, NewEntry, genesis_hash, subject_key};
+pub use entry::{Direction, Entry, NewEntry, Receipt, genesis_hash, subject_key};
 pub use error::LedgerError;
 pub use head::{MAX_HEAD_BYTES, SignedHead};
 pub use ledger::Ledger;
+pub use pending::{PendingSeal, Reconciled, Recording, SealRecord, WriterLock};
+pub use witness::{Discrepancy, WitnessReport};

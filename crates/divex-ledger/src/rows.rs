@@ -8,12 +8,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 use divex_core::keys::KeyId;
 
 use crate::checkpoint::Checkpoint;
-use crate::entry::{Direction, Entry, NewEntry};
+use crate::entry::{Direction, Entry, Receipt};
 use crate::error::{LedgerError, db, tampered};
 
 /// The `entries` columns of an [`Entry`], in [`entry_from_row`]'s order.
 pub(crate) const ENTRY_COLUMNS: &str = "seq, time, direction, counterparty, subject_key, \
-    record_types, purpose, consent_id, envelope_id, envelope_hash, prev_hash, entry_hash";
+    record_types, purpose, consent_id, envelope_id, envelope_hash, prev_hash, entry_hash, \
+    issued_at, issued_out_of_order, sender_head_seq, sender_head_hash";
 
 /// The `checkpoints` columns, in [`checkpoint_from_row`]'s order.
 pub(crate) const CHECKPOINT_COLUMNS: &str = "id, seq, head, time, signature, kid";
@@ -48,9 +49,9 @@ pub(crate) fn check_agency(conn: &Connection, agency_id: &str) -> Result<(), Met
 /// (a replay), or sent to the same recipient.
 pub(crate) fn duplicate_in(
     conn: &Connection,
-    e: &NewEntry,
+    e: &Entry,
 ) -> Result<Option<LedgerError>, LedgerError> {
-    let envelope_id = e.envelope_id;
+    let envelope_id = divex_core::envelope::EnvelopeId(e.envelope_id);
     let exists = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<bool, LedgerError> {
         conn.query_row(sql, p, |r| r.get(0))
             .map_err(db("check for an already recorded envelope"))
@@ -59,13 +60,13 @@ pub(crate) fn duplicate_in(
         Direction::Received => exists(
             "SELECT EXISTS (SELECT 1 FROM entries WHERE direction = 'received' \
              AND envelope_id = ?1)",
-            &[&&e.envelope_id.0[..]],
+            &[&&e.envelope_id[..]],
         )?
         .then_some(LedgerError::Replay { envelope_id }),
         Direction::Sent => exists(
             "SELECT EXISTS (SELECT 1 FROM entries WHERE direction = 'sent' \
              AND envelope_id = ?1 AND counterparty = ?2)",
-            &[&&e.envelope_id.0[..], &e.counterparty],
+            &[&&e.envelope_id[..], &e.counterparty],
         )?
         .then(|| LedgerError::AlreadyRecorded {
             envelope_id,
@@ -129,10 +130,12 @@ pub(crate) fn hash_at(
 
 /// Inserts a chained entry.
 pub(crate) fn insert_entry(conn: &Connection, e: &Entry) -> Result<(), LedgerError> {
+    let r = e.receipt.as_ref();
+    let head = r.and_then(|r| r.sender_head.as_ref());
     conn.execute(
         &format!(
             "INSERT INTO entries ({ENTRY_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         ),
         params![
             sql_int(e.seq)?,
@@ -147,6 +150,10 @@ pub(crate) fn insert_entry(conn: &Connection, e: &Entry) -> Result<(), LedgerErr
             &e.envelope_hash[..],
             &e.prev_hash[..],
             &e.entry_hash[..],
+            r.map(|r| sql_int(r.issued_at)).transpose()?,
+            r.map(|r| i64::from(r.issued_out_of_order)),
+            head.map(|(seq, _)| sql_int(*seq)).transpose()?,
+            head.map(|(_, hash)| &hash[..]),
         ],
     )
     .map_err(db("append an entry"))?;
@@ -284,9 +291,50 @@ pub(crate) fn entry_from_row(row: &rusqlite::Row<'_>) -> (i64, Result<Entry, Str
             envelope_hash: col_blob(row, 9, "envelope_hash")?,
             prev_hash: col_blob(row, 10, "prev_hash")?,
             entry_hash: col_blob(row, 11, "entry_hash")?,
+            receipt: receipt_from_row(row, &direction)?,
         })
     };
     (seq, decode())
+}
+
+/// Whether column `i` is SQL `NULL`.
+fn is_null(row: &rusqlite::Row<'_>, i: usize) -> bool {
+    matches!(row.get_ref(i), Ok(ValueRef::Null))
+}
+
+/// Decodes the receipt columns (12..=15) of an `entries` row: all `NULL` (a sent entry, or a
+/// received entry of schema 1), or the issue time and flag of a received entry, with the
+/// sender's head in both head columns or in neither.
+fn receipt_from_row(row: &rusqlite::Row<'_>, direction: &str) -> Result<Option<Receipt>, String> {
+    let nulls = [12, 13, 14, 15].map(|i| is_null(row, i));
+    if nulls.iter().all(|n| *n) {
+        return Ok(None);
+    }
+    if direction != "received" || nulls[0] || nulls[1] || nulls[2] != nulls[3] {
+        return Err(
+            "its receipt columns (issued_at, issued_out_of_order, sender_head_seq, \
+             sender_head_hash) are not those of a received entry"
+                .to_owned(),
+        );
+    }
+    let issued_out_of_order = match col_int(row, 13, "issued_out_of_order")? {
+        0 => false,
+        1 => true,
+        _ => return Err("the issued_out_of_order column is neither 0 nor 1".to_owned()),
+    };
+    let sender_head = if nulls[2] {
+        None
+    } else {
+        Some((
+            col_u64(row, 14, "sender_head_seq")?,
+            col_blob(row, 15, "sender_head_hash")?,
+        ))
+    };
+    Ok(Some(Receipt {
+        issued_at: col_u64(row, 12, "issued_at")?,
+        issued_out_of_order,
+        sender_head,
+    }))
 }
 
 /// Parses the `record_types` column, which must be exactly what the ledger writes.

@@ -64,6 +64,31 @@ UPDATE ledger_meta SET schema_version = 2;
 PRAGMA user_version = 2;
 ";
 
+/// The seals between their sealing and their recording (`done = 0`, spec/ledger.md §6), and
+/// the agency's latest recorded seal: `done = 1` while the command that made it may not have
+/// told its caller (the retry rule answers an identical request with it), `done = 2` once it
+/// finished. Not part of the chain: operational
+/// state, which holds no participant name (the subject is its key). Created by the v2 schema;
+/// `IF NOT EXISTS` so that a schema 2 file made before the table existed gets it when opened.
+const PENDING_TABLE: &str = "
+CREATE TABLE IF NOT EXISTS pending (
+    envelope_id    BLOB PRIMARY KEY CHECK (length(envelope_id) = 16),
+    envelope_hash  BLOB NOT NULL CHECK (length(envelope_hash) = 32),
+    output         TEXT,
+    request_digest BLOB NOT NULL CHECK (length(request_digest) = 32),
+    created        INTEGER NOT NULL,
+    time           INTEGER NOT NULL,
+    recipients     TEXT NOT NULL,
+    subject_key    BLOB NOT NULL CHECK (length(subject_key) = 32),
+    record_types   TEXT NOT NULL,
+    purpose        TEXT NOT NULL,
+    consent_id     TEXT NOT NULL,
+    envelope       BLOB NOT NULL,
+    note           BLOB NOT NULL,
+    done           INTEGER NOT NULL CHECK (done IN (0, 1, 2))
+) STRICT;
+";
+
 /// Creates the schema of `agency_id`'s new ledger (inside the caller's transaction).
 pub(crate) fn create(tx: &Connection, agency_id: &str) -> Result<(), LedgerError> {
     let action = "create the ledger schema";
@@ -82,10 +107,14 @@ pub(crate) fn create(tx: &Connection, agency_id: &str) -> Result<(), LedgerError
 /// transaction: all or nothing). A version this crate does not know is refused.
 pub(crate) fn migrate(tx: &Connection, version: i64) -> Result<(), LedgerError> {
     match version {
-        1 => tx
-            .execute_batch(MIGRATE_V1_TO_V2)
-            .map_err(db("migrate the ledger from schema 1 to 2")),
-        SCHEMA_VERSION => Ok(()),
+        1 => {
+            tx.execute_batch(MIGRATE_V1_TO_V2)
+                .map_err(db("migrate the ledger from schema 1 to 2"))?;
+            migrate(tx, SCHEMA_VERSION)
+        }
+        SCHEMA_VERSION => tx
+            .execute_batch(PENDING_TABLE)
+            .map_err(db("create the ledger schema")),
         found => Err(LedgerError::UnsupportedSchema {
             found,
             supported: SCHEMA_VERSION,

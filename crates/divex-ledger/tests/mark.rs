@@ -349,6 +349,7 @@ fn a_v1_file_is_migrated_in_place_and_still_verifies() {
                 envelope_hash: n.envelope_hash,
                 prev_hash: prev,
                 entry_hash: [0; 32],
+                receipt: None,
             };
             e.entry_hash = e.computed_hash();
             c.execute(
@@ -410,4 +411,31 @@ fn a_v1_file_is_migrated_in_place_and_still_verifies() {
     // Opening again migrates nothing twice.
     drop(l);
     Ledger::open(&path, AGENCY).unwrap();
+}
+
+#[test]
+fn a_new_ledger_can_be_marked_before_its_first_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.ledger");
+    let mut l = Ledger::open(&path, AGENCY).unwrap();
+    l.mark_empty(&keys(), T0).unwrap();
+    let m = l.high_water_mark().unwrap().unwrap();
+    assert_eq!((m.seq, m.head), (0, genesis_hash(AGENCY)));
+    assert!(l.checkpoints().unwrap().is_empty(), "no checkpoint row");
+    assert_eq!(verify(&l).unwrap().marked_seq, 0);
+    // An entry appended without a checkpoint (a pending seal completed by another command):
+    // ahead of the mark, which is allowed.
+    l.append(&entry(1)).unwrap();
+    assert_eq!(verify(&l).unwrap().entries, 1);
+    // Not over entries; and an existing mark is left alone.
+    assert!(matches!(
+        l.mark_empty(&keys(), T0 + 1),
+        Err(LedgerError::InvalidEntry(_))
+    ));
+    let other = dir.path().join("other.ledger");
+    let mut o = Ledger::open(&other, AGENCY).unwrap();
+    o.mark_empty(&keys(), T0).unwrap();
+    let first = std::fs::read(o.mark_path()).unwrap();
+    o.mark_empty(&keys(), T0 + 5).unwrap();
+    assert_eq!(std::fs::read(o.mark_path()).unwrap(), first);
 }

@@ -1,15 +1,15 @@
 //! `divex ledger verify | mark | accounting | export`: the agency's disclosure ledger, and the
-//! check every command that appends to it runs first ([`verified_ledger`]).
+//! check every command that appends to it runs first ([`writable_ledger`]).
 
 use std::io::Write;
 
 use divex_core::directory::Directory;
 use divex_core::keys::AgencyKeys;
-use divex_ledger::{Entry, Ledger};
+use divex_ledger::{Discrepancy, Entry, Ledger};
 use serde_json::json;
 
 use super::{Ctx, print_report, subject};
-use crate::cli::{LedgerAccountingArgs, LedgerAgencyArgs, LedgerExportArgs};
+use crate::cli::{LedgerAccountingArgs, LedgerAgencyArgs, LedgerExportArgs, LedgerVerifyArgs};
 use crate::error::CliError;
 use crate::support::{Lines, Report, commit_all, open_agency_keys, stage};
 use crate::timefmt::format_time;
@@ -27,12 +27,13 @@ fn open_existing_ledger(ctx: &Ctx, agency: &str) -> Result<Ledger, CliError> {
     Ok(Ledger::open(&path, agency)?)
 }
 
-/// The agency's ledger, verified before anything is appended to it (spec/ledger.md §4):
-/// `None` when it does not exist yet (no file, or an empty one) and its high-water mark, if
-/// any, allows that; the ledger otherwise, once [`Ledger::verify`] has accepted its chain, its
-/// checkpoints and its mark. A rolled-back, emptied, truncated or rewritten ledger is refused
-/// with its typed error, and nothing is written (a missing ledger is not created here).
-pub(super) fn verified_ledger(
+/// The agency's ledger, ready to be appended to (spec/ledger.md §4, §6): `None` when it does
+/// not exist yet (no file, or an empty one) and its high-water mark, if any, allows that; the
+/// ledger otherwise, once the seals a previous command left pending are completed or forgotten
+/// ([`Ledger::reconcile`]) and [`Ledger::verify`] has accepted its chain, its checkpoints and
+/// its mark. A rolled-back, emptied, truncated or rewritten ledger is refused with its typed
+/// error, and nothing is written (a missing ledger is not created here).
+pub(super) fn writable_ledger(
     ctx: &Ctx,
     agency: &str,
     directory: &Directory,
@@ -42,7 +43,11 @@ pub(super) fn verified_ledger(
         Ledger::check_new(&path, agency, directory)?;
         return Ok(None);
     }
-    let ledger = Ledger::open(&path, agency)?;
+    let mut ledger = Ledger::open(&path, agency)?;
+    if ledger.has_pending()? {
+        let lock = ledger.writer_lock()?;
+        ledger.reconcile(&lock, ctx.now)?;
+    }
     ledger.verify(directory)?;
     Ok(Some(ledger))
 }
@@ -85,7 +90,7 @@ pub(super) fn ensure_certified(
     })
 }
 
-pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, CliError> {
+pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerVerifyArgs) -> Result<Report, CliError> {
     let dir = ctx.directory()?;
     let path = ctx.home.ledger(&a.agency);
     if absent_or_empty(&path)? {
@@ -116,16 +121,64 @@ pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, C
                 keys.join(", ")
             },
         );
+    // The witnesses: each counterparty's record of this ledger's heads (spec/ledger.md §5.3).
+    let mut witnessed = Vec::new();
+    let mut warnings = Vec::new();
+    for path in &a.witnesses {
+        if !path.is_file() {
+            return Err(CliError::NotFound {
+                what: "the witness ledger".into(),
+                path: path.clone(),
+                hint: "give the path of another agency's ledger file (agencies/ID/ledger.sqlite in its home)".into(),
+            });
+        }
+        let witness = Ledger::open_read_only(path)?;
+        let w = ledger.verify_witnessed(&witness)?;
+        l.add(
+            format!("witness {}", w.witness),
+            if w.heads == 0 {
+                "recorded no head of this ledger".to_owned()
+            } else {
+                format!(
+                    "{} head{} recorded; entries 1..={} proved",
+                    w.heads,
+                    if w.heads == 1 { "" } else { "s" },
+                    w.proved_seq
+                )
+            },
+        );
+        warnings.extend(
+            w.discrepancies
+                .iter()
+                .map(|d| format!("witness {}: {d}", w.witness)),
+        );
+        witnessed.push(json!({
+            "agency": w.witness, "file": path, "heads": w.heads, "proved_seq": w.proved_seq,
+            "discrepancies": w.discrepancies.iter().map(|d| match d {
+                Discrepancy::NotReceived { seq, envelope_id } => json!({
+                    "kind": d.kind(), "seq": seq, "envelope_id": hex::encode(envelope_id)}),
+                Discrepancy::NotRecordedAsSent { witness_seq, envelope_id } => json!({
+                    "kind": d.kind(), "witness_seq": witness_seq,
+                    "envelope_id": hex::encode(envelope_id)}),
+                _ => json!({"kind": d.kind(), "detail": d.to_string()}),
+            }).collect::<Vec<_>>(),
+        }));
+    }
     let mut rep = Report::new(
         format!(
-            "Ledger of {} verifies: the hash chain is intact, every checkpoint is signed with a key certified for {} at its time, and the ledger reaches its high-water mark.\n{}",
+            "Ledger of {} verifies: the hash chain is intact, every checkpoint is signed with a key certified for {} at its time, and the ledger reaches its high-water mark{}.\n{}",
             a.agency,
             a.agency,
+            if a.witnesses.is_empty() {
+                ""
+            } else {
+                " and every head its witnesses recorded"
+            },
             l.render()
         ),
         json!({"agency": a.agency, "ok": true, "entries": r.entries, "checkpoints": r.checkpoints,
                "anchored_seq": r.anchored_seq, "marked_seq": r.marked_seq,
-               "head": hex::encode(r.head), "key_ids": keys}),
+               "head": hex::encode(r.head), "key_ids": keys, "witnesses": witnessed}),
     );
     if r.anchored_seq < r.entries {
         rep = rep.warn(format!(
@@ -133,6 +186,14 @@ pub(super) fn ledger_verify(ctx: &Ctx, a: &LedgerAgencyArgs) -> Result<Report, C
             r.anchored_seq + 1,
             r.entries
         ));
+    }
+    for w in warnings {
+        rep = rep.warn(w);
+    }
+    if ledger.has_pending()? {
+        rep = rep.warn(
+            "a seal is pending (its command was interrupted): the next `divex seal` or `divex open` of this agency records it if its envelope was written, or forgets it",
+        );
     }
     Ok(rep)
 }

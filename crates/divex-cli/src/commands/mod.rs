@@ -205,8 +205,16 @@ fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<Option<R
         Command::Consent(ConsentCommand::Event(a)) => consent_event(ctx, &a)?,
         Command::Consent(ConsentCommand::Import(a)) => consent_import(ctx, &a)?,
         Command::Consent(ConsentCommand::Show(a)) => consent_show(ctx, &a)?,
-        Command::Seal(a) => seal(ctx, &a)?,
-        Command::Open(a) => open(ctx, &a)?,
+        // These two print their report themselves, before they commit what they record
+        // (spec/ledger.md §6): an output that cannot be written leaves nothing recorded.
+        Command::Seal(a) => {
+            seal(ctx, &a, out)?;
+            return Ok(None);
+        }
+        Command::Open(a) => {
+            open(ctx, &a, out)?;
+            return Ok(None);
+        }
         Command::Inspect(a) => inspect_cmd(ctx, &a)?,
         Command::Ledger(LedgerCommand::Verify(a)) => ledger_verify(ctx, &a)?,
         Command::Ledger(LedgerCommand::Mark(a)) => ledger_mark(ctx, &a)?,
@@ -215,9 +223,32 @@ fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<Option<R
     Ok(Some(report))
 }
 
+impl Ctx {
+    /// Prints `report` now — after the warnings gathered so far — and flushes standard output,
+    /// for a command that must know its report was written before it commits what it records
+    /// (`seal`, `open`). A write error is [`CliError::Io`] naming standard output.
+    fn emit(&self, mut report: Report, out: &mut dyn Write) -> Result<(), CliError> {
+        let mut warnings = self.warnings.take();
+        warnings.append(&mut report.warnings);
+        report.warnings = warnings;
+        print_report(self, report, out)?;
+        out.flush().map_err(stdout_error)
+    }
+}
+
+/// A failed write to standard output.
+fn stdout_error(e: std::io::Error) -> CliError {
+    CliError::io(
+        std::path::Path::new("standard output"),
+        "standard output",
+        e,
+    )
+}
+
 fn print_report(ctx: &Ctx, mut report: Report, out: &mut dyn Write) -> Result<(), CliError> {
+    let mut err = std::io::stderr().lock();
     for w in &report.warnings {
-        eprintln!("warning: {w}");
+        let _ = writeln!(err, "warning: {w}");
     }
     if ctx.json {
         if !report.warnings.is_empty()
@@ -236,11 +267,11 @@ fn print_report(ctx: &Ctx, mut report: Report, out: &mut dyn Write) -> Result<()
         }
         let text = serde_json::to_string_pretty(&report.json)
             .map_err(|e| CliError::Other(format!("cannot format JSON: {e}")))?;
-        writeln!(out, "{text}")?;
+        writeln!(out, "{text}").map_err(stdout_error)?;
     } else {
-        write!(out, "{}", report.human)?;
+        write!(out, "{}", report.human).map_err(stdout_error)?;
         if !report.human.ends_with('\n') {
-            writeln!(out)?;
+            writeln!(out).map_err(stdout_error)?;
         }
     }
     Ok(())

@@ -1,35 +1,77 @@
 //! `divex open`: every envelope and consent check, then the record is released and the
-//! receipt recorded in the recipient's ledger.
+//! receipt recorded exactly once in the recipient's ledger.
 
-use divex_core::envelope::{OpenOptions, SeenEnvelopes};
+use std::io::Write;
+
+use divex_core::Received;
+use divex_core::consent::ConsentSet;
+use divex_core::envelope::{EnvelopeId, OpenOptions, SeenEnvelopes};
+use divex_core::keys::AgencyKeys;
 use divex_core::vocab::Vocabulary;
-use divex_ledger::Ledger;
+use divex_ledger::{Ledger, LedgerError, WriterLock};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use super::Ctx;
-use super::ledger::verified_ledger;
+use super::ledger::writable_ledger;
 use crate::cli::OpenArgs;
 use crate::error::CliError;
 use crate::keyring::Keyring;
 use crate::support::{
-    CONSENT_SUFFIX, Lines, Report, commit_all, hash8, join, read_file, stage, wire_name,
+    CONSENT_SUFFIX, Lines, Report, crash_point, hash8, holds, join, read_file, wire_name,
+    write_durably,
 };
 use crate::timefmt::format_time;
 
 /// Largest envelope file accepted by `open`.
 const MAX_ENVELOPE_FILE: usize = 16 * 1024 * 1024;
 
-pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
+/// The replay hook of `divex open` (spec/ledger.md §6 step 2): an envelope id recorded with
+/// *another* envelope hash is a replay; the same bytes recorded before are not (they are shown
+/// again, with no new entry). Fails closed when the ledger cannot be read.
+struct ReplayGuard<'l> {
+    ledger: &'l Ledger,
+    envelope_hash: [u8; 32],
+}
+
+impl SeenEnvelopes for ReplayGuard<'_> {
+    fn seen(&self, id: &EnvelopeId) -> bool {
+        match self.ledger.received_entry(id) {
+            Ok(Some(e)) => e.envelope_hash != self.envelope_hash,
+            Ok(None) => false,
+            Err(_) => true,
+        }
+    }
+
+    fn latest_issued_at(&self, sender: &str, consent_id: &str) -> Option<u64> {
+        self.ledger
+            .latest_issued_at(sender, consent_id)
+            .ok()
+            .flatten()
+    }
+}
+
+/// `divex open`: every envelope and consent check, then the record is shown and its receipt
+/// recorded exactly once (spec/ledger.md §6): the receipt is appended in a transaction held
+/// open while the record is printed, and committed only once it was; an output that cannot be
+/// written records nothing. The same envelope opened again (or by a concurrent `open`) is
+/// shown again without a new entry.
+pub(super) fn open(ctx: &Ctx, a: &OpenArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let bytes = read_file(&a.file, "the envelope", MAX_ENVELOPE_FILE)?;
     let dir = ctx.directory_with_policy(a.require_fresh_directory)?;
     // The ledger is the replay hook: a rolled-back, truncated, emptied or rewritten one is
     // refused before anything is opened (spec/ledger.md §4). If it does not exist yet nothing
     // was ever received, so it is created only once the envelope has been released (a failed
     // open writes nothing).
-    let existing = verified_ledger(ctx, &a.agency, &dir)?;
+    let existing = writable_ledger(ctx, &a.agency, &dir)?;
     let consents = ctx.holdings(&a.agency, &dir)?;
     let keys = Keyring::open(&ctx.home, &a.agency)?;
     let ledger_path = ctx.home.ledger(&a.agency);
+    let envelope_hash: [u8; 32] = Sha256::digest(&bytes).into();
+    let guard = existing.as_ref().map(|ledger| ReplayGuard {
+        ledger,
+        envelope_hash,
+    });
     // Sealed to the current keys, or to keys retired by `divex keys rotate`.
     let received = keys.open_envelope(|k| {
         divex_core::open(
@@ -39,32 +81,141 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
             &consents,
             ctx.now,
             &OpenOptions {
-                seen: existing.as_ref().map(|l| l as &dyn SeenEnvelopes),
+                seen: guard.as_ref().map(|g| g as &dyn SeenEnvelopes),
                 max_age: Some(a.max_age.saturating_mul(86_400)),
                 ..OpenOptions::default()
             },
         )
     })?;
-    // Keep an attached consent this agency did not hold (it may be referenced later).
-    let mut staged = Vec::new();
+    let id = received.metadata.envelope_id;
+    if let Some(l) = &existing
+        && let Some(e) = l.received_entry(&id)?
+    {
+        return ctx.emit(open_report(&received, e.seq, true), out);
+    }
+    let (mut ledger, created) = match existing {
+        Some(l) => (l, false),
+        None => (Ledger::open(&ledger_path, &a.agency)?, true),
+    };
+    let lock = ledger.writer_lock()?;
+    match record(
+        ctx,
+        a,
+        &mut ledger,
+        &lock,
+        created,
+        keys.current(),
+        &consents,
+        &received,
+        envelope_hash,
+        out,
+    ) {
+        Ok(Recorded::New) => {}
+        Ok(Recorded::Before) => return Ok(()),
+        Err(e) => {
+            // A ledger this command created leaves with it.
+            if created {
+                let _ = ledger.remove_if_empty(lock);
+            }
+            return Err(e);
+        }
+    }
+    crash_point("open:committed");
+    ledger.checkpoint(keys.current(), ctx.now)?;
+    crash_point("open:checkpointed");
+    Ok(())
+}
+
+/// Whether [`record`] recorded the receipt, or found it recorded and showed it again.
+enum Recorded {
+    New,
+    Before,
+}
+
+/// Records the receipt of `received`, holding the agency's writer lock: the attached consent
+/// kept if new, the entry appended, the record printed, then committed (spec/ledger.md §6,
+/// `open` steps 2–4). On any failure nothing is recorded and a consent file it wrote is taken
+/// back. A ledger just `created` first gets the mark of its empty head.
+#[allow(clippy::too_many_arguments)]
+fn record(
+    ctx: &Ctx,
+    a: &OpenArgs,
+    ledger: &mut Ledger,
+    lock: &WriterLock,
+    created: bool,
+    keys: &AgencyKeys,
+    consents: &ConsentSet,
+    received: &Received,
+    envelope_hash: [u8; 32],
+    out: &mut dyn Write,
+) -> Result<Recorded, CliError> {
+    let id = received.metadata.envelope_id;
+    crash_point("open:locked");
+    // A concurrent `open` of the same envelope may have recorded it while this one waited.
+    if let Some(e) = ledger.received_entry(&id)? {
+        ctx.emit(open_report(received, e.seq, true), out)?;
+        return Ok(Recorded::Before);
+    }
+    if created {
+        ledger.mark_empty(keys, ctx.now)?;
+    }
+    // Keep an attached consent this agency did not hold (it may be referenced later): written
+    // before the receipt is committed, taken back if the open fails. Another `open` may have
+    // written the same file: an identical file is fine.
+    let mut consent_written = None;
     if consents.get(received.consent.id()).is_none() {
         let path = ctx.home.consents_dir(&a.agency).join(format!(
             "{}.{}{CONSENT_SUFFIX}",
             received.consent.id(),
             hash8(received.consent.as_bytes())
         ));
-        if !path.exists() {
-            staged.push(stage(&path, received.consent.as_bytes(), false)?);
+        if !holds(&path, received.consent.as_bytes()) {
+            write_durably(&path, received.consent.as_bytes())?;
+            consent_written = Some(path);
         }
     }
-    let mut ledger = match existing {
-        Some(l) => l,
-        None => Ledger::open(&ledger_path, &a.agency)?,
+    crash_point("open:consent");
+    let recorded = match ledger.begin_received(
+        lock,
+        received,
+        ctx.now,
+        received.metadata.ledger_head.map(|h| (h.seq, h.hash)),
+        received.issued_out_of_order,
+    ) {
+        Ok(rec) => {
+            let seq = rec.entries().first().map_or(0, |e| e.seq);
+            match ctx.emit(open_report(received, seq, false), out) {
+                Ok(()) => {
+                    crash_point("open:reported");
+                    rec.commit().map(|_| ()).map_err(CliError::from)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e.into()),
     };
-    let entry = ledger.record_received(&received, ctx.now)?;
-    ledger.checkpoint(keys.current(), ctx.now)?;
-    commit_all(staged)?;
+    // Recorded by a concurrent `open` of the same envelope since it was checked: show it.
+    if let Err(CliError::Ledger(LedgerError::Replay { .. })) = &recorded
+        && let Some(e) = ledger.received_entry(&id)?
+        && e.envelope_hash == envelope_hash
+    {
+        ctx.emit(open_report(received, e.seq, true), out)?;
+        return Ok(Recorded::Before);
+    }
+    match recorded {
+        Ok(()) => Ok(Recorded::New),
+        Err(e) => {
+            if let Some(path) = consent_written {
+                let _ = std::fs::remove_file(path);
+            }
+            Err(e)
+        }
+    }
+}
 
+/// What `divex open` reports: the record, its consent and obligations, and the ledger entry
+/// (`again`: recorded by an earlier `open`, shown again).
+fn open_report(received: &Received, seq: u64, again: bool) -> Report {
     let md = &received.metadata;
     // The record's JSON form, as `divex seal` reads it.
     let record_json: serde_json::Value =
@@ -120,7 +271,11 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
     }
     l.add("envelope id", md.envelope_id.to_string()).add(
         "ledger",
-        format!("entry {} recorded, checkpoint signed", entry.seq),
+        if again {
+            format!("entry {seq}, recorded before: shown again, nothing new recorded")
+        } else {
+            format!("entry {seq} recorded, checkpoint signed")
+        },
     );
     let pretty = serde_json::to_string_pretty(&record_json).unwrap_or_default();
     let human = format!(
@@ -133,9 +288,7 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
             .join("\n"),
         received.notice
     );
-    Ok(Report::new(
-        human,
-        json!({
+    let mut json = json!({
             "from": received.sender.agency_id,
             "subject": {"name": received.subject.name, "date_of_birth": received.subject.date_of_birth},
             "record_type": md.disclosure.record_type,
@@ -151,7 +304,10 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs) -> Result<Report, CliError> {
             "notice": received.notice,
             "envelope_id": md.envelope_id.to_string(),
             "envelope_hash": hex::encode(received.envelope_hash),
-            "ledger_entry": entry.seq,
-        }),
-    ))
+            "ledger_entry": seq,
+    });
+    if again && let serde_json::Value::Object(m) = &mut json {
+        m.insert("shown_again".into(), true.into());
+    }
+    Report::new(human, json)
 }

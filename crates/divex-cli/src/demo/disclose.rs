@@ -98,7 +98,13 @@ impl Story {
                     ..OpenOptions::default()
                 },
             )?;
-            a.ledger.record_received(&received, self.now)?;
+            // The receipt keeps the sender's signed ledger head: the witness of spec/ledger.md §5.
+            a.ledger.record_received_with(
+                &received,
+                self.now,
+                received.metadata.ledger_head.map(|h| (h.seq, h.hash)),
+                received.issued_out_of_order,
+            )?;
             restrictions = received
                 .permit
                 .obligations

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use divex_fixtures::DAY;
 
 use super::world::{CAST, Story, agency, keys};
-use super::{ANCHOR, CASE, CASE_MANAGER, PROVIDER, day, hex};
+use super::{ANCHOR, CASE, CASE_MANAGER, COURT, DA, PROBATION, PROVIDER, day, hex};
 use crate::error::CliError;
 use crate::home::Home;
 
@@ -138,11 +138,28 @@ impl Story {
                 head: hex(&report.head),
             });
         }
+        // Witnessed heads (spec/ledger.md §5): every envelope the provider sealed carried its
+        // ledger head, and each recipient kept it; the recipients' ledgers prove the provider's
+        // was not cut or rewritten below those heads.
+        let provider = agency(&self.agencies, PROVIDER)?;
+        let mut witnesses = Vec::new();
+        for id in [COURT, DA, PROBATION] {
+            let w = provider
+                .ledger
+                .verify_witnessed(&agency(&self.agencies, id)?.ledger)?;
+            witnesses.push(WitnessRow {
+                witness: id,
+                heads: w.heads,
+                proved_seq: w.proved_seq,
+                discrepancies: w.discrepancies.len(),
+            });
+        }
         Ok(Report {
             subject: self.subject,
             timeline: self.timeline,
             accounting,
             ledgers,
+            witnesses,
         })
     }
 }
@@ -189,6 +206,16 @@ pub(super) struct Report {
     pub(super) timeline: Vec<Event>,
     pub(super) accounting: Vec<(&'static str, Vec<AccountingRow>)>,
     pub(super) ledgers: Vec<LedgerRow>,
+    /// The provider's ledger checked against each recipient's witnessed heads.
+    pub(super) witnesses: Vec<WitnessRow>,
+}
+
+/// One witness check: `divex ledger verify --agency treatment-provider --witness …`.
+pub(super) struct WitnessRow {
+    pub(super) witness: &'static str,
+    pub(super) heads: u64,
+    pub(super) proved_seq: u64,
+    pub(super) discrepancies: usize,
 }
 
 const NOTE: &str = "demo keystores use a fast KDF and a public passphrase (\"divex-demo\" unless DIVEX_PASSPHRASE is set); they are for demonstration only";
@@ -292,6 +319,25 @@ impl Report {
                 l.head.get(..16).unwrap_or(&l.head)
             )?;
         }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Witnessed heads (divex ledger verify --agency {PROVIDER} --witness …)"
+        )?;
+        for w in &self.witnesses {
+            writeln!(
+                out,
+                "  {:<20}  {:>2} heads of the provider's ledger recorded; entries 1..={} proved as sent{}",
+                w.witness,
+                w.heads,
+                w.proved_seq,
+                if w.discrepancies == 0 {
+                    String::new()
+                } else {
+                    format!(" ({} discrepancies)", w.discrepancies)
+                }
+            )?;
+        }
         if let Some(d) = dir {
             writeln!(out)?;
             let home = d.display();
@@ -376,6 +422,13 @@ impl Report {
             "timeline": timeline,
             "accounting": accounting,
             "ledgers": ledgers,
+            "witnessed_heads": self.witnesses.iter().map(|w| json!({
+                "ledger": PROVIDER,
+                "witness": w.witness,
+                "heads": w.heads,
+                "proved_seq": w.proved_seq,
+                "discrepancies": w.discrepancies,
+            })).collect::<Vec<_>>(),
         })
     }
 }

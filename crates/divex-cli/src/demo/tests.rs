@@ -33,6 +33,8 @@ fn demo_plays_the_story_and_every_ledger_verifies() {
         "from the lead-case-manager ledger",
         "LEAD engagement status (lead_status)",
         "Ledger verification",
+        "Witnessed heads (divex ledger verify --agency treatment-provider --witness",
+        "superior-court         6 heads of the provider's ledger recorded; entries 1..=14 proved as sent",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }

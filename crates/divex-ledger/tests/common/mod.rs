@@ -68,6 +68,7 @@ pub fn entry(i: u64) -> NewEntry {
         consent_id: CONSENT.into(),
         envelope_id,
         envelope_hash: [i as u8; 32],
+        receipt: None,
     }
 }
 
