@@ -163,6 +163,8 @@ fn record(
         }
     }
     crash_point("open:consent");
+    // The sender's ledger head and the out-of-order flag come with the envelope once envelope
+    // profile v2 carries them (spec/ledger.md §5.1, spec/consent.md §8.3): none until then.
     let recorded = match ledger.begin_received(lock, received, ctx.now, None, false) {
         Ok(rec) => {
             let seq = rec.entries().first().map_or(0, |e| e.seq);
