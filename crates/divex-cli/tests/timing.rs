@@ -264,6 +264,17 @@ fn open_refuses_an_envelope_older_than_its_maximum_age() {
         .json();
     assert_eq!(j["issued_at"], T0, "{j}");
     assert_eq!(j["issued_out_of_order"], false, "{j}");
+    // Once recorded, the same envelope is an archive: shown again months later without the
+    // age bound and without a new entry (spec/consent.md §8.3, spec/ledger.md §6).
+    let j = w
+        .run_at(
+            T0 + 200 * DAY,
+            &["--json", "open", "--agency", "superior-court", env],
+        )
+        .ok()
+        .json();
+    assert_eq!(j["shown_again"], true, "{j}");
+    assert_eq!(j["ledger_entry"], 1, "{j}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use divex_core::DisclosureError;
 use divex_core::Received;
 use divex_core::consent::ConsentSet;
 use divex_core::envelope::{EnvelopeId, OpenOptions, SeenEnvelopes};
@@ -73,20 +74,39 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs, out: &mut dyn Write) -> Result<(), C
         envelope_hash,
     });
     // Sealed to the current keys, or to keys retired by `divex keys rotate`.
-    let received = keys.open_envelope(|k| {
-        divex_core::open(
-            &bytes,
-            k,
-            &dir,
-            &consents,
-            ctx.now,
-            &OpenOptions {
-                seen: guard.as_ref().map(|g| g as &dyn SeenEnvelopes),
-                max_age: Some(a.max_age.saturating_mul(86_400)),
-                ..OpenOptions::default()
-            },
-        )
-    })?;
+    let open_with = |max_age: Option<u64>| {
+        keys.open_envelope(|k| {
+            divex_core::open(
+                &bytes,
+                k,
+                &dir,
+                &consents,
+                ctx.now,
+                &OpenOptions {
+                    seen: guard.as_ref().map(|g| g as &dyn SeenEnvelopes),
+                    max_age,
+                    ..OpenOptions::default()
+                },
+            )
+        })
+    };
+    let received = match open_with(Some(a.max_age.saturating_mul(86_400))) {
+        // An envelope older than the bound that this agency already recorded, with these very
+        // bytes, is an archive re-display, not a new receipt: the age bound does not apply to
+        // it (spec/consent.md §8.3). Anything else stays refused as too old.
+        Err(CliError::Disclosure(too_old @ DisclosureError::TooOld { .. })) => {
+            let again = open_with(None)?;
+            let recorded = match &existing {
+                Some(l) => l.received_entry(&again.metadata.envelope_id)?,
+                None => None,
+            };
+            match recorded {
+                Some(e) if e.envelope_hash == envelope_hash => again,
+                _ => return Err(too_old.into()),
+            }
+        }
+        other => other?,
+    };
     let id = received.metadata.envelope_id;
     if let Some(l) = &existing
         && let Some(e) = l.received_entry(&id)?
@@ -175,6 +195,8 @@ fn record(
         }
     }
     crash_point("open:consent");
+    // The sender's signed ledger head (envelope profile v2, spec/ledger.md §5.1) and the
+    // out-of-order flag (spec/consent.md §8.3) are kept with the receipt.
     let recorded = match ledger.begin_received(
         lock,
         received,
