@@ -427,3 +427,37 @@ fn now_is_a_test_mode_that_says_so() {
     let r = run_raw(&w, &["directory", "list"], true).ok();
     assert!(!r.stderr.contains("TEST CLOCK"), "{}", r.stderr);
 }
+
+#[test]
+fn an_envelope_shown_again_is_not_judged_against_later_ones() {
+    let w = World::new();
+    let record = w.path("drug-test.json");
+    let seal_at = |t: u64| {
+        let r = w
+            .run_at(
+                t,
+                &[
+                    w.seal_args(record.to_str().unwrap(), &["superior-court"]),
+                    vec!["--json"],
+                ]
+                .concat(),
+            )
+            .ok();
+        r.json()["envelope"].as_str().unwrap().to_owned()
+    };
+    let first = seal_at(T0);
+    let second = seal_at(T0 + DAY);
+    let open = |t: u64, env: &str| {
+        w.run_at(t, &["--json", "open", "--agency", "superior-court", env])
+            .ok()
+            .json()
+    };
+    // The later envelope arrives first; the earlier one is then flagged as issued out of order.
+    assert_eq!(open(T0 + 2 * DAY, &second)["issued_out_of_order"], false);
+    let j = open(T0 + 2 * DAY, &first);
+    assert_eq!(j["issued_out_of_order"], true, "{j}");
+    // Shown again, it is the record already kept, not a new arrival to order.
+    let j = open(T0 + 3 * DAY, &first);
+    assert_eq!(j["shown_again"], true, "{j}");
+    assert_eq!(j["issued_out_of_order"], false, "{j}");
+}

@@ -251,7 +251,7 @@ impl Ledger {
     /// `sender` ([`LedgerError::SenderHeadRegressed`], spec/ledger.md §5.2); an equal or higher
     /// one is accepted. Read-only: for the recipient to check before it releases a record.
     pub fn check_sender_head(&self, sender: &str, seq: u64) -> Result<(), LedgerError> {
-        sender_head_not_regressed(&self.conn, sender, seq)
+        sender_head_not_regressed(&self.conn, sender, seq, None)
     }
 
     /// The latest `issued_at` of an envelope received from `sender_agency` under `consent_id`
@@ -607,8 +607,10 @@ pub(crate) fn append_drafts(
         if let Some(dup) = duplicate_in(tx, &entry)? {
             return Err(dup);
         }
-        if let Some((head_seq, _)) = entry.receipt.and_then(|r| r.sender_head) {
-            sender_head_not_regressed(tx, &entry.counterparty, head_seq)?;
+        if let Some(r) = entry.receipt
+            && let Some((head_seq, _)) = r.sender_head
+        {
+            sender_head_not_regressed(tx, &entry.counterparty, head_seq, Some(r.issued_at))?;
         }
         seq = seq
             .checked_add(1)
@@ -624,13 +626,23 @@ pub(crate) fn append_drafts(
     Ok(out)
 }
 
-/// [`Ledger::check_sender_head`] on `conn`.
-fn sender_head_not_regressed(conn: &Connection, sender: &str, seq: u64) -> Result<(), LedgerError> {
+/// [`Ledger::check_sender_head`] on `conn`. With `issued_at`, only heads of envelopes issued
+/// at or before it count: an envelope issued earlier that arrives later (delayed in transit)
+/// legitimately carries a lower head (spec/ledger.md §5.2).
+fn sender_head_not_regressed(
+    conn: &Connection,
+    sender: &str,
+    seq: u64,
+    issued_at: Option<u64>,
+) -> Result<(), LedgerError> {
+    let until = issued_at
+        .and_then(|t| i64::try_from(t).ok())
+        .unwrap_or(i64::MAX);
     let recorded: Option<i64> = conn
         .query_row(
             "SELECT max(sender_head_seq) FROM entries WHERE direction = 'received' \
-             AND counterparty = ?1",
-            params![sender],
+             AND counterparty = ?1 AND (issued_at IS NULL OR issued_at <= ?2)",
+            params![sender, until],
             |r| r.get(0),
         )
         .map_err(db("read the sender heads recorded"))?;

@@ -33,18 +33,29 @@ const MAX_ENVELOPE_FILE: usize = 16 * 1024 * 1024;
 struct ReplayGuard<'l> {
     ledger: &'l Ledger,
     envelope_hash: [u8; 32],
+    /// Set by [`SeenEnvelopes::seen`] (the core asks it before the ordering check) when these
+    /// very bytes are already recorded: a re-display, which the ordering check must not judge
+    /// against the envelopes received after it.
+    redisplay: std::cell::Cell<bool>,
 }
 
 impl SeenEnvelopes for ReplayGuard<'_> {
     fn seen(&self, id: &EnvelopeId) -> bool {
         match self.ledger.received_entry(id) {
-            Ok(Some(e)) => e.envelope_hash != self.envelope_hash,
+            Ok(Some(e)) => {
+                let same = e.envelope_hash == self.envelope_hash;
+                self.redisplay.set(same);
+                !same
+            }
             Ok(None) => false,
             Err(_) => true,
         }
     }
 
     fn latest_issued_at(&self, sender: &str, consent_id: &str) -> Option<u64> {
+        if self.redisplay.get() {
+            return None;
+        }
         self.ledger
             .latest_issued_at(sender, consent_id)
             .ok()
@@ -72,6 +83,7 @@ pub(super) fn open(ctx: &Ctx, a: &OpenArgs, out: &mut dyn Write) -> Result<(), C
     let guard = existing.as_ref().map(|ledger| ReplayGuard {
         ledger,
         envelope_hash,
+        redisplay: std::cell::Cell::new(false),
     });
     // Sealed to the current keys, or to keys retired by `divex keys rotate`.
     let open_with = |max_age: Option<u64>| {
