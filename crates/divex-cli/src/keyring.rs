@@ -47,21 +47,8 @@ impl Keyring {
     /// Opens agency `agency_id`'s current keystore (asking for its passphrase) and lists its
     /// retired keystores (opened only when needed).
     pub fn open(home: &Home, agency_id: &str) -> Result<Keyring, CliError> {
-        let path = home.keystore(agency_id);
-        if !path.exists() {
-            return Err(CliError::NotFound {
-                what: format!("the keystore of agency '{agency_id}'"),
-                path,
-                hint: format!(
-                    "check --agency and --home (now {}); create the agency with `divex init --agency {agency_id}`",
-                    home.root.display()
-                ),
-            });
-        }
-        let pass = Zeroizing::new(passphrase(
-            &format!("Passphrase for agency {agency_id}: "),
-            false,
-        )?);
+        let path = current_keystore(home, agency_id)?;
+        let pass = ask_passphrase(agency_id)?;
         let current = open_checked(&path, agency_id, &pass)?;
         Ok(Keyring {
             agency_id: agency_id.to_owned(),
@@ -103,8 +90,33 @@ fn not_for_me(e: &DisclosureError) -> bool {
     matches!(e, DisclosureError::Envelope(OpenError::NotForMe { .. }))
 }
 
+/// The path of agency `agency_id`'s current keystore, which must exist before anything is
+/// asked.
+pub fn current_keystore(home: &Home, agency_id: &str) -> Result<PathBuf, CliError> {
+    let path = home.keystore(agency_id);
+    if !path.exists() {
+        return Err(CliError::NotFound {
+            what: format!("the keystore of agency '{agency_id}'"),
+            path,
+            hint: format!(
+                "check --agency and --home (now {}); create the agency with `divex init --agency {agency_id}`",
+                home.root.display()
+            ),
+        });
+    }
+    Ok(path)
+}
+
+/// Prompts for (or reads) agency `agency_id`'s keystore passphrase.
+pub fn ask_passphrase(agency_id: &str) -> Result<Zeroizing<String>, CliError> {
+    Ok(Zeroizing::new(passphrase(
+        &format!("Passphrase for agency {agency_id}: "),
+        false,
+    )?))
+}
+
 /// Opens the agency keystore at `path` and checks that it holds `agency_id`'s keys.
-fn open_checked(
+pub fn open_checked(
     path: &std::path::Path,
     agency_id: &str,
     pass: &str,

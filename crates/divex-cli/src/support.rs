@@ -10,13 +10,11 @@ use divex_core::directory::MAX_DIRECTORY_BYTES;
 use divex_core::error::Classified;
 use divex_core::keys::AgencyKeys;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
 
 use crate::error::CliError;
 use crate::fsutil;
 use crate::home::Home;
-use crate::keystore::{self, KeystoreError};
-use crate::passphrase::passphrase;
+use crate::keyring;
 
 /// Suffix of a signed consent in a consents folder.
 pub const CONSENT_SUFFIX: &str = ".consent.cose";
@@ -202,29 +200,9 @@ pub fn stage_directory(home: &Home, dir: &Directory) -> Result<fsutil::Staged, C
 /// Opens agency `agency_id`'s keystore, prompting for (or reading) its passphrase. The
 /// keystore must exist before anything is asked.
 pub fn open_agency_keys(home: &Home, agency_id: &str) -> Result<AgencyKeys, CliError> {
-    let path = home.keystore(agency_id);
-    if !path.exists() {
-        return Err(CliError::NotFound {
-            what: format!("the keystore of agency '{agency_id}'"),
-            path,
-            hint: format!(
-                "check --agency and --home (now {}); create the agency with `divex init --agency {agency_id}`",
-                home.root.display()
-            ),
-        });
-    }
-    let pass = Zeroizing::new(passphrase(
-        &format!("Passphrase for agency {agency_id}: "),
-        false,
-    )?);
-    let (id, keys) = keystore::open_agency(&path, &pass)?;
-    if id != agency_id {
-        return Err(CliError::Keystore(KeystoreError::Corrupted {
-            path,
-            reason: format!("it holds the keys of agency '{id}'"),
-        }));
-    }
-    Ok(keys)
+    let path = keyring::current_keystore(home, agency_id)?;
+    let pass = keyring::ask_passphrase(agency_id)?;
+    keyring::open_checked(&path, agency_id, &pass)
 }
 
 /// The environment variable of the crash test hook ([`crash_point`]).

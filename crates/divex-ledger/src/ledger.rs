@@ -217,8 +217,9 @@ impl Ledger {
     /// (`None` if the envelope carries none), and whether the envelope was issued out of order
     /// (spec/consent.md §8.3; [`Ledger::latest_issued_at`] is what that is judged against).
     ///
-    /// A sender head with a lower `seq` than one already recorded from the same sender is
-    /// refused ([`LedgerError::SenderHeadRegressed`]): a sender's ledger never shrinks. Call
+    /// A sender head with a lower `seq` than one already recorded from the same sender in an
+    /// envelope issued at or before this one is refused ([`LedgerError::SenderHeadRegressed`]):
+    /// a sender's ledger never shrinks. Call
     /// [`Ledger::check_sender_head`] before releasing the record, so that the refusal comes
     /// before anything is shown; this checks again in the append's transaction.
     pub fn record_received_with(
@@ -228,23 +229,7 @@ impl Ledger {
         sender_head: Option<(u64, [u8; 32])>,
         issued_out_of_order: bool,
     ) -> Result<Entry, LedgerError> {
-        let md = &r.metadata;
-        self.append(&NewEntry {
-            time,
-            direction: Direction::Received,
-            counterparty: r.sender.agency_id.clone(),
-            subject: r.subject.clone(),
-            record_types: vec![md.disclosure.record_type],
-            purpose: md.disclosure.purpose.clone(),
-            consent_id: md.disclosure.consent.id.clone(),
-            envelope_id: md.envelope_id,
-            envelope_hash: r.envelope_hash,
-            receipt: Some(Receipt {
-                issued_at: md.issued_at,
-                issued_out_of_order,
-                sender_head,
-            }),
-        })
+        self.append(&received_entry(r, time, sender_head, issued_out_of_order))
     }
 
     /// Refuses a sender head whose `seq` is lower than the highest one already recorded from
@@ -624,6 +609,33 @@ pub(crate) fn append_drafts(
         out.push(entry);
     }
     Ok(out)
+}
+
+/// The entry recording the receipt of `r` (spec/ledger.md §2, §5.2): what
+/// [`Ledger::record_received_with`] appends and [`Ledger::begin_received`] begins.
+pub(crate) fn received_entry(
+    r: &Received,
+    time: u64,
+    sender_head: Option<(u64, [u8; 32])>,
+    issued_out_of_order: bool,
+) -> NewEntry {
+    let md = &r.metadata;
+    NewEntry {
+        time,
+        direction: Direction::Received,
+        counterparty: r.sender.agency_id.clone(),
+        subject: r.subject.clone(),
+        record_types: vec![md.disclosure.record_type],
+        purpose: md.disclosure.purpose.clone(),
+        consent_id: md.disclosure.consent.id.clone(),
+        envelope_id: md.envelope_id,
+        envelope_hash: r.envelope_hash,
+        receipt: Some(Receipt {
+            issued_at: md.issued_at,
+            issued_out_of_order,
+            sender_head,
+        }),
+    }
 }
 
 /// [`Ledger::check_sender_head`] on `conn`. With `issued_at`, only heads of envelopes issued

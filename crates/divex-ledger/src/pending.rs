@@ -14,7 +14,7 @@ use divex_core::{Received, Sealed};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
-use crate::entry::{Direction, Entry, Receipt, validate};
+use crate::entry::{Direction, Entry, validate};
 use crate::error::{LedgerError, db};
 use crate::ledger::{Ledger, append_drafts, draft};
 use crate::mark;
@@ -445,23 +445,12 @@ impl Ledger {
         sender_head: Option<(u64, [u8; 32])>,
         issued_out_of_order: bool,
     ) -> Result<Recording<'_>, LedgerError> {
-        let md = &r.metadata;
-        self.begin_insert(&[crate::entry::NewEntry {
+        self.begin_insert(&[crate::ledger::received_entry(
+            r,
             time,
-            direction: Direction::Received,
-            counterparty: r.sender.agency_id.clone(),
-            subject: r.subject.clone(),
-            record_types: vec![md.disclosure.record_type],
-            purpose: md.disclosure.purpose.clone(),
-            consent_id: md.disclosure.consent.id.clone(),
-            envelope_id: md.envelope_id,
-            envelope_hash: r.envelope_hash,
-            receipt: Some(Receipt {
-                issued_at: md.issued_at,
-                issued_out_of_order,
-                sender_head,
-            }),
-        }])
+            sender_head,
+            issued_out_of_order,
+        )])
     }
 
     /// The receipt recorded for envelope `envelope_id`, if any (to show an envelope again

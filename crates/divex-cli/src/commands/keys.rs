@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use super::{Ctx, fast_warning, with_warnings};
 use crate::cli::{InitArgs, KeysRotateArgs, PatientKeyArgs};
 use crate::error::CliError;
-use crate::keyring::RETIRED_SUFFIX;
+use crate::keyring::{self, RETIRED_SUFFIX};
 use crate::keystore::{self, KeystoreError};
 use crate::passphrase::passphrase;
 use crate::support::{Lines, Report, ensure_absent, stage};
@@ -79,14 +79,7 @@ pub(super) fn keys_rotate(ctx: &Ctx, a: &KeysRotateArgs) -> Result<Report, CliEr
         &format!("Passphrase for agency {}: ", a.agency),
         false,
     )?);
-    let (id, old) = keystore::open_agency(&path, &pass)?;
-    if id != a.agency {
-        return Err(KeystoreError::Corrupted {
-            path,
-            reason: format!("it holds the keys of agency '{id}'"),
-        }
-        .into());
-    }
+    let old = keyring::open_checked(&path, &a.agency, &pass)?;
     let old_kid = old.public().signing().kid().to_string();
     let retired = ctx
         .home
